@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Runs a command inside a throw-away test environment: a real X server (Xvfb) and a real
+# PulseAudio server with a null-sink speaker and a virtual microphone. Tests that need these
+# read LIVEDESK_TESTENV=1 and then fail (not skip) when a device is missing.
+#
+#   scripts/with-testenv.sh go test -race ./...
+#
+# Devices (PulseAudio names / descriptions as malgo shows them):
+#   sink   spk     "Speaker"     the app's speaker; record it from spk.monitor
+#   sink   micsrc  "MicFeed"     play into it (paplay --device=micsrc f.wav) to "speak"
+#   source mic     "VirtualMic"  the app's microphone (a virtual source on micsrc.monitor)
+set -euo pipefail
+
+work=$(mktemp -d /tmp/livedesk-testenv.XXXXXX)
+export XDG_RUNTIME_DIR="$work/run"
+mkdir -p "$XDG_RUNTIME_DIR"
+chmod 700 "$XDG_RUNTIME_DIR"
+export HOME="${HOME:-$work}"
+
+pids=()
+cleanup() {
+	pulseaudio --kill >/dev/null 2>&1 || true
+	for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" >/dev/null 2>&1 || true; done
+	wait >/dev/null 2>&1 || true
+	rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+# Pick a free X display number.
+disp=99
+while [ -e "/tmp/.X11-unix/X$disp" ] || [ -e "/tmp/.X$disp-lock" ]; do disp=$((disp + 1)); done
+Xvfb ":$disp" -screen 0 1920x1080x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
+pids+=($!)
+export DISPLAY=":$disp"
+for _ in $(seq 100); do
+	xdpyinfo >/dev/null 2>&1 && break
+	sleep 0.05
+done
+xdpyinfo >/dev/null 2>&1 || { echo "with-testenv: Xvfb did not start" >&2; cat "$work/xvfb.log" >&2; exit 1; }
+
+pulseaudio -D -n --exit-idle-time=-1 --disallow-exit --log-target="file:$work/pulse.log" \
+	-L module-native-protocol-unix \
+	-L "module-null-sink sink_name=spk rate=48000 sink_properties=device.description=Speaker" \
+	-L "module-null-sink sink_name=micsrc rate=48000 sink_properties=device.description=MicFeed" \
+	-L "module-virtual-source source_name=mic master=micsrc.monitor source_properties=device.description=VirtualMic" \
+	>/dev/null 2>&1 || { echo "with-testenv: pulseaudio did not start" >&2; cat "$work/pulse.log" >&2; exit 1; }
+for _ in $(seq 100); do
+	pactl info >/dev/null 2>&1 && break
+	sleep 0.05
+done
+pactl set-default-sink spk >/dev/null
+pactl set-default-source mic >/dev/null
+export PULSE_SERVER="unix:$XDG_RUNTIME_DIR/pulse/native"
+export LIVEDESK_TESTENV=1
+export LIVEDESK_TESTENV_LOG="$work"
+
+"$@"
