@@ -1,0 +1,137 @@
+package settings
+
+import "slices"
+
+// Store is where settings persist: the subset of fyne.Preferences this package uses, so
+// Fyne's preferences satisfy it without this package importing Fyne.
+type Store interface {
+	StringWithFallback(key, fallback string) string
+	SetString(key, value string)
+	BoolWithFallback(key string, fallback bool) bool
+	SetBool(key string, value bool)
+	IntWithFallback(key string, fallback int) int
+	SetInt(key string, value int)
+	FloatWithFallback(key string, fallback float64) float64
+	SetFloat(key string, value float64)
+	StringListWithFallback(key string, fallback []string) []string
+	SetStringList(key string, value []string)
+}
+
+// Preference keys. They are stable: renaming one loses users' settings.
+const (
+	keyEndpoint            = "endpoint"
+	keyModel               = "model"
+	keyVoice               = "voice"
+	keyLanguage            = "language"
+	keySystemInstruction   = "system_instruction"
+	keyInputTranscription  = "input_transcription"
+	keyOutputTranscription = "output_transcription"
+	keyAutoVAD             = "vad.auto"
+	keyStartSensitivity    = "vad.start_sensitivity"
+	keyEndSensitivity      = "vad.end_sensitivity"
+	keyPrefixPaddingMs     = "vad.prefix_padding_ms"
+	keySilenceDurationMs   = "vad.silence_duration_ms"
+	keyActivityHandling    = "vad.activity_handling"
+	keyPushToTalkKey       = "vad.push_to_talk_key"
+	keyFPS                 = "media.fps"
+	keyMaxSize             = "media.max_size"
+	keyJPEGQuality         = "media.jpeg_quality"
+	keyMediaResolution     = "media.resolution"
+	keySkipUnchanged       = "media.skip_unchanged"
+	keyFramesWhileSpeaking = "media.frames_only_while_speaking"
+	keyMicDevice           = "audio.mic"
+	keySpeakerDevice       = "audio.speaker"
+	keyHeadphones          = "audio.headphones"
+	keySpeakerMode         = "audio.speaker_mode"
+	keyEchoCancellation    = "audio.echo_cancellation"
+	keyVolume              = "audio.volume"
+	keyCompression         = "session.compression"
+	keyProactiveAudio      = "session.proactive_audio"
+	keyAffectiveDialog     = "session.affective_dialog"
+	keyThinkingLevel       = "session.thinking_level"
+	keyGoogleSearch        = "tools.google_search"
+	keyLocalTools          = "tools.local"
+	// keyLocalToolsSet tells an empty tool list the user chose apart from "never saved".
+	keyLocalToolsSet = "tools.local_saved"
+)
+
+// Load reads a Config from s, taking Default() for anything never saved. The API key is not in
+// preferences: fill it in from Keys.
+func Load(s Store) Config {
+	d := Default()
+	c := Config{
+		Endpoint:                s.StringWithFallback(keyEndpoint, d.Endpoint),
+		Model:                   s.StringWithFallback(keyModel, d.Model),
+		Voice:                   s.StringWithFallback(keyVoice, d.Voice),
+		Language:                s.StringWithFallback(keyLanguage, d.Language),
+		SystemInstruction:       s.StringWithFallback(keySystemInstruction, d.SystemInstruction),
+		InputTranscription:      s.BoolWithFallback(keyInputTranscription, d.InputTranscription),
+		OutputTranscription:     s.BoolWithFallback(keyOutputTranscription, d.OutputTranscription),
+		AutoVAD:                 s.BoolWithFallback(keyAutoVAD, d.AutoVAD),
+		StartSensitivity:        s.StringWithFallback(keyStartSensitivity, d.StartSensitivity),
+		EndSensitivity:          s.StringWithFallback(keyEndSensitivity, d.EndSensitivity),
+		PrefixPaddingMs:         s.IntWithFallback(keyPrefixPaddingMs, d.PrefixPaddingMs),
+		SilenceDurationMs:       s.IntWithFallback(keySilenceDurationMs, d.SilenceDurationMs),
+		ActivityHandling:        s.StringWithFallback(keyActivityHandling, d.ActivityHandling),
+		PushToTalkKey:           s.StringWithFallback(keyPushToTalkKey, d.PushToTalkKey),
+		FPS:                     s.FloatWithFallback(keyFPS, d.FPS),
+		MaxSize:                 s.IntWithFallback(keyMaxSize, d.MaxSize),
+		JPEGQuality:             s.IntWithFallback(keyJPEGQuality, d.JPEGQuality),
+		MediaResolution:         s.StringWithFallback(keyMediaResolution, d.MediaResolution),
+		SkipUnchanged:           s.BoolWithFallback(keySkipUnchanged, d.SkipUnchanged),
+		FramesOnlyWhileSpeaking: s.BoolWithFallback(keyFramesWhileSpeaking, d.FramesOnlyWhileSpeaking),
+		MicDevice:               s.StringWithFallback(keyMicDevice, d.MicDevice),
+		SpeakerDevice:           s.StringWithFallback(keySpeakerDevice, d.SpeakerDevice),
+		Headphones:              s.BoolWithFallback(keyHeadphones, d.Headphones),
+		SpeakerMode:             s.BoolWithFallback(keySpeakerMode, d.SpeakerMode),
+		EchoCancellation:        s.StringWithFallback(keyEchoCancellation, d.EchoCancellation),
+		Volume:                  s.FloatWithFallback(keyVolume, d.Volume),
+		Compression:             s.BoolWithFallback(keyCompression, d.Compression),
+		ProactiveAudio:          s.BoolWithFallback(keyProactiveAudio, d.ProactiveAudio),
+		AffectiveDialog:         s.BoolWithFallback(keyAffectiveDialog, d.AffectiveDialog),
+		ThinkingLevel:           s.StringWithFallback(keyThinkingLevel, d.ThinkingLevel),
+		GoogleSearch:            s.BoolWithFallback(keyGoogleSearch, d.GoogleSearch),
+		LocalTools:              slices.Clone(d.LocalTools),
+	}
+	if s.BoolWithFallback(keyLocalToolsSet, false) {
+		c.LocalTools = slices.Clone(s.StringListWithFallback(keyLocalTools, nil))
+	}
+	return c
+}
+
+// Save writes every field of c except the API key to s. Validate c first: Save stores what it is given.
+func Save(s Store, c Config) {
+	s.SetString(keyEndpoint, c.Endpoint)
+	s.SetString(keyModel, c.Model)
+	s.SetString(keyVoice, c.Voice)
+	s.SetString(keyLanguage, c.Language)
+	s.SetString(keySystemInstruction, c.SystemInstruction)
+	s.SetBool(keyInputTranscription, c.InputTranscription)
+	s.SetBool(keyOutputTranscription, c.OutputTranscription)
+	s.SetBool(keyAutoVAD, c.AutoVAD)
+	s.SetString(keyStartSensitivity, c.StartSensitivity)
+	s.SetString(keyEndSensitivity, c.EndSensitivity)
+	s.SetInt(keyPrefixPaddingMs, c.PrefixPaddingMs)
+	s.SetInt(keySilenceDurationMs, c.SilenceDurationMs)
+	s.SetString(keyActivityHandling, c.ActivityHandling)
+	s.SetString(keyPushToTalkKey, c.PushToTalkKey)
+	s.SetFloat(keyFPS, c.FPS)
+	s.SetInt(keyMaxSize, c.MaxSize)
+	s.SetInt(keyJPEGQuality, c.JPEGQuality)
+	s.SetString(keyMediaResolution, c.MediaResolution)
+	s.SetBool(keySkipUnchanged, c.SkipUnchanged)
+	s.SetBool(keyFramesWhileSpeaking, c.FramesOnlyWhileSpeaking)
+	s.SetString(keyMicDevice, c.MicDevice)
+	s.SetString(keySpeakerDevice, c.SpeakerDevice)
+	s.SetBool(keyHeadphones, c.Headphones)
+	s.SetBool(keySpeakerMode, c.SpeakerMode)
+	s.SetString(keyEchoCancellation, c.EchoCancellation)
+	s.SetFloat(keyVolume, c.Volume)
+	s.SetBool(keyCompression, c.Compression)
+	s.SetBool(keyProactiveAudio, c.ProactiveAudio)
+	s.SetBool(keyAffectiveDialog, c.AffectiveDialog)
+	s.SetString(keyThinkingLevel, c.ThinkingLevel)
+	s.SetBool(keyGoogleSearch, c.GoogleSearch)
+	s.SetStringList(keyLocalTools, slices.Clone(c.LocalTools))
+	s.SetBool(keyLocalToolsSet, true)
+}
