@@ -1,0 +1,199 @@
+package live
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// DefaultEndpoint is Google's Live API host.
+const DefaultEndpoint = "wss://generativelanguage.googleapis.com"
+
+// ReadLimit bounds one server message. Audio chunks are a few tens of KiB of base64; grounding
+// metadata and tool calls can be larger. coder/websocket's 32 KiB default is far too small.
+const ReadLimit = 16 << 20
+
+// DialOptions says where and how to connect.
+type DialOptions struct {
+	// Endpoint is the base URL ("wss://host[/prefix]"). "" means DefaultEndpoint. ws:// (or
+	// http://) is accepted only for loopback hosts, so a key never crosses a network in clear.
+	Endpoint string
+	// APIKey is an API key, or an ephemeral token starting with "auth_tokens/". It travels
+	// in a header, never in the URL, so URLs can be shown and logged.
+	APIKey string
+	// APIVersion overrides the path version ("v1beta" for keys, "v1alpha" for tokens).
+	APIVersion string
+	// SetupTimeout bounds the wait for setupComplete (default 20 s).
+	SetupTimeout time.Duration
+	// HTTPClient is used for the upgrade request (default http.DefaultClient).
+	HTTPClient *http.Client
+	// Header adds request headers.
+	Header http.Header
+}
+
+// IsEphemeralToken reports whether the credential is an ephemeral token rather than a key.
+func IsEphemeralToken(credential string) bool {
+	return strings.HasPrefix(credential, "auth_tokens/")
+}
+
+// EndpointURL returns the WebSocket URL for the options (it never contains the credential).
+func EndpointURL(opt DialOptions) (string, error) {
+	base := strings.TrimSpace(opt.Endpoint)
+	if base == "" {
+		base = DefaultEndpoint
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", fmt.Errorf("endpoint %q: %w", base, err)
+	}
+	if u.Host == "" {
+		return "", fmt.Errorf("endpoint %q: no host (want e.g. %s)", base, DefaultEndpoint)
+	}
+	switch u.Scheme {
+	case "wss", "https":
+		u.Scheme = "wss"
+	case "ws", "http":
+		if !isLoopback(u.Hostname()) {
+			return "", fmt.Errorf("endpoint %q: unencrypted %s:// is only allowed for a local test server; use wss://", base, u.Scheme)
+		}
+		u.Scheme = "ws"
+	default:
+		return "", fmt.Errorf("endpoint %q: scheme must be wss:// (or ws:// on loopback)", base)
+	}
+	token := IsEphemeralToken(opt.APIKey)
+	version, method := "v1beta", "BidiGenerateContent"
+	if token {
+		version, method = "v1alpha", "BidiGenerateContentConstrained"
+	}
+	if opt.APIVersion != "" {
+		version = opt.APIVersion
+	}
+	u.Path = path.Join("/", u.Path, "ws", "google.ai.generativelanguage."+version+".GenerativeService."+method)
+	u.RawQuery, u.Fragment, u.User = "", "", nil
+	return u.String(), nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Dial connects, sends the setup and waits for setupComplete. The returned Session is ready
+// for sending and receiving once Run is started.
+func Dial(ctx context.Context, opt DialOptions, setup Setup) (*Session, error) {
+	if strings.TrimSpace(opt.APIKey) == "" {
+		return nil, fmt.Errorf("dial live api: %w: no API key (set one in Settings or GEMINI_API_KEY)", ErrUnauthorized)
+	}
+	endpoint, err := EndpointURL(opt)
+	if err != nil {
+		return nil, fmt.Errorf("dial live api: %w", err)
+	}
+	h := http.Header{}
+	for k, v := range opt.Header {
+		h[k] = v
+	}
+	if IsEphemeralToken(opt.APIKey) {
+		h.Set("Authorization", "Token "+opt.APIKey)
+	} else {
+		h.Set("x-goog-api-key", opt.APIKey)
+	}
+	timeout := opt.SetupTimeout
+	if timeout <= 0 {
+		timeout = 20 * time.Second
+	}
+	hctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	conn, resp, err := websocket.Dial(hctx, endpoint, &websocket.DialOptions{
+		HTTPClient: opt.HTTPClient,
+		HTTPHeader: h,
+	})
+	if err != nil {
+		if resp != nil && resp.StatusCode != http.StatusSwitchingProtocols {
+			body := ""
+			if resp.Body != nil {
+				b, _ := io.ReadAll(io.LimitReader(resp.Body, 300))
+				body = strings.TrimSpace(strings.ReplaceAll(string(b), opt.APIKey, "(key)"))
+			}
+			return nil, &HandshakeError{Status: resp.StatusCode, Body: body, Err: err}
+		}
+		if ctx.Err() == nil && hctx.Err() != nil {
+			return nil, fmt.Errorf("dial live api %s: %w", endpoint, ErrSetupTimeout)
+		}
+		return nil, fmt.Errorf("dial live api %s: %w", endpoint, scrub(err, opt.APIKey))
+	}
+	conn.SetReadLimit(ReadLimit)
+
+	first, err := handshake(hctx, conn, setup)
+	if err != nil {
+		if ce := closeErrorFrom(err); ce != nil {
+			return nil, ce
+		}
+		conn.CloseNow()
+		if ctx.Err() == nil && hctx.Err() != nil {
+			return nil, fmt.Errorf("live api setup: %w", ErrSetupTimeout)
+		}
+		return nil, fmt.Errorf("live api setup: %w", err)
+	}
+	return newSession(conn, endpoint, *first), nil
+}
+
+func handshake(ctx context.Context, conn *websocket.Conn, setup Setup) (*SetupComplete, error) {
+	b, err := encode(ClientMessage{Setup: &setup})
+	if err != nil {
+		return nil, err
+	}
+	if err := conn.Write(ctx, websocket.MessageText, b); err != nil {
+		return nil, fmt.Errorf("send setup: %w", err)
+	}
+	_, data, err := conn.Read(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("wait for setupComplete: %w", err)
+	}
+	msg, err := DecodeServerMessage(data)
+	if err != nil {
+		return nil, err
+	}
+	if msg.Error != nil {
+		return nil, msg.Error
+	}
+	if msg.SetupComplete == nil {
+		return nil, fmt.Errorf("%w: expected setupComplete first, got %s", ErrMalformed, Summarize(msg))
+	}
+	return msg.SetupComplete, nil
+}
+
+// scrub removes the credential from an error's text (net/url errors quote the URL).
+func scrub(err error, secret string) error {
+	if secret == "" || !strings.Contains(err.Error(), secret) {
+		return err
+	}
+	return &scrubbed{msg: strings.ReplaceAll(err.Error(), secret, "(key)"), err: err}
+}
+
+type scrubbed struct {
+	msg string
+	err error
+}
+
+func (s *scrubbed) Error() string { return s.msg }
+func (s *scrubbed) Unwrap() error { return s.err }
+
+// Error makes an in-band error object an error.
+func (e *APIError) Error() string {
+	if e.Status != "" {
+		return fmt.Sprintf("live api error %d %s: %s", e.Code, e.Status, e.Message)
+	}
+	return fmt.Sprintf("live api error %d: %s", e.Code, e.Message)
+}
