@@ -1,0 +1,145 @@
+package ui
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Limits of what a Bridge holds between flushes.
+const (
+	maxPendingTurns = 256
+	maxPendingDiag  = 256
+	// DefaultFlushInterval keeps widget updates at ≤ 30 Hz.
+	DefaultFlushInterval = time.Second / 30
+)
+
+// batch is what accumulated between two flushes.
+type batch struct {
+	state      *StateEvent
+	transcript []TranscriptEvent // adjacent deltas of an open turn merged
+	grounding  []Link
+	usage      UsageEvent
+	hasUsage   bool
+	level      *LevelEvent
+	preview    *PreviewEvent
+	diag       []DiagEvent
+	dropped    int // diagnostics or transcript pieces dropped because the batch was full
+}
+
+func (b *batch) empty() bool {
+	return b.state == nil && len(b.transcript) == 0 && len(b.grounding) == 0 && !b.hasUsage &&
+		b.level == nil && b.preview == nil && len(b.diag) == 0 && b.dropped == 0
+}
+
+// Bridge carries events from any goroutine to the widgets. Post never blocks; Run applies what
+// accumulated at most once per interval through exactly one call of the do function (fyne.Do in
+// the app), so meters and partial transcripts cost at most 30 widget updates a second and an idle
+// window does no work.
+type Bridge struct {
+	do       func(func())
+	apply    func(*batch)
+	interval time.Duration
+	now      func() time.Time
+
+	wake chan struct{}
+	mu   sync.Mutex
+	b    batch
+}
+
+func newBridge(do func(func()), apply func(*batch), interval time.Duration) *Bridge {
+	return &Bridge{do: do, apply: apply, interval: interval, now: time.Now, wake: make(chan struct{}, 1)}
+}
+
+// Post queues ev for the window. It is safe from any goroutine and never blocks: levels, state
+// and preview keep only the newest value, transcript deltas of the same open turn merge, usage
+// adds up, and diagnostics beyond a bounded backlog are counted and dropped.
+func (br *Bridge) Post(ev Event) {
+	br.mu.Lock()
+	b := &br.b
+	switch e := ev.(type) {
+	case StateEvent:
+		b.state = &e
+	case TranscriptEvent:
+		if e.At.IsZero() {
+			e.At = br.now()
+		}
+		if n := len(b.transcript); n > 0 && b.transcript[n-1].Role == e.Role && !b.transcript[n-1].Final {
+			last := &b.transcript[n-1]
+			last.Text += e.Text
+			last.Final = e.Final
+		} else if n < maxPendingTurns {
+			b.transcript = append(b.transcript, e)
+		} else {
+			b.dropped++
+		}
+	case GroundingEvent:
+		b.grounding = append(b.grounding, e.Links...)
+		if len(b.grounding) > maxPendingTurns {
+			b.dropped += len(b.grounding) - maxPendingTurns
+			b.grounding = b.grounding[len(b.grounding)-maxPendingTurns:]
+		}
+	case UsageEvent:
+		b.hasUsage = true
+		b.usage.PromptTokens += e.PromptTokens
+		b.usage.PromptAudioTokens += e.PromptAudioTokens
+		b.usage.ResponseTokens += e.ResponseTokens
+		b.usage.ResponseAudioTokens += e.ResponseAudioTokens
+		b.usage.ThoughtsTokens += e.ThoughtsTokens
+		b.usage.TotalTokens += e.TotalTokens
+	case LevelEvent:
+		b.level = &e
+	case PreviewEvent:
+		b.preview = &e
+	case DiagEvent:
+		if e.At.IsZero() {
+			e.At = br.now()
+		}
+		if len(b.diag) >= maxPendingDiag {
+			copy(b.diag, b.diag[1:])
+			b.diag = b.diag[:len(b.diag)-1]
+			b.dropped++
+		}
+		b.diag = append(b.diag, e)
+	}
+	br.mu.Unlock()
+	select {
+	case br.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run flushes posted events until ctx ends. Call it once, from its own goroutine.
+func (br *Bridge) Run(ctx context.Context) error {
+	timer := time.NewTimer(0)
+	if !timer.Stop() {
+		<-timer.C
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-br.wake:
+		}
+		br.flush()
+		// Pace: nothing else is applied until the interval has passed.
+		timer.Reset(br.interval)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return nil
+		case <-timer.C:
+		}
+	}
+}
+
+func (br *Bridge) flush() {
+	br.mu.Lock()
+	b := br.b
+	br.b = batch{}
+	br.mu.Unlock()
+	if b.empty() {
+		return
+	}
+	br.do(func() { br.apply(&b) })
+}

@@ -1,0 +1,42 @@
+package ui
+
+// Support says whether a model accepts an optional feature.
+type Support int
+
+// Support levels.
+const (
+	Unsupported Support = iota // the model rejects the field: disable the control
+	Optional                   // the user chooses
+	AlwaysOn                   // the model always does it: show checked and disabled
+)
+
+// Caps is what a model accepts, as far as the settings dialog cares.
+type Caps struct {
+	Proactive      Support
+	Affective      Support
+	ThinkingLevel  bool // accepts thinkingConfig.thinkingLevel
+	ThinkingBudget bool // accepts thinkingConfig.thinkingBudget (older models)
+	NonBlocking    bool // accepts NON_BLOCKING function declarations
+}
+
+// Models lists the models offered in the settings dialog, default first.
+var Models = []string{
+	"gemini-3.8-live",
+	"gemini-3.1-flash-live-preview",
+	"gemini-2.5-flash-native-audio-preview-12-2025",
+}
+
+// CapabilitiesFunc returns a model's capabilities. It is the one place to swap in
+// live.Capabilities once that package exports it.
+var CapabilitiesFunc = capabilities
+
+func capabilities(model string) Caps {
+	switch model {
+	case "gemini-3.1-flash-live-preview":
+		return Caps{Proactive: Unsupported, Affective: Unsupported, ThinkingLevel: true}
+	case "gemini-2.5-flash-native-audio-preview-12-2025":
+		return Caps{Proactive: Optional, Affective: Optional, ThinkingBudget: true, NonBlocking: true}
+	default: // gemini-3.8-live and unknown models: the strictest known table
+		return Caps{Proactive: AlwaysOn, Affective: Unsupported, NonBlocking: true}
+	}
+}
