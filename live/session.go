@@ -351,16 +351,17 @@ func encode(m ClientMessage) ([]byte, error) {
 	return b, nil
 }
 
-// encodeBlob builds `<prefix>{"data":"<base64>","mimeType":"<mime>"}}}` directly: media is
+// encodeBlob builds `<prefix>{"mimeType":"<mime>","data":"<base64>"}}}` directly: media is
 // the hot path, and this avoids encoding/json's reflection and a second copy of the base64.
+// The bytes are identical to what encoding/json writes for the same message.
 func encodeBlob(prefix, mime string, data []byte) []byte {
-	n := len(prefix) + len(`{"data":"","mimeType":""}}}`) + len(mime) + base64Len(len(data))
+	n := len(prefix) + len(`{"mimeType":"","data":""}}}`) + len(mime) + base64Len(len(data))
 	b := make([]byte, 0, n)
 	b = append(b, prefix...)
-	b = append(b, `{"data":"`...)
-	b = appendBase64(b, data)
-	b = append(b, `","mimeType":"`...)
+	b = append(b, `{"mimeType":"`...)
 	b = append(b, mime...)
+	b = append(b, `","data":"`...)
+	b = appendBase64(b, data)
 	b = append(b, `"}}}`...)
 	return b
 }
