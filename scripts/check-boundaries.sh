@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Enforces the package boundaries of shared/DESIGN.md with `go list -deps`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mod=$(go list -m)
+fail=0
+forbid() { # forbid <packages> <regexp> <why>
+	local pkgs=$1 re=$2 why=$3 hits
+	[ -z "$(go list "$pkgs" 2>/dev/null)" ] && return 0
+	hits=$(go list -deps "$pkgs" | grep -E "$re" || true)
+	if [ -n "$hits" ]; then
+		echo "$pkgs must not depend on $why:"; echo "$hits" | sed 's/^/  /'; fail=1
+	else
+		echo "ok: $pkgs has no $why"
+	fi
+}
+for p in live audio capture settings; do
+	[ -d "$p" ] && forbid "./$p/..." '^fyne\.io/' "Fyne"
+done
+[ -d live ] && forbid ./live/... '^github\.com/(gen2brain/malgo|kbinani/screenshot|blackjack/webcam)' "device packages"
+[ -d audio ] && forbid ./audio/... "^$mod/(live|capture|ui)(/|\$)" "live, capture or ui"
+[ -d capture ] && forbid ./capture/... "^$mod/(live|audio|ui)(/|\$)" "live, audio or ui"
+[ -d settings ] && forbid ./settings/... "^$mod/(live|audio|capture|ui)(/|\$)" "other app packages"
+exit $fail

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The whole test suite: formatting, vet, staticcheck, module tidiness, package boundaries, the
+# race-enabled tests of every package, and the SDK fidelity tests. Run it through
+# `make test`, which installs the Debian packages and starts Xvfb + PulseAudio first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+fail=0
+
+step gofmt
+bad=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*'))
+if [ -n "$bad" ]; then echo "not gofmt'ed:"; echo "$bad"; fail=1; fi
+
+step "go mod tidy"
+if ! go mod tidy -diff; then echo "go.mod/go.sum are not tidy: run go mod tidy"; fail=1; fi
+
+step "package boundaries"
+scripts/check-boundaries.sh || fail=1
+
+step "go vet"
+go vet ./... || fail=1
+
+step staticcheck
+go tool staticcheck ./... || fail=1
+
+if [ -d live/livetest/jssdk ]; then
+	step "npm ci (official JS SDK for the fidelity test)"
+	npm ci --prefix live/livetest/jssdk --no-audit --no-fund --loglevel=error || fail=1
+fi
+
+step "go test -race"
+go test -race -shuffle=on -count=1 -timeout 20m ./... || fail=1
+
+if [ -f live/livetest/sdktest/go.mod ]; then
+	step "official Go SDK fidelity test (nested module)"
+	(cd live/livetest/sdktest && go vet ./... && go test -race -count=1 ./...) || fail=1
+fi
+
+if [ "$fail" -ne 0 ]; then
+	echo; echo "FAILED"; exit 1
+fi
+echo; echo "all checks passed"

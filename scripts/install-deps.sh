@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Live Desk needs, only those missing.
+#   scripts/install-deps.sh run    build and run the app
+#   scripts/install-deps.sh test   also the test environment (Xvfb, PulseAudio, speech tools)
+set -euo pipefail
+
+build=(gcc pkg-config libgl1-mesa-dev libgl1-mesa-dri libx11-dev libxcursor-dev libxrandr-dev
+	libxinerama-dev libxi-dev libxxf86vm-dev libxext-dev libxrender-dev libxfixes-dev)
+runtime=(libpulse0 libasound2)
+testenv=(xvfb xauth x11-utils x11-xserver-utils xdotool imagemagick pulseaudio pulseaudio-utils
+	espeak-ng sox libsox-fmt-all alsa-utils libasound2-plugins)
+
+want=("${build[@]}" "${runtime[@]}")
+if [ "${1:-run}" = test ]; then
+	want+=("${testenv[@]}")
+	command -v node >/dev/null 2>&1 || want+=(nodejs)
+	command -v npm >/dev/null 2>&1 || want+=(npm)
+fi
+
+missing=()
+for p in "${want[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "installing: ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
