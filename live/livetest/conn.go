@@ -143,7 +143,7 @@ func (c *conn) serve(ctx context.Context) {
 	c.s.mu.Lock()
 	if c.sess != nil {
 		c.sess.attached = false
-		c.sess.lastDetach = time.Now()
+		c.sess.lastDetach = c.s.now()
 	}
 	if !c.info.Closed {
 		c.info.Closed = true
@@ -464,12 +464,12 @@ func (c *conn) handleSetup(p *parsed) {
 	}
 
 	// Session: new, or resumed from a handle.
-	now := time.Now()
 	handle := ""
 	if st.SessionResumption != nil {
 		handle = st.SessionResumption.Handle
 	}
 	c.s.mu.Lock()
+	now := c.s.now()
 	if handle != "" {
 		sess, ok := c.s.sessions[handle]
 		switch {
@@ -485,7 +485,7 @@ func (c *conn) handleSetup(p *parsed) {
 		c.sess = sess
 	} else {
 		c.s.nextSess++
-		c.sess = &session{id: c.s.nextSess, model: st.Model, started: now}
+		c.sess = &session{id: c.s.nextSess, model: st.Model, started: time.Now()}
 	}
 	c.sess.attached = true
 	c.info.ResumedHandle = handle

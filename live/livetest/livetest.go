@@ -149,6 +149,7 @@ type Server struct {
 	nextHndl  int
 	changed   chan struct{}
 	closeOnce sync.Once
+	now       func() time.Time // handle expiry clock; tests replace it
 }
 
 // New returns a fake that is not listening; serve its Handler yourself.
@@ -175,6 +176,7 @@ func New(opt Options) *Server {
 		sessions: map[string]*session{},
 		changed:  make(chan struct{}),
 		nextCall: 1000000000000000,
+		now:      time.Now,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
