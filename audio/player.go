@@ -1,0 +1,172 @@
+package audio
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gen2brain/malgo"
+)
+
+// PlayerConfig configures a speaker.
+type PlayerConfig struct {
+	Device   string // ID or name from PlaybackDevices; "" = the system default
+	PeriodMs int    // device period in milliseconds (10)
+	Jitter   JitterConfig
+}
+
+// PlayerStats are the player's counters.
+type PlayerStats struct {
+	JitterStats
+	Callbacks uint64 // device periods served
+	Lost      bool   // the device stopped on its own (unplugged, server gone)
+}
+
+// Player plays model audio (s16le mono at OutputRate) on a playback device through a jitter
+// buffer. Write, Clear and the other methods are safe for concurrent use; the device callback
+// never waits for them.
+type Player struct {
+	c    *Context
+	log  *slog.Logger
+	dev  *malgo.Device
+	j    *jitter
+	ref  *Reference
+	name string
+
+	scratch []int16 // callback only
+
+	callbacks atomic.Uint64
+	lost      atomic.Bool
+	closing   atomic.Bool
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// maxCallbackFrames bounds the callback's scratch buffer; larger periods are served in pieces.
+const maxCallbackFrames = 4096
+
+// OpenPlayer opens and starts a playback device at OutputRate, mono, s16. miniaudio converts to
+// the device's native format and rate.
+func (c *Context) OpenPlayer(cfg PlayerConfig) (*Player, error) {
+	if cfg.PeriodMs <= 0 {
+		cfg.PeriodMs = 10
+	}
+	id, name, err := c.resolve(malgo.Playback, cfg.Device)
+	if err != nil {
+		return nil, fmt.Errorf("open player: %w", err)
+	}
+	p := &Player{
+		c:       c,
+		log:     c.log.With("device", name, "dir", "playback"),
+		j:       newJitter(OutputRate, cfg.Jitter),
+		ref:     newReference(OutputRate),
+		name:    name,
+		scratch: make([]int16, maxCallbackFrames),
+	}
+	dc := malgo.DefaultDeviceConfig(malgo.Playback)
+	dc.Playback.Format = malgo.FormatS16
+	dc.Playback.Channels = 1
+	dc.SampleRate = OutputRate
+	dc.PeriodSizeInMilliseconds = uint32(cfg.PeriodMs)
+	dc.PerformanceProfile = malgo.LowLatency
+	dev, err := c.initDevice(dc, id, malgo.DeviceCallbacks{Data: p.onData, Stop: p.onStop})
+	if err != nil {
+		return nil, fmt.Errorf("open player %q: %w", name, err)
+	}
+	p.dev = dev
+	if err := c.track(p); err != nil {
+		dev.Uninit()
+		return nil, fmt.Errorf("open player: %w", err)
+	}
+	if err := dev.Start(); err != nil {
+		c.untrack(p)
+		dev.Uninit()
+		return nil, fmt.Errorf("start player %q: %w", name, classify(err))
+	}
+	p.log.Debug("player started", "rate", dev.SampleRate(), "period_ms", cfg.PeriodMs)
+	return p, nil
+}
+
+// onData is the device callback: it must not block, allocate or log.
+func (p *Player) onData(out, _ []byte, frames uint32) {
+	p.callbacks.Add(1)
+	p.render(out, int(frames))
+}
+
+// render fills out (s16le mono, n frames) from the jitter buffer and taps the reference.
+func (p *Player) render(out []byte, n int) {
+	for n > 0 {
+		k := min(n, len(p.scratch))
+		s := p.scratch[:k]
+		p.j.fill(s)
+		p.ref.write(s)
+		for i, v := range s {
+			binary.LittleEndian.PutUint16(out[2*i:], uint16(v))
+		}
+		out = out[2*k:]
+		n -= k
+	}
+}
+
+func (p *Player) onStop() {
+	if !p.closing.Load() {
+		p.lost.Store(true)
+	}
+}
+
+// Write queues one chunk of s16le mono audio at OutputRate that belongs to generation gen. It
+// never waits for the device. Chunks of a generation older than the current one (a turn that
+// was interrupted) are dropped and counted, as are exact repeats of a recent chunk and chunks
+// that do not fit in the buffer. A newer generation is adopted.
+func (p *Player) Write(gen uint64, pcm []byte) { p.j.write(gen, pcm) }
+
+// Clear drops everything queued: the next device period fades out over at most 5 ms and is
+// silent after that. It returns the new generation; tag the next turn's audio with it.
+func (p *Player) Clear() uint64 { return p.j.clear() }
+
+// EndTurn marks the audio written so far as a complete turn (the server's turnComplete): it
+// starts without waiting for the start-up lead, and the silence after it is not an underrun.
+func (p *Player) EndTurn() { p.j.endTurn() }
+
+// Generation is the current generation (see Write and Clear).
+func (p *Player) Generation() uint64 { return p.j.Generation() }
+
+// SetVolume sets the playback gain, 0 (mute) to 2; 1 is unchanged. Changes ramp over one period.
+func (p *Player) SetVolume(v float64) { p.j.setVolume(v) }
+
+// Stats returns the counters.
+func (p *Player) Stats() PlayerStats {
+	return PlayerStats{JitterStats: p.j.stats(), Callbacks: p.callbacks.Load(), Lost: p.lost.Load()}
+}
+
+// Err reports ErrDeviceLost once the device has stopped on its own; nil otherwise.
+func (p *Player) Err() error {
+	if p.lost.Load() {
+		return fmt.Errorf("player %q: %w", p.name, ErrDeviceLost)
+	}
+	return nil
+}
+
+// FarEndActive reports whether audible audio went to the speaker within the last d.
+func (p *Player) FarEndActive(d time.Duration) bool { return p.ref.Active(d) }
+
+// Reference returns the tap on what the player sends to the device.
+func (p *Player) Reference() *Reference { return p.ref }
+
+// Close stops and releases the device. It is idempotent; with PulseAudio it can take about a
+// second.
+func (p *Player) Close() error {
+	p.closeOnce.Do(func() {
+		p.closing.Store(true)
+		if err := p.dev.Stop(); err != nil && !errors.Is(err, malgo.ErrDeviceNotStarted) {
+			p.closeErr = fmt.Errorf("stop player %q: %w", p.name, err)
+		}
+		p.dev.Uninit()
+		p.c.untrack(p)
+	})
+	return p.closeErr
+}
