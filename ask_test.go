@@ -1,0 +1,201 @@
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+	"image"
+	"image/color"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/livedesk/livedesk/audio"
+	"github.com/livedesk/livedesk/live/livetest"
+)
+
+type mapEnv map[string]string
+
+func (m mapEnv) Getenv(k string) string { return m[k] }
+
+const testKey = "AIza-test-key-do-not-print"
+
+// writeStereo44k writes a 16-bit stereo 44.1 kHz WAV of a voiced, speech-like signal, so the
+// ask command has to downmix and resample it.
+func writeStereo44k(t *testing.T, path string, seconds float64) int {
+	const rate = 44100
+	n := int(seconds * rate)
+	data := make([]byte, 0, n*4)
+	for i := range n {
+		x := 0.0
+		for h := 1; h <= 5; h++ {
+			x += 0.25 / float64(h) * math.Sin(2*math.Pi*180*float64(h)*float64(i)/rate)
+		}
+		s := int16(x * 32767 * 0.8)
+		data = binary.LittleEndian.AppendUint16(data, uint16(s))
+		data = binary.LittleEndian.AppendUint16(data, uint16(s))
+	}
+	var h bytes.Buffer
+	h.WriteString("RIFF")
+	binary.Write(&h, binary.LittleEndian, uint32(36+len(data)))
+	h.WriteString("WAVEfmt ")
+	for _, v := range []any{uint32(16), uint16(1), uint16(2), uint32(rate), uint32(rate * 4), uint16(4), uint16(16)} {
+		binary.Write(&h, binary.LittleEndian, v)
+	}
+	h.WriteString("data")
+	binary.Write(&h, binary.LittleEndian, uint32(len(data)))
+	h.Write(data)
+	if err := os.WriteFile(path, h.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func writePNG(t *testing.T, path string) {
+	img := image.NewRGBA(image.Rect(0, 0, 64, 48))
+	for y := range 48 {
+		for x := range 64 {
+			img.Set(x, y, color.RGBA{uint8(x * 4), uint8(y * 5), 200, 255})
+		}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAskEndToEnd(t *testing.T) {
+	replyAudio := audio.FloatToS16LE(nil, func() []float32 {
+		s := make([]float32, audio.OutputRate*8/10) // 0.8 s
+		for i := range s {
+			s[i] = float32(0.3 * math.Sin(2*math.Pi*300*float64(i)/audio.OutputRate))
+		}
+		return s
+	}())
+	var mu sync.Mutex
+	var turns []livetest.Turn
+	srv, err := livetest.Start(livetest.Options{
+		APIKey: testKey,
+		Responder: func(tu livetest.Turn) livetest.Reply {
+			mu.Lock()
+			turns = append(turns, tu)
+			mu.Unlock()
+			return livetest.Reply{Text: "It is a blue gradient.", Heard: "what is in this picture", Audio: replyAudio}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+
+	dir := t.TempDir()
+	in, img, out := filepath.Join(dir, "q.wav"), filepath.Join(dir, "shot.png"), filepath.Join(dir, "reply.wav")
+	frames44k := writeStereo44k(t, in, 1.2)
+	writePNG(t, img)
+
+	var stdout, stderr bytes.Buffer
+	code := runAsk(t.Context(), []string{"--endpoint", srv.URL(), "--in", in, "--image", img, "--out", out, "--system", "Be brief."},
+		&stdout, &stderr, mapEnv{"GEMINI_API_KEY": testKey})
+	if code != 0 {
+		t.Fatalf("exit %d, stderr: %s", code, stderr.String())
+	}
+	if got := stdout.String(); !strings.Contains(got, "you: what is in this picture\n") || !strings.Contains(got, "gemini: It is a blue gradient.\n") {
+		t.Errorf("stdout = %q", got)
+	}
+	if strings.Contains(stdout.String()+stderr.String(), testKey) {
+		t.Error("output contains the API key")
+	}
+
+	// The reply file: a 24 kHz mono 16-bit WAV holding exactly the model's audio.
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b[0:4]) != "RIFF" || string(b[8:16]) != "WAVEfmt " || string(b[36:40]) != "data" {
+		t.Fatalf("bad header % x", b[:44])
+	}
+	format, channels, rate, bits := binary.LittleEndian.Uint16(b[20:]), binary.LittleEndian.Uint16(b[22:]), binary.LittleEndian.Uint32(b[24:]), binary.LittleEndian.Uint16(b[34:])
+	if format != 1 || channels != 1 || rate != 24000 || bits != 16 {
+		t.Errorf("format=%d channels=%d rate=%d bits=%d, want PCM mono 24000 16", format, channels, rate, bits)
+	}
+	if size := binary.LittleEndian.Uint32(b[40:]); int(size) != len(replyAudio) || !bytes.Equal(b[44:], replyAudio) {
+		t.Errorf("data = %d bytes, want the model's %d bytes (%.2f s)", size, len(replyAudio), float64(len(replyAudio))/48000)
+	}
+
+	// What the server received: the audio resampled to 16 kHz plus one second of trailing
+	// silence, one image, the end of the audio stream.
+	conns := srv.Conns()
+	if len(conns) != 1 {
+		t.Fatalf("%d connections", len(conns))
+	}
+	c := conns[0]
+	wantSamples := int(math.Round(float64(frames44k)*16000/44100)) + 16000
+	if d := c.AudioSamples - wantSamples; d < -2 || d > 2 {
+		t.Errorf("server got %d samples, want %d (1.2 s at 16 kHz + 1 s of silence)", c.AudioSamples, wantSamples)
+	}
+	if c.AudioMIME != "audio/pcm;rate=16000" || c.Frames != 1 || c.LastFrame.MIME != "image/jpeg" || c.LastFrame.Width != 64 || c.AudioStreamEnds != 1 {
+		t.Errorf("server saw %+v", c)
+	}
+	if !strings.Contains(string(c.Setup), `"inputAudioTranscription":{}`) || !strings.Contains(string(c.Setup), `"outputAudioTranscription":{}`) {
+		t.Errorf("setup lacks transcription: %s", c.Setup)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(turns) == 0 || !turns[0].Speech || turns[0].Frames != 1 {
+		t.Errorf("turns = %+v", turns)
+	}
+}
+
+func TestAskErrors(t *testing.T) {
+	srv, err := livetest.Start(livetest.Options{APIKey: testKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	dir := t.TempDir()
+	in := filepath.Join(dir, "q.wav")
+	writeStereo44k(t, in, 0.3)
+	notWAV := filepath.Join(dir, "x.wav")
+	os.WriteFile(notWAV, []byte("hello"), 0o644)
+
+	tests := []struct {
+		name     string
+		args     []string
+		env      mapEnv
+		wantCode int
+		want     string
+	}{
+		{"no key", []string{"--text", "hi"}, mapEnv{}, 1, "no API key: set GEMINI_API_KEY"},
+		{"nothing to ask", nil, mapEnv{"GEMINI_API_KEY": testKey}, 2, "nothing to ask"},
+		{"wrong key", []string{"--endpoint", srv.URL(), "--text", "hi"}, mapEnv{"GEMINI_API_KEY": "wrong-key-123"}, 1, "HTTP 403"},
+		{"google key fallback works", []string{"--endpoint", srv.URL(), "--text", "hi", "--out", filepath.Join(dir, "a.wav")}, mapEnv{"GOOGLE_API_KEY": testKey}, 0, "saved"},
+		{"unknown model", []string{"--endpoint", srv.URL(), "--model", "gemini-0-nope", "--text", "hi"}, mapEnv{"GEMINI_API_KEY": testKey}, 1, "1008"},
+		{"missing file", []string{"--in", filepath.Join(dir, "none.wav")}, mapEnv{"GEMINI_API_KEY": testKey}, 1, "no such file"},
+		{"not a wav", []string{"--in", notWAV}, mapEnv{"GEMINI_API_KEY": testKey}, 1, "read question audio"},
+		{"bad output dir", []string{"--in", in, "--out", filepath.Join(dir, "nodir", "r.wav")}, mapEnv{"GEMINI_API_KEY": testKey}, 1, "output"},
+		{"remote ws refused", []string{"--endpoint", "ws://example.com", "--text", "hi"}, mapEnv{"GEMINI_API_KEY": testKey}, 1, "only allowed for a local test server"},
+		{"bad flag", []string{"--bogus"}, mapEnv{}, 2, "flag provided but not defined"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := runAsk(t.Context(), tt.args, &stdout, &stderr, tt.env)
+			if code != tt.wantCode || !strings.Contains(stderr.String(), tt.want) {
+				t.Errorf("exit %d, stderr %q; want exit %d mentioning %q", code, stderr.String(), tt.wantCode, tt.want)
+			}
+			if tt.wantCode == 1 && strings.Count(strings.TrimSpace(stderr.String()), "\n") != 0 {
+				t.Errorf("error is not one line: %q", stderr.String())
+			}
+			if strings.Contains(stdout.String()+stderr.String(), testKey) {
+				t.Error("output contains the API key")
+			}
+		})
+	}
+}

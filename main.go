@@ -1,0 +1,61 @@
+// Command livedesk is a desktop assistant for talking with Gemini through the Live API while
+// showing it your screen or webcam.
+//
+//	livedesk [--endpoint URL] [--connect] [--share screen[:N]|camera[:DEV]] [--demo]   the window
+//	livedesk ask  [flags]   one question from files (WAV/text/images) to a WAV answer
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "ask":
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return runAsk(ctx, args[1:], os.Stdout, os.Stderr, osEnv{})
+		case "help", "-h", "-help", "--help":
+			fmt.Fprint(os.Stdout, usage)
+			return 0
+		}
+	}
+	return runGUI(args)
+}
+
+const usage = `livedesk: talk with Gemini while it sees your screen or webcam.
+
+  livedesk [--endpoint URL] [--connect] [--share screen[:N]|camera[:DEV]] [--demo]
+        open the window (the default)
+  livedesk ask [--endpoint URL] [--model M] [--voice V] [--system TEXT] [--in FILE.wav]
+        [--text TEXT] [--image FILE]... [--out FILE.wav] [--timeout DUR]
+        ask one question from files and save the spoken answer
+
+The API key comes from GEMINI_API_KEY (or GOOGLE_API_KEY), or from Settings in the window.
+`
+
+// env reads the process environment; tests pass their own.
+type env interface {
+	Getenv(key string) string
+}
+
+type osEnv struct{}
+
+func (osEnv) Getenv(k string) string { return os.Getenv(k) }
+
+// apiKeyFromEnv returns the key from GEMINI_API_KEY, falling back to GOOGLE_API_KEY.
+func apiKeyFromEnv(e env) string {
+	if k := e.Getenv("GEMINI_API_KEY"); k != "" {
+		return k
+	}
+	return e.Getenv("GOOGLE_API_KEY")
+}
