@@ -102,7 +102,9 @@ type settingsForm struct {
 
 	errs    map[string]*widget.Label
 	summary *widget.Label
+	saveBtn *widget.Button
 	dlg     *dialog.CustomDialog
+	open    bool
 }
 
 func (f *settingsForm) errLabel(field string) *widget.Label {
@@ -322,9 +324,10 @@ func (w *Window) newSettingsForm() *settingsForm {
 		container.NewTabItem(lang.L("Audio"), container.NewVScroll(audio)),
 		container.NewTabItem(lang.L("Features"), container.NewVScroll(features)),
 	)
-	save := widget.NewButton(lang.L("Save"), f.save)
-	save.Importance = widget.HighImportance
-	cancel := widget.NewButton(lang.L("Cancel"), func() { f.dlg.Hide() })
+	f.saveBtn = widget.NewButton(lang.L("Save"), f.save)
+	f.saveBtn.Importance = widget.HighImportance
+	save := f.saveBtn
+	cancel := widget.NewButton(lang.L("Cancel"), f.hide)
 	f.dlg = dialog.NewCustomWithoutButtons(lang.L("Settings"), container.NewBorder(nil, f.summary, nil, nil, tabs), w.win)
 	f.dlg.SetButtons([]fyne.CanvasObject{cancel, save})
 	f.dlg.Resize(fyne.NewSize(760, 620))
@@ -512,7 +515,11 @@ func (f *settingsForm) validate() (settings.Config, bool) {
 	n := len(bad)
 	var ve *settings.ValidationError
 	if errors.As(err, &ve) {
-		n += len(ve.Fields)
+		for _, fe := range ve.Fields {
+			if bad[fe.Field] == "" {
+				n++
+			}
+		}
 	}
 	if n > 0 {
 		f.summary.SetText(lang.L("{{.N}} settings need fixing (marked in red)", map[string]any{"N": n}))
@@ -544,7 +551,7 @@ func (f *settingsForm) save() {
 		}
 	}
 	w.cfg = c
-	f.dlg.Hide()
+	f.hide()
 	if w.wantLive { // a settings change restarts the session
 		w.Connect()
 	}
@@ -555,5 +562,11 @@ func (f *settingsForm) save() {
 func (w *Window) ShowSettings() {
 	f := w.newSettingsForm()
 	w.settings = f
+	f.open = true
 	f.dlg.Show()
+}
+
+func (f *settingsForm) hide() {
+	f.open = false
+	f.dlg.Hide()
 }

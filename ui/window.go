@@ -115,6 +115,7 @@ type Window struct {
 	status           *widget.Label
 	diagList         *widget.List
 	settings         *settingsForm // the open (or last) settings dialog
+	top              *fyne.Container
 }
 
 type turnView struct {
@@ -294,9 +295,11 @@ func (w *Window) build() fyne.CanvasObject {
 			widget.NewLabel(lang.L("Speaker")),
 			container.NewGridWrap(fyne.NewSize(90, w.speakerMeter.MinSize().Height), w.speakerMeter),
 			layout.NewSpacer(), exportBtn, settingsBtn),
-		container.NewHBox(w.screenBtn, w.displaySel,
+		container.NewHBox(w.screenBtn,
+			container.NewGridWrap(fyne.NewSize(210, w.displaySel.MinSize().Height), w.displaySel),
 			container.NewGridWrap(fyne.NewSize(200, w.regionEntry.MinSize().Height), w.regionEntry),
-			w.regionErr, w.cameraBtn, w.cameraSel),
+			w.regionErr, w.cameraBtn,
+			container.NewGridWrap(fyne.NewSize(210, w.cameraSel.MinSize().Height), w.cameraSel)),
 	)
 
 	w.indicatorText = canvas.NewText("", theme.Color(theme.ColorNameForegroundOnError))
@@ -308,6 +311,7 @@ func (w *Window) build() fyne.CanvasObject {
 	w.indicator.Hide()
 
 	top := container.NewVBox(toolbar, w.indicator)
+	w.top = top
 	if w.opts.Demo {
 		demo := widget.NewLabel(lang.L("DEMO — connected to the built-in fake server, not to Gemini"))
 		demo.Importance = widget.WarningImportance
@@ -810,6 +814,7 @@ func (w *Window) refresh() {
 	}
 	w.cameraBtn.Refresh()
 
+	wasHidden := w.indicator.Hidden
 	switch {
 	case running && w.share.Kind == ShareScreen:
 		w.indicatorText.Text = "● " + lang.L("Gemini can see your screen")
@@ -821,6 +826,9 @@ func (w *Window) refresh() {
 		w.indicator.Hide()
 	}
 	w.indicatorText.Refresh()
+	if wasHidden != w.indicator.Hidden {
+		w.top.Refresh() // lay out again: the indicator changes the height of the top bar
+	}
 	switch {
 	case !running || w.share.Kind == ShareNone:
 		w.previewNote.SetText(lang.L("Nothing is being sent"))
