@@ -106,7 +106,7 @@ func TestAudioTurn(t *testing.T) {
 	var u struct {
 		UsageMetadata struct {
 			PromptTokenCount, ResponseTokenCount, TotalTokenCount int
-			PromptTokensDetails, ResponseTokensDetails           []struct {
+			PromptTokensDetails, ResponseTokensDetails            []struct {
 				Modality   string
 				TokenCount int
 			}
