@@ -35,7 +35,7 @@ type Session struct {
 	endpoint string
 	setup    SetupComplete
 
-	out chan []byte // ordered: audio, text, activity signals, tool responses
+	out chan outItem // ordered: audio, text, activity signals, tool responses
 	in  chan recvItem
 
 	videoMu      sync.Mutex
@@ -53,6 +53,13 @@ type Session struct {
 	err       error // terminal error, set before done is closed
 }
 
+// outItem is one ordered message, or (b == nil) a flush marker closed once everything queued
+// before it has been written to the socket.
+type outItem struct {
+	b       []byte
+	written chan struct{}
+}
+
 type recvItem struct {
 	msg *ServerMessage
 	err error
@@ -63,7 +70,7 @@ func newSession(conn *websocket.Conn, endpoint string, sc SetupComplete) *Sessio
 		conn:       conn,
 		endpoint:   endpoint,
 		setup:      sc,
-		out:        make(chan []byte, sendQueueLen),
+		out:        make(chan outItem, sendQueueLen),
 		in:         make(chan recvItem, recvQueueLen),
 		videoReady: make(chan struct{}, 1),
 		done:       make(chan struct{}),
@@ -154,16 +161,16 @@ func (s *Session) writeLoop(ctx context.Context) error {
 		// Ordered traffic first: video is only written when nothing else waits, so a slow
 		// socket drops frames (the mailbox keeps the newest) before it delays speech.
 		select {
-		case b := <-s.out:
-			if err := s.write(ctx, b); err != nil {
+		case it := <-s.out:
+			if err := s.writeItem(ctx, it); err != nil {
 				return err
 			}
 			continue
 		default:
 		}
 		select {
-		case b := <-s.out:
-			if err := s.write(ctx, b); err != nil {
+		case it := <-s.out:
+			if err := s.writeItem(ctx, it); err != nil {
 				return err
 			}
 		case <-s.videoReady:
@@ -180,6 +187,14 @@ func (s *Session) writeLoop(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
+}
+
+func (s *Session) writeItem(ctx context.Context, it outItem) error {
+	if it.b == nil {
+		close(it.written)
+		return nil
+	}
+	return s.write(ctx, it.b)
 }
 
 func (s *Session) write(ctx context.Context, b []byte) error {
@@ -257,7 +272,29 @@ func (s *Session) enqueue(ctx context.Context, b []byte) error {
 	default:
 	}
 	select {
-	case s.out <- b:
+	case s.out <- outItem{b: b}:
+		return nil
+	case <-s.done:
+		return s.Err()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Flush waits until every ordered message queued before the call has been written to the
+// socket. A connection that is replaced after a goAway is flushed first, so no queued
+// microphone audio is lost with it.
+func (s *Session) Flush(ctx context.Context) error {
+	done := make(chan struct{})
+	select {
+	case s.out <- outItem{written: done}:
+	case <-s.done:
+		return s.Err()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-done:
 		return nil
 	case <-s.done:
 		return s.Err()

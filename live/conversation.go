@@ -1,0 +1,904 @@
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/livedesk/livedesk/settings"
+)
+
+// Mic is the user's microphone: 16 kHz s16le mono chunks (20–100 ms), owned by the caller.
+type Mic interface {
+	Read(ctx context.Context) ([]byte, error)
+}
+
+// Speaker plays the model's 24 kHz s16le mono audio. Chunks written with a generation older
+// than the current one are dropped; Clear silences it at once and starts a new generation.
+type Speaker interface {
+	Write(gen uint64, pcm []byte)
+	Clear() uint64
+	Generation() uint64
+}
+
+// turnEnder is implemented by speakers that want to know a model turn ended, so the silence
+// that follows is not counted as an underrun.
+type turnEnder interface{ EndTurn() }
+
+// FrameSource supplies JPEG frames of what the user shares.
+type FrameSource interface {
+	NextFrame(ctx context.Context) ([]byte, error)
+	// RequestFresh asks for a new frame soon (the user started speaking).
+	RequestFresh()
+}
+
+// Backoff is the reconnect policy after a lost connection.
+type Backoff struct {
+	Initial  time.Duration // first wait (default 500 ms)
+	Max      time.Duration // longest wait (default 15 s)
+	Attempts int           // tries before giving up (default 8)
+	Stable   time.Duration // a connection up this long resets the count (default 30 s)
+}
+
+func (b Backoff) withDefaults() Backoff {
+	if b.Initial <= 0 {
+		b.Initial = 500 * time.Millisecond
+	}
+	if b.Max <= 0 {
+		b.Max = 15 * time.Second
+	}
+	if b.Attempts <= 0 {
+		b.Attempts = 8
+	}
+	if b.Stable <= 0 {
+		b.Stable = 30 * time.Second
+	}
+	return b
+}
+
+// delay is the wait before attempt n (1-based): exponential, capped, with full jitter in
+// [d/2, d] so that many clients do not retry in step.
+func (b Backoff) delay(n int) time.Duration {
+	d := float64(b.Initial) * math.Pow(2, float64(n-1))
+	d = math.Min(d, float64(b.Max))
+	return time.Duration(d/2 + rand.Float64()*d/2)
+}
+
+// ConversationOptions are the parts of a conversation that are not user settings.
+type ConversationOptions struct {
+	Dial    DialOptions // Endpoint and APIKey; the rest has defaults
+	Mic     Mic         // nil: no microphone (typed text only)
+	Speaker Speaker     // nil: model audio is discarded
+	Tools   *Toolbox    // local tools offered to the model
+	Backoff Backoff
+	// Backlog bounds the microphone audio kept while no connection is up (default 10 s);
+	// beyond it the oldest chunks are dropped and counted.
+	Backlog time.Duration
+	// SwapMargin is how long before a goAway deadline the connection is replaced if the model
+	// is still speaking (default 2 s). When the model is idle it is replaced at once.
+	SwapMargin time.Duration
+	Log        *slog.Logger
+}
+
+// ConversationStats are counters for tests, diagnostics and benchmarks.
+type ConversationStats struct {
+	MicChunks, MicSent, MicDroppedBacklog, MicDroppedTool, MicDroppedIdle int64
+	MicSamplesSent                                                        int64
+	FramesSent, ModelAudioChunks, ModelAudioBytes                         int64
+	Connections, Resumes, Swaps, Reconnects, Interruptions                int64
+	LastSwapGap                                                           time.Duration
+	EventsDropped                                                         int64
+}
+
+// Conversation joins the microphone, the shared screen or camera, and the speaker to a Live
+// API session, and keeps it alive across goAways and dropped connections.
+//
+// Run owns every goroutine; the Set*/Send* methods may be called from any goroutine.
+type Conversation struct {
+	cfg    settings.Config
+	opt    ConversationOptions
+	log    *slog.Logger
+	model  string
+	events chan Event
+	cmds   chan command
+	micCh  chan []byte
+
+	muted    atomic.Bool
+	pttDown  atomic.Bool
+	speaking atomic.Bool
+	toolWait atomic.Int32 // unanswered blocking calls
+
+	shareMu sync.Mutex
+	share   FrameSource
+	shareCh chan struct{} // signalled when share changes
+
+	usageMu sync.Mutex
+	usage   Usage
+
+	stats struct {
+		micChunks, micSent, micDropBacklog, micDropTool, micDropIdle, micSamples atomic.Int64
+		frames, audioChunks, audioBytes                                          atomic.Int64
+		conns, resumes, swaps, reconnects, interruptions, eventsDropped          atomic.Int64
+		lastGap                                                                  atomic.Int64
+	}
+	running atomic.Bool
+}
+
+type cmdKind int
+
+const (
+	cmdText cmdKind = iota
+	cmdPTTDown
+	cmdPTTUp
+	cmdMute
+)
+
+type command struct {
+	kind cmdKind
+	text string
+}
+
+// NewConversation prepares a conversation; Run starts it.
+func NewConversation(cfg settings.Config, opt ConversationOptions) *Conversation {
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	if opt.Backlog <= 0 {
+		opt.Backlog = 10 * time.Second
+	}
+	if opt.SwapMargin <= 0 {
+		opt.SwapMargin = 2 * time.Second
+	}
+	opt.Backoff = opt.Backoff.withDefaults()
+	// The backlog is counted in chunks of at least 20 ms.
+	backlog := max(int(opt.Backlog/(20*time.Millisecond)), 8)
+	c := &Conversation{
+		cfg:     cfg,
+		opt:     opt,
+		log:     opt.Log,
+		events:  make(chan Event, 1024),
+		cmds:    make(chan command, 64),
+		micCh:   make(chan []byte, backlog),
+		shareCh: make(chan struct{}, 1),
+	}
+	s, _ := BuildSetup(cfg, SetupOptions{})
+	c.model = s.Model
+	return c
+}
+
+// Events delivers what happens. It is closed when Run returns. Consume it promptly: when its
+// buffer is full, events are dropped (and counted) rather than stalling the audio.
+func (c *Conversation) Events() <-chan Event { return c.events }
+
+// SendText types to the model. It is delivered on the current or the next connection.
+func (c *Conversation) SendText(text string) error {
+	if text == "" {
+		return nil
+	}
+	return c.command(command{kind: cmdText, text: text})
+}
+
+// SetMuted stops (or resumes) sending the microphone. Muting tells the server the audio
+// stream ended, so it does not wait for more speech.
+func (c *Conversation) SetMuted(muted bool) {
+	if c.muted.Swap(muted) != muted && muted {
+		_ = c.command(command{kind: cmdMute})
+	}
+}
+
+// Muted reports whether the microphone is muted.
+func (c *Conversation) Muted() bool { return c.muted.Load() }
+
+// SetPushToTalk presses (true) or releases (false) the push-to-talk key. It matters only when
+// automatic voice activity detection is off: audio is sent only while pressed, framed by
+// activityStart and activityEnd (the end is always sent).
+func (c *Conversation) SetPushToTalk(down bool) {
+	if c.pttDown.Swap(down) == down {
+		return
+	}
+	k := cmdPTTUp
+	if down {
+		k = cmdPTTDown
+	}
+	_ = c.command(command{kind: k})
+}
+
+// SetShare changes what is shared: a frame source, or nil to stop sharing.
+func (c *Conversation) SetShare(src FrameSource) {
+	c.shareMu.Lock()
+	c.share = src
+	c.shareMu.Unlock()
+	select {
+	case c.shareCh <- struct{}{}:
+	default:
+	}
+}
+
+func (c *Conversation) currentShare() FrameSource {
+	c.shareMu.Lock()
+	defer c.shareMu.Unlock()
+	return c.share
+}
+
+func (c *Conversation) command(cmd command) error {
+	select {
+	case c.cmds <- cmd:
+		return nil
+	default:
+		return errors.New("too many pending commands: the connection is not keeping up")
+	}
+}
+
+// Usage returns the token use so far.
+func (c *Conversation) Usage() Usage {
+	c.usageMu.Lock()
+	defer c.usageMu.Unlock()
+	return c.usage.Clone()
+}
+
+// Stats returns the counters.
+func (c *Conversation) Stats() ConversationStats {
+	s := &c.stats
+	return ConversationStats{
+		MicChunks: s.micChunks.Load(), MicSent: s.micSent.Load(), MicDroppedBacklog: s.micDropBacklog.Load(),
+		MicDroppedTool: s.micDropTool.Load(), MicDroppedIdle: s.micDropIdle.Load(), MicSamplesSent: s.micSamples.Load(),
+		FramesSent: s.frames.Load(), ModelAudioChunks: s.audioChunks.Load(), ModelAudioBytes: s.audioBytes.Load(),
+		Connections: s.conns.Load(), Resumes: s.resumes.Load(), Swaps: s.swaps.Load(), Reconnects: s.reconnects.Load(),
+		Interruptions: s.interruptions.Load(), LastSwapGap: time.Duration(s.lastGap.Load()), EventsDropped: s.eventsDropped.Load(),
+	}
+}
+
+func (c *Conversation) emit(e Event) {
+	e.Time = time.Now()
+	select {
+	case c.events <- e:
+	default:
+		c.stats.eventsDropped.Add(1)
+	}
+}
+
+// Run holds the conversation until ctx ends (it then returns nil) or a permanent error
+// stops it (a rejected setup or key, an unknown model, exhausted quota, or too many failed
+// reconnects), which it returns. It closes Events when it returns.
+func (c *Conversation) Run(ctx context.Context) error {
+	if !c.running.CompareAndSwap(false, true) {
+		return errors.New("conversation: Run called twice")
+	}
+	defer close(c.events)
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	if c.opt.Mic != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.pumpMic(ctx)
+		}()
+	}
+	err := c.supervise(ctx)
+	cancel()
+	wg.Wait()
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	c.emit(Event{Kind: EventState, State: StateStopped, Err: err})
+	return err
+}
+
+// pumpMic reads the microphone into the bounded backlog that the current connection drains.
+// While no connection is up the backlog fills; when full the oldest audio goes.
+func (c *Conversation) pumpMic(ctx context.Context) {
+	var det speechDetector
+	for {
+		chunk, err := c.opt.Mic.Read(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				c.emit(Event{Kind: EventWarning, Err: fmt.Errorf("microphone stopped: %w (typed text still works; reopen the microphone in Settings)", err)})
+			}
+			return
+		}
+		c.stats.micChunks.Add(1)
+		if c.muted.Load() {
+			continue
+		}
+		if changed, on := det.update(chunk); changed {
+			c.speaking.Store(on)
+			c.emit(Event{Kind: EventSpeech, Speaking: on})
+			if on {
+				if fs := c.currentShare(); fs != nil {
+					fs.RequestFresh()
+				}
+			}
+		}
+		for {
+			select {
+			case c.micCh <- chunk:
+			default:
+				select {
+				case <-c.micCh:
+					c.stats.micDropBacklog.Add(1)
+				default:
+				}
+				continue
+			}
+			break
+		}
+	}
+}
+
+// supervise dials, serves and replaces connections until the conversation ends.
+func (c *Conversation) supervise(ctx context.Context) error {
+	b := c.opt.Backoff
+	handle, attempt := "", 0
+	state := StateConnecting
+	var swapStart time.Time
+	for {
+		c.emit(Event{Kind: EventState, State: state})
+		setup, notes := BuildSetup(c.cfg, SetupOptions{Handle: handle, Functions: c.opt.Tools.Declarations()})
+		if c.stats.conns.Load() == 0 {
+			for _, n := range notes {
+				c.emit(Event{Kind: EventNote, Text: n})
+			}
+		}
+		sess, err := Dial(ctx, c.opt.Dial, setup)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if errors.Is(err, ErrSessionNotFound) && handle != "" {
+				c.emit(Event{Kind: EventWarning, Err: fmt.Errorf("the previous session expired, starting a new one (earlier context is lost): %w", err)})
+				handle = ""
+				continue
+			}
+			if IsPermanent(err) {
+				return err
+			}
+			attempt++
+			if attempt > b.Attempts {
+				return fmt.Errorf("gave up after %d attempts to reconnect: %w", b.Attempts, err)
+			}
+			d := b.delay(attempt)
+			c.emit(Event{Kind: EventState, State: StateReconnecting, Err: err, Text: fmt.Sprintf("retrying in %s (attempt %d of %d)", d.Round(100*time.Millisecond), attempt, b.Attempts)})
+			if err := sleep(ctx, d); err != nil {
+				return err
+			}
+			state = StateReconnecting
+			continue
+		}
+		c.stats.conns.Add(1)
+		if handle != "" {
+			c.stats.resumes.Add(1)
+		}
+		if !swapStart.IsZero() {
+			c.stats.lastGap.Store(int64(time.Since(swapStart)))
+			swapStart = time.Time{}
+		}
+		detail := ""
+		if state == StateReconnecting {
+			detail = "reconnected"
+			if handle != "" {
+				detail = "reconnected, conversation resumed"
+			}
+		}
+		c.emit(Event{Kind: EventState, State: StateLive, Text: detail})
+
+		up := time.Now()
+		res := c.serve(ctx, sess)
+		if res.handle != "" {
+			handle = res.handle
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if res.swap {
+			c.stats.swaps.Add(1)
+			swapStart = res.swapAt
+			attempt = 0
+			state = StateReconnecting
+			continue
+		}
+		err = res.err
+		if errors.Is(err, ErrSessionNotFound) {
+			handle = ""
+		}
+		if IsPermanent(err) {
+			return err
+		}
+		if time.Since(up) >= b.Stable {
+			attempt = 0
+		}
+		attempt++
+		c.stats.reconnects.Add(1)
+		if attempt > b.Attempts {
+			return fmt.Errorf("gave up after %d attempts to reconnect: %w", b.Attempts, err)
+		}
+		d := b.delay(attempt)
+		c.emit(Event{Kind: EventState, State: StateReconnecting, Err: err, Text: fmt.Sprintf("connection lost, reconnecting in %s", d.Round(100*time.Millisecond))})
+		if err := sleep(ctx, d); err != nil {
+			return err
+		}
+		state = StateReconnecting
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+type serveResult struct {
+	handle string
+	swap   bool
+	swapAt time.Time
+	err    error
+}
+
+// connState is what the goroutines of one connection share.
+type connState struct {
+	sess       *Session
+	stopSend   chan struct{} // closed to stop the senders before a swap
+	swapNow    chan struct{} // signalled to replace the connection
+	swapOnce   sync.Once
+	modelBusy  atomic.Bool // the model is generating a turn
+	swapWanted atomic.Bool // a goAway arrived: swap when the model is idle
+	// handleFresh: a resumable handle arrived since the model last spoke, so resuming with
+	// it keeps the whole conversation.
+	handleFresh atomic.Bool
+	handle      atomic.Pointer[string]
+	turn        atomic.Int64
+	calls       sync.Map // id -> context.CancelFunc
+}
+
+func (cs *connState) requestSwap() {
+	cs.swapOnce.Do(func() { close(cs.swapNow) })
+}
+
+// serve runs one connection until it ends or is replaced.
+func (c *Conversation) serve(ctx context.Context, sess *Session) serveResult {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	cs := &connState{sess: sess, stopSend: make(chan struct{}), swapNow: make(chan struct{})}
+
+	var wg sync.WaitGroup
+	runErr := make(chan error, 1)
+	go func() { runErr <- sess.Run(ctx) }()
+
+	var sendWG sync.WaitGroup
+	sendWG.Add(2)
+	go func() { defer sendWG.Done(); c.sendLoop(ctx, cs) }()
+	go func() { defer sendWG.Done(); c.videoLoop(ctx, cs) }()
+
+	recvErr := make(chan error, 1)
+	wg.Add(1)
+	go func() { defer wg.Done(); recvErr <- c.recvLoop(ctx, cs, &wg) }()
+
+	var res serveResult
+	runDone, recvDone := false, false
+	select {
+	case <-cs.swapNow:
+		// Replace the connection without losing microphone audio: stop taking chunks from the
+		// backlog, let everything already queued reach the socket, then close. Audio captured
+		// meanwhile waits in the backlog for the next connection.
+		res.swap, res.swapAt = true, time.Now()
+		close(cs.stopSend)
+		sendWG.Wait()
+		fctx, fcancel := context.WithTimeout(ctx, 5*time.Second)
+		if err := sess.Flush(fctx); err != nil {
+			c.log.Warn("flush before swap", "err", err)
+		}
+		fcancel()
+		sess.Close()
+	case res.err = <-runErr:
+		runDone = true
+		// Let the receiver deliver what arrived before the end; it then returns too.
+		<-recvErr
+		recvDone = true
+	case res.err = <-recvErr:
+		recvDone = true
+	}
+	cancel()
+	sess.Close()
+	if !runDone {
+		<-runErr
+	}
+	if !recvDone {
+		<-recvErr
+	}
+	select {
+	case <-cs.stopSend:
+	default:
+		close(cs.stopSend)
+	}
+	sendWG.Wait()
+	wg.Wait()
+	if res.swap {
+		res.err = nil
+	}
+	if h := cs.handle.Load(); h != nil {
+		res.handle = *h
+	}
+	c.toolWait.Store(0)
+	return res
+}
+
+// sendLoop moves microphone audio and commands to the socket.
+func (c *Conversation) sendLoop(ctx context.Context, cs *connState) {
+	s := cs.sess
+	autoVAD := c.cfg.AutoVAD
+	if !autoVAD && c.pttDown.Load() {
+		// A press that began before this connection: the new connection needs its start.
+		if err := s.SendActivityStart(ctx); err != nil {
+			return
+		}
+	}
+	for {
+		select {
+		case <-cs.stopSend:
+			return
+		case <-ctx.Done():
+			return
+		case cmd := <-c.cmds:
+			var err error
+			switch cmd.kind {
+			case cmdText:
+				err = s.SendText(ctx, cmd.text)
+			case cmdMute:
+				if autoVAD {
+					err = s.SendAudioStreamEnd(ctx)
+				}
+			case cmdPTTDown:
+				if !autoVAD {
+					err = s.SendActivityStart(ctx)
+				}
+			case cmdPTTUp:
+				if !autoVAD {
+					err = s.SendActivityEnd(ctx)
+				}
+			}
+			if err != nil {
+				if cmd.kind == cmdText || cmd.kind == cmdPTTUp {
+					// Keep it for the next connection: a typed message and the end of a
+					// push-to-talk press must not be lost.
+					select {
+					case c.cmds <- cmd:
+					default:
+					}
+				}
+				return
+			}
+		case chunk := <-c.micCh:
+			switch {
+			case c.toolWait.Load() > 0:
+				// The server aborts the session when speech arrives while a blocking call
+				// is unanswered; local tools answer in milliseconds.
+				c.stats.micDropTool.Add(1)
+				continue
+			case c.muted.Load():
+				c.stats.micDropIdle.Add(1)
+				continue
+			case !autoVAD && !c.pttDown.Load():
+				c.stats.micDropIdle.Add(1)
+				continue
+			}
+			if err := s.SendAudio(ctx, chunk); err != nil {
+				return
+			}
+			c.stats.micSent.Add(1)
+			c.stats.micSamples.Add(int64(len(chunk) / 2))
+		}
+	}
+}
+
+// videoLoop sends frames of the current share (newest wins when the socket is slow).
+func (c *Conversation) videoLoop(ctx context.Context, cs *connState) {
+	for {
+		src := c.currentShare()
+		if src == nil {
+			select {
+			case <-c.shareCh:
+				continue
+			case <-cs.stopSend:
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
+		// Stop waiting for a frame when the share changes or the connection is replaced.
+		fctx, fcancel := context.WithCancel(ctx)
+		stop := make(chan struct{})
+		go func() {
+			select {
+			case <-c.shareCh:
+				// Put the signal back for the outer loop.
+				select {
+				case c.shareCh <- struct{}{}:
+				default:
+				}
+			case <-cs.stopSend:
+			case <-stop:
+			}
+			fcancel()
+		}()
+		frame, err := src.NextFrame(fctx)
+		close(stop)
+		fcancel()
+		select {
+		case <-cs.stopSend:
+			return
+		case <-ctx.Done():
+			return
+		default:
+		}
+		if err != nil {
+			if fctx.Err() == nil {
+				c.emit(Event{Kind: EventWarning, Err: fmt.Errorf("sharing stopped: %w", err)})
+				c.SetShare(nil)
+			}
+			continue
+		}
+		if c.cfg.FramesOnlyWhileSpeaking && !c.speaking.Load() {
+			continue
+		}
+		if err := cs.sess.SendVideo(frame); err != nil {
+			return
+		}
+		c.stats.frames.Add(1)
+		c.emit(Event{Kind: EventFrame, Bytes: len(frame)})
+	}
+}
+
+// recvLoop handles every field of every server message.
+func (c *Conversation) recvLoop(ctx context.Context, cs *connState, wg *sync.WaitGroup) error {
+	var gen uint64
+	if c.opt.Speaker != nil {
+		gen = c.opt.Speaker.Generation()
+	}
+	var swapTimer *time.Timer
+	defer func() {
+		if swapTimer != nil {
+			swapTimer.Stop()
+		}
+	}()
+	for {
+		m, err := cs.sess.Recv(ctx)
+		if err != nil {
+			if errors.Is(err, ErrMalformed) {
+				c.emit(Event{Kind: EventWarning, Err: err})
+				continue
+			}
+			var apiErr *APIError
+			if errors.As(err, &apiErr) {
+				c.emit(Event{Kind: EventWarning, Err: err})
+				continue
+			}
+			return err
+		}
+		c.emit(Event{Kind: EventMessage, Text: Summarize(m)})
+		turn := int(cs.turn.Load())
+		if sc := m.ServerContent; sc != nil {
+			if t := sc.InputTranscription; t != nil && t.Text != "" {
+				c.emit(Event{Kind: EventTranscript, Role: RoleUser, Text: t.Text, Turn: turn})
+			}
+			if sc.ModelTurn != nil {
+				cs.modelBusy.Store(true)
+				cs.handleFresh.Store(false)
+				for _, p := range sc.ModelTurn.Parts {
+					switch {
+					case p.InlineData != nil && len(p.InlineData.Data) > 0 && isAudio(p.InlineData.MIMEType):
+						c.stats.audioChunks.Add(1)
+						c.stats.audioBytes.Add(int64(len(p.InlineData.Data)))
+						if c.opt.Speaker != nil {
+							c.opt.Speaker.Write(gen, p.InlineData.Data)
+						}
+					case p.Thought && p.Text != "":
+						c.emit(Event{Kind: EventThought, Text: p.Text})
+					case p.Text != "" && sc.OutputTranscription == nil:
+						c.emit(Event{Kind: EventTranscript, Role: RoleModel, Text: p.Text, Turn: turn})
+					}
+				}
+			}
+			if t := sc.OutputTranscription; t != nil && t.Text != "" {
+				cs.modelBusy.Store(true)
+				cs.handleFresh.Store(false)
+				c.emit(Event{Kind: EventTranscript, Role: RoleModel, Text: t.Text, Turn: turn})
+			}
+			if g := sc.GroundingMetadata; g != nil {
+				var src []WebSource
+				for _, ch := range g.GroundingChunks {
+					if ch.Web != nil {
+						src = append(src, *ch.Web)
+					}
+				}
+				c.emit(Event{Kind: EventSources, Sources: src, Queries: g.WebSearchQueries})
+			}
+			if sc.Interrupted {
+				// Barge-in: silence the speaker now. Audio of the old turn still in flight is
+				// tagged with the old generation and dropped by the speaker.
+				if c.opt.Speaker != nil {
+					gen = c.opt.Speaker.Clear()
+				}
+				c.stats.interruptions.Add(1)
+				c.emit(Event{Kind: EventInterrupted})
+			}
+			if sc.TurnComplete || sc.Interrupted || sc.GenerationComplete {
+				if sc.TurnComplete || sc.Interrupted {
+					if te, ok := c.opt.Speaker.(turnEnder); ok && sc.TurnComplete && !sc.Interrupted {
+						te.EndTurn()
+					}
+					c.emit(Event{Kind: EventTurnEnd, Turn: turn, Interrupted: sc.Interrupted})
+					cs.turn.Add(1)
+				}
+				cs.modelBusy.Store(false)
+				c.maybeSwap(cs)
+			}
+		}
+		if tc := m.ToolCall; tc != nil {
+			for _, call := range tc.FunctionCalls {
+				c.startTool(ctx, cs, wg, call)
+			}
+		}
+		if cc := m.ToolCallCancellation; cc != nil {
+			for _, id := range cc.IDs {
+				if cancel, ok := cs.calls.LoadAndDelete(id); ok {
+					cancel.(context.CancelFunc)()
+					c.emit(Event{Kind: EventTool, Tool: &ToolEvent{ID: id, Status: "cancelled"}})
+				}
+			}
+		}
+		if g := m.GoAway; g != nil {
+			left := g.TimeLeft.Std()
+			c.emit(Event{Kind: EventGoAway, TimeLeft: left})
+			cs.swapWanted.Store(true)
+			if swapTimer == nil {
+				// The deadline is acted on with a timer: after a goAway the server may go quiet.
+				swapTimer = time.AfterFunc(max(left-c.opt.SwapMargin, 0), cs.requestSwap)
+			}
+			c.maybeSwap(cs)
+		}
+		if r := m.SessionResumptionUpdate; r != nil && r.Resumable && r.NewHandle != "" {
+			h := r.NewHandle
+			cs.handle.Store(&h)
+			if !cs.modelBusy.Load() {
+				cs.handleFresh.Store(true)
+			}
+			c.maybeSwap(cs)
+		}
+		if u := m.UsageMetadata; u != nil {
+			c.usageMu.Lock()
+			c.usage.Add(c.model, u)
+			snap := c.usage.Clone()
+			c.usageMu.Unlock()
+			c.emit(Event{Kind: EventUsage, Usage: &snap})
+		}
+	}
+}
+
+// maybeSwap replaces the connection early, once a goAway asked for it and the moment is
+// right: the model is not speaking, no blocking call is pending, and the newest handle covers
+// the last turn. Otherwise the goAway timer does it just before the deadline.
+func (c *Conversation) maybeSwap(cs *connState) {
+	if cs.swapWanted.Load() && !cs.modelBusy.Load() && cs.handleFresh.Load() && c.toolWait.Load() == 0 {
+		cs.requestSwap()
+	}
+}
+
+func isAudio(mime string) bool {
+	return len(mime) >= 5 && mime[:5] == "audio"
+}
+
+// startTool runs a local tool call in its own goroutine (owned by serve's WaitGroup) and
+// answers it with the call's id.
+func (c *Conversation) startTool(ctx context.Context, cs *connState, wg *sync.WaitGroup, call FunctionCall) {
+	tool, ok := c.opt.Tools.Lookup(call.Name)
+	caps := Capabilities(c.model)
+	blocking := true
+	if ok {
+		b := tool.Decl.Behavior
+		blocking = !(b == BehaviorNonBlocking && caps.NonBlocking) && !(b == "" && caps.NonBlockingDefault)
+	}
+	ev := ToolEvent{ID: call.ID, Name: call.Name, Status: "called", Blocking: blocking}
+	c.emit(Event{Kind: EventTool, Tool: &ev})
+	if blocking {
+		c.toolWait.Add(1)
+	}
+	tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	cs.calls.Store(call.ID, context.CancelFunc(cancel))
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer cancel()
+		if blocking {
+			defer c.toolWait.Add(-1)
+		}
+		var res ToolResult
+		var err error
+		if !ok {
+			err = fmt.Errorf("no such tool %q", call.Name)
+		} else {
+			res, err = tool.Run(tctx, call.Args)
+		}
+		if _, live := cs.calls.LoadAndDelete(call.ID); !live {
+			return // cancelled by the server: do not answer
+		}
+		resp := FunctionResponse{ID: call.ID, Name: call.Name, Response: res.Response}
+		ev := ToolEvent{ID: call.ID, Name: call.Name, Status: "answered", Blocking: blocking}
+		if err != nil {
+			// An informative error lets the model recover instead of looping on the call.
+			resp.Response = map[string]any{"error": err.Error()}
+			ev.Status, ev.Detail = "failed", err.Error()
+		}
+		if !blocking {
+			resp.Scheduling = tool.Scheduling
+			if resp.Scheduling == "" {
+				resp.Scheduling = SchedulingWhenIdle
+			}
+		}
+		if res.Image != nil {
+			if err := cs.sess.Send(ctx, ClientMessage{RealtimeInput: &RealtimeInput{Video: &Blob{MIMEType: JPEGMIME, Data: res.Image}}}); err != nil {
+				return
+			}
+		}
+		if err := cs.sess.SendToolResponse(ctx, resp); err != nil {
+			return
+		}
+		c.emit(Event{Kind: EventTool, Tool: &ev})
+	}()
+}
+
+// speechDetector is a small energy detector on the microphone: it tells when the user starts
+// speaking (to send a fresh frame, and frames only while speaking) — the server's own voice
+// activity detection decides turns.
+type speechDetector struct {
+	on        bool
+	loudRun   int
+	quietTime time.Duration
+}
+
+const (
+	speechDBFS   = -40.0 // louder than this counts as speech
+	speechStart  = 2     // consecutive loud chunks to start
+	speechHangMs = 700   // quiet time to end
+)
+
+func (d *speechDetector) update(chunk []byte) (changed, on bool) {
+	n := len(chunk) / 2
+	if n == 0 {
+		return false, d.on
+	}
+	var sum float64
+	for i := 0; i+1 < len(chunk); i += 2 {
+		v := float64(int16(uint16(chunk[i]) | uint16(chunk[i+1])<<8))
+		sum += v * v
+	}
+	db := 10 * math.Log10(sum/float64(n)/(32768*32768)+1e-12)
+	dur := time.Duration(n) * time.Second / 16000
+	if db > speechDBFS {
+		d.loudRun++
+		d.quietTime = 0
+		if !d.on && d.loudRun >= speechStart {
+			d.on = true
+			return true, true
+		}
+		return false, d.on
+	}
+	d.loudRun = 0
+	if d.on {
+		d.quietTime += dur
+		if d.quietTime >= speechHangMs*time.Millisecond {
+			d.on = false
+			return true, false
+		}
+	}
+	return false, d.on
+}
