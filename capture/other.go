@@ -16,6 +16,7 @@ type Display struct {
 	Index   int
 	Bounds  image.Rectangle
 	Primary bool
+	Name    string
 }
 
 // ScreenTarget chooses what a Screen captures.

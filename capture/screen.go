@@ -25,6 +25,7 @@ type Display struct {
 	Index   int
 	Bounds  image.Rectangle // in root-window (virtual desktop) coordinates
 	Primary bool
+	Name    string // RandR monitor name (e.g. "DP-1"), empty when unknown
 }
 
 // ScreenTarget chooses what a Screen captures.
@@ -42,6 +43,9 @@ type ScreenTarget struct {
 const AllDisplays = -1
 
 var silenceXGB sync.Once
+
+// disableSHM forces the plain GetImage path; tests set it.
+var disableSHM bool
 
 // connectX opens a connection to the X server named by DISPLAY, mapping the
 // failure modes to errors that say what the user can do.
@@ -74,65 +78,87 @@ func connectX() (*xgb.Conn, error) {
 	return c, nil
 }
 
-// Displays lists the monitors of the X screen. Index 0 is the first Xinerama
-// screen; Primary marks RandR's primary output (index 0 when RandR does not
-// say).
+// Displays lists the monitors of the X screen, in the server's order (the
+// primary monitor first on RandR 1.5 servers). It asks RandR 1.5 for its
+// monitors, falls back to Xinerama, and then to the whole root window.
 func Displays() ([]Display, error) {
 	c, err := connectX()
 	if err != nil {
 		return nil, err
 	}
 	defer c.Close()
-	return queryDisplays(c)
+	return queryDisplays(c), nil
 }
 
-func queryDisplays(c *xgb.Conn) ([]Display, error) {
+func queryDisplays(c *xgb.Conn) []Display {
 	screen := xproto.Setup(c).DefaultScreen(c)
-	var ds []Display
-	if err := xinerama.Init(c); err == nil {
-		if active, err := xinerama.IsActive(c).Reply(); err == nil && active.State != 0 {
-			if r, err := xinerama.QueryScreens(c).Reply(); err == nil {
-				for i, s := range r.ScreenInfo {
-					b := image.Rect(int(s.XOrg), int(s.YOrg), int(s.XOrg)+int(s.Width), int(s.YOrg)+int(s.Height))
-					ds = append(ds, Display{Index: i, Bounds: b})
-				}
-			}
-		}
+	ds := randrMonitors(c, screen.Root)
+	if len(ds) == 0 {
+		ds = xineramaScreens(c)
 	}
 	if len(ds) == 0 {
 		ds = []Display{{Bounds: image.Rect(0, 0, int(screen.WidthInPixels), int(screen.HeightInPixels))}}
 	}
-	primary := 0
-	if b, ok := randrPrimary(c, screen.Root); ok {
-		for i, d := range ds {
-			if d.Bounds == b {
-				primary = i
-				break
-			}
-		}
+	primary := false
+	for i := range ds {
+		ds[i].Index = i
+		primary = primary || ds[i].Primary
 	}
-	ds[primary].Primary = true
-	return ds, nil
+	if !primary {
+		ds[0].Primary = true
+	}
+	return ds
 }
 
-// randrPrimary returns the bounds of RandR's primary output, if any.
-func randrPrimary(c *xgb.Conn, root xproto.Window) (image.Rectangle, bool) {
+// randrMonitors lists RandR 1.5 monitors; nil when RandR is too old.
+func randrMonitors(c *xgb.Conn, root xproto.Window) []Display {
 	if err := randr.Init(c); err != nil {
-		return image.Rectangle{}, false
+		return nil
 	}
-	p, err := randr.GetOutputPrimary(c, root).Reply()
-	if err != nil || p.Output == 0 {
-		return image.Rectangle{}, false
+	v, err := randr.QueryVersion(c, 1, 5).Reply()
+	if err != nil || v.MajorVersion < 1 || (v.MajorVersion == 1 && v.MinorVersion < 5) {
+		return nil
 	}
-	o, err := randr.GetOutputInfo(c, p.Output, 0).Reply()
-	if err != nil || o.Crtc == 0 {
-		return image.Rectangle{}, false
-	}
-	ci, err := randr.GetCrtcInfo(c, o.Crtc, 0).Reply()
+	r, err := randr.GetMonitors(c, root, true).Reply()
 	if err != nil {
-		return image.Rectangle{}, false
+		return nil
 	}
-	return image.Rect(int(ci.X), int(ci.Y), int(ci.X)+int(ci.Width), int(ci.Y)+int(ci.Height)), true
+	var ds []Display
+	for _, m := range r.Monitors {
+		if m.Width == 0 || m.Height == 0 {
+			continue
+		}
+		d := Display{
+			Bounds:  image.Rect(int(m.X), int(m.Y), int(m.X)+int(m.Width), int(m.Y)+int(m.Height)),
+			Primary: m.Primary,
+		}
+		if name, err := xproto.GetAtomName(c, m.Name).Reply(); err == nil {
+			d.Name = name.Name
+		}
+		ds = append(ds, d)
+	}
+	return ds
+}
+
+// xineramaScreens lists Xinerama screens; nil when Xinerama is inactive.
+func xineramaScreens(c *xgb.Conn) []Display {
+	if err := xinerama.Init(c); err != nil {
+		return nil
+	}
+	active, err := xinerama.IsActive(c).Reply()
+	if err != nil || active.State == 0 {
+		return nil
+	}
+	r, err := xinerama.QueryScreens(c).Reply()
+	if err != nil {
+		return nil
+	}
+	var ds []Display
+	for _, s := range r.ScreenInfo {
+		b := image.Rect(int(s.XOrg), int(s.YOrg), int(s.XOrg)+int(s.Width), int(s.YOrg)+int(s.Height))
+		ds = append(ds, Display{Bounds: b})
+	}
+	return ds
 }
 
 // targetRect resolves t against the displays into root coordinates.
@@ -197,11 +223,7 @@ func newScreen(c *xgb.Conn, t ScreenTarget) (*Screen, error) {
 	if err := checkPixelFormat(setup, screen); err != nil {
 		return nil, err
 	}
-	ds, err := queryDisplays(c)
-	if err != nil {
-		return nil, err
-	}
-	r, err := targetRect(ds, t)
+	r, err := targetRect(queryDisplays(c), t)
 	if err != nil {
 		return nil, err
 	}
@@ -256,6 +278,9 @@ func checkPixelFormat(setup *xproto.SetupInfo, screen *xproto.ScreenInfo) error 
 // into. Failure (remote X server, no MIT-SHM, SHM limits) leaves s.shm nil
 // and Grab falls back to plain GetImage.
 func (s *Screen) attachSHM() {
+	if disableSHM {
+		return
+	}
 	if err := mshm.Init(s.conn); err != nil {
 		return
 	}

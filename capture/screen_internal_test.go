@@ -3,9 +3,15 @@
 package capture
 
 import (
+	"bytes"
 	"errors"
 	"image"
+	"math/rand/v2"
+	"os"
 	"testing"
+
+	"github.com/jezek/xgb"
+	"github.com/jezek/xgb/xproto"
 )
 
 func TestTargetRect(t *testing.T) {
@@ -48,5 +54,84 @@ func TestBGRXToRGBA(t *testing.T) {
 	want := []byte{3, 2, 1, 0xff, 0x00, 0x80, 0xff, 0xff}
 	if string(pix) != string(want) {
 		t.Errorf("bgrxToRGBA = %v, want %v", pix, want)
+	}
+}
+
+// TestScreenWithoutSHM checks the plain GetImage path (remote X servers)
+// against the MIT-SHM path on the test environment's Xvfb, with a
+// window of random pixels on top.
+func TestScreenWithoutSHM(t *testing.T) {
+	if os.Getenv("LIVEDESK_TESTENV") == "" {
+		t.Skip("needs a real X server: run under scripts/with-testenv.sh (LIVEDESK_TESTENV unset)")
+	}
+	grab := func(noSHM bool) []byte {
+		disableSHM = noSHM
+		defer func() { disableSHM = false }()
+		s, err := NewScreen(ScreenTarget{Display: 0, Region: image.Rect(0, 0, 640, 480)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if s.SharedMemory() == noSHM {
+			t.Fatalf("SharedMemory() = %v with disableSHM = %v", s.SharedMemory(), noSHM)
+		}
+		img, err := s.Grab(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return append([]byte(nil), img.(*image.RGBA).Pix...)
+	}
+	paintNoise(t, image.Rect(0, 0, 640, 480))
+	withSHM, without := grab(false), grab(true)
+	if !bytes.Equal(withSHM, without) {
+		t.Error("GetImage and MIT-SHM captures differ")
+	}
+	distinct := map[[4]byte]bool{}
+	for i := 0; i < len(without); i += 4 {
+		distinct[[4]byte(without[i:i+4])] = true
+	}
+	if len(distinct) < 2 {
+		t.Errorf("captured a flat %d-colour image, want the random pixels painted", len(distinct))
+	}
+}
+
+// paintNoise shows a window of random pixels at r until the test ends.
+func paintNoise(t *testing.T, r image.Rectangle) {
+	c, err := xgb.NewConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	screen := xproto.Setup(c).DefaultScreen(c)
+	wid, err := xproto.NewWindowId(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := xproto.CreateWindowChecked(c, screen.RootDepth, wid, screen.Root,
+		int16(r.Min.X), int16(r.Min.Y), uint16(r.Dx()), uint16(r.Dy()), 0,
+		xproto.WindowClassInputOutput, screen.RootVisual, xproto.CwOverrideRedirect, []uint32{1}).Check(); err != nil {
+		t.Fatal(err)
+	}
+	if err := xproto.MapWindowChecked(c, wid).Check(); err != nil {
+		t.Fatal(err)
+	}
+	gc, err := xproto.NewGcontextId(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := xproto.CreateGCChecked(c, gc, xproto.Drawable(wid), 0, nil).Check(); err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	const rows = 32
+	data := make([]byte, r.Dx()*rows*4)
+	for y := 0; y < r.Dy(); y += rows {
+		for i := range data {
+			data[i] = uint8(rng.IntN(256))
+		}
+		if err := xproto.PutImageChecked(c, xproto.ImageFormatZPixmap, xproto.Drawable(wid), gc,
+			uint16(r.Dx()), rows, 0, int16(y), 0, screen.RootDepth, data).Check(); err != nil {
+			t.Fatalf("put image: %v", err)
+		}
 	}
 }

@@ -1,0 +1,174 @@
+//go:build linux
+
+package capture_test
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/jezek/xgb"
+	"github.com/jezek/xgb/randr"
+	"github.com/jezek/xgb/xproto"
+)
+
+// requireTestEnv skips the test outside scripts/with-testenv.sh and fails it
+// when the environment is there but X is not.
+func requireTestEnv(t *testing.T) {
+	t.Helper()
+	if os.Getenv("LIVEDESK_TESTENV") == "" {
+		t.Skip("needs a real X server: run under scripts/with-testenv.sh (LIVEDESK_TESTENV unset)")
+	}
+	if os.Getenv("DISPLAY") == "" {
+		t.Fatal("LIVEDESK_TESTENV is set but DISPLAY is not: the test environment has no X server")
+	}
+}
+
+// startXvfb starts a private Xvfb with the given screen arguments, points
+// DISPLAY at it for the rest of the test, and stops it at cleanup.
+func startXvfb(t testing.TB, args ...string) {
+	t.Helper()
+	bin, err := exec.LookPath("Xvfb")
+	if err != nil {
+		t.Fatalf("Xvfb not installed but LIVEDESK_TESTENV is set: %v", err)
+	}
+	n := 150
+	for ; n < 400; n++ {
+		_, e1 := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n))
+		_, e2 := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n))
+		if os.IsNotExist(e1) && os.IsNotExist(e2) {
+			break
+		}
+	}
+	display := fmt.Sprintf(":%d", n)
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, bin, append([]string{display, "-nolisten", "tcp", "-noreset"}, args...)...)
+	logf, err := os.Create(filepath.Join(t.TempDir(), "xvfb.log"))
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatalf("start Xvfb: %v", err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		_ = cmd.Wait()
+		_ = logf.Close()
+	})
+	for range 200 {
+		if c, err := xgb.NewConnDisplay(display); err == nil {
+			c.Close()
+			t.Setenv("DISPLAY", display)
+			return
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	b, _ := os.ReadFile(logf.Name())
+	t.Fatalf("Xvfb %s did not come up:\n%s", display, b)
+}
+
+// showRects opens a window per rectangle, on top of everything, filled with
+// the given colour; they stay until the test ends.
+func showRects(t testing.TB, rects []image.Rectangle, colours []color.RGBA) {
+	t.Helper()
+	c, err := xgb.NewConn()
+	if err != nil {
+		t.Fatalf("connect to X: %v", err)
+	}
+	t.Cleanup(c.Close)
+	screen := xproto.Setup(c).DefaultScreen(c)
+	for i, r := range rects {
+		col := colours[i]
+		pixel := uint32(col.R)<<16 | uint32(col.G)<<8 | uint32(col.B)
+		wid, err := xproto.NewWindowId(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Override-redirect: no window manager may move or decorate it.
+		err = xproto.CreateWindowChecked(c, screen.RootDepth, wid, screen.Root,
+			int16(r.Min.X), int16(r.Min.Y), uint16(r.Dx()), uint16(r.Dy()), 0,
+			xproto.WindowClassInputOutput, screen.RootVisual,
+			xproto.CwBackPixel|xproto.CwOverrideRedirect, []uint32{pixel, 1}).Check()
+		if err != nil {
+			t.Fatalf("create window: %v", err)
+		}
+		if err := xproto.MapWindowChecked(c, wid).Check(); err != nil {
+			t.Fatalf("map window: %v", err)
+		}
+		gc, err := xproto.NewGcontextId(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := xproto.CreateGCChecked(c, gc, xproto.Drawable(wid), xproto.GcForeground, []uint32{pixel}).Check(); err != nil {
+			t.Fatal(err)
+		}
+		err = xproto.PolyFillRectangleChecked(c, xproto.Drawable(wid), gc,
+			[]xproto.Rectangle{{Width: uint16(r.Dx()), Height: uint16(r.Dy())}}).Check()
+		if err != nil {
+			t.Fatalf("fill window: %v", err)
+		}
+	}
+}
+
+// quadrantRects splits r into its four quadrants (TL, TR, BL, BR).
+func quadrantRects(r image.Rectangle) []image.Rectangle {
+	cx, cy := r.Min.X+r.Dx()/2, r.Min.Y+r.Dy()/2
+	return []image.Rectangle{
+		image.Rect(r.Min.X, r.Min.Y, cx, cy), image.Rect(cx, r.Min.Y, r.Max.X, cy),
+		image.Rect(r.Min.X, cy, cx, r.Max.Y), image.Rect(cx, cy, r.Max.X, r.Max.Y),
+	}
+}
+
+// monitor is a RandR monitor for setMonitors.
+type monitor struct {
+	name    string
+	bounds  image.Rectangle
+	primary bool
+}
+
+// setMonitors splits the X screen into RandR 1.5 monitors, as a desktop
+// with several physical screens has. The first monitor takes over the
+// server's only output, which removes its automatic whole-screen monitor.
+func setMonitors(t testing.TB, ms []monitor) {
+	t.Helper()
+	c, err := xgb.NewConn()
+	if err != nil {
+		t.Fatalf("connect to X: %v", err)
+	}
+	defer c.Close()
+	if err := randr.Init(c); err != nil {
+		t.Fatalf("randr: %v", err)
+	}
+	root := xproto.Setup(c).DefaultScreen(c).Root
+	res, err := randr.GetScreenResources(c, root).Reply()
+	if err != nil || len(res.Outputs) == 0 {
+		t.Fatalf("randr outputs: %v (%d outputs)", err, len(res.Outputs))
+	}
+	for i, m := range ms {
+		atom, err := xproto.InternAtom(c, false, uint16(len(m.name)), m.name).Reply()
+		if err != nil {
+			t.Fatal(err)
+		}
+		info := randr.MonitorInfo{
+			Name: atom.Atom, Primary: m.primary,
+			X: int16(m.bounds.Min.X), Y: int16(m.bounds.Min.Y),
+			Width: uint16(m.bounds.Dx()), Height: uint16(m.bounds.Dy()),
+			WidthInMillimeters: uint32(m.bounds.Dx() / 4), HeightInMillimeters: uint32(m.bounds.Dy() / 4),
+		}
+		if i == 0 {
+			info.NOutput, info.Outputs = 1, res.Outputs[:1]
+		}
+		if err := randr.SetMonitorChecked(c, root, info).Check(); err != nil {
+			t.Fatalf("set monitor %s: %v", m.name, err)
+		}
+	}
+}
