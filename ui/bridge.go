@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"fyne.io/fyne/v2"
 )
 
 // Limits of what a Bridge holds between flushes.
@@ -45,6 +47,12 @@ type Bridge struct {
 	wake chan struct{}
 	mu   sync.Mutex
 	b    batch
+}
+
+// NewBridge returns a Bridge that applies events through fyne.Do. Hand it to Options.Bridge; one
+// Bridge serves one Window.
+func NewBridge() *Bridge {
+	return newBridge(fyne.Do, nil, DefaultFlushInterval)
 }
 
 func newBridge(do func(func()), apply func(*batch), interval time.Duration) *Bridge {

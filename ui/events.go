@@ -17,6 +17,21 @@ const (
 	StateError
 )
 
+func (s State) String() string {
+	switch s {
+	case StateConnecting:
+		return "connecting"
+	case StateLive:
+		return "live"
+	case StateReconnecting:
+		return "reconnecting"
+	case StateError:
+		return "error"
+	default:
+		return "idle"
+	}
+}
+
 // Role says who spoke a transcript turn.
 type Role int
 

@@ -562,6 +562,7 @@ func (f *settingsForm) save() {
 func (w *Window) ShowSettings() {
 	f := w.newSettingsForm()
 	w.settings = f
+	w.log.Info("settings opened", "needs_key", w.NeedsAPIKey())
 	f.open = true
 	f.dlg.Show()
 }

@@ -42,6 +42,7 @@ type Options struct {
 	Devices      Devices        // nil: pickers offer only defaults
 	Keys         *settings.Keys // nil: the OS keyring, no file fallback
 	Logger       *slog.Logger   // nil: discard
+	Bridge       *Bridge        // nil: a new one; pass NewBridge() to hand it to the conversation first
 	Demo         bool           // connected to the built-in fake server: label the window
 	// Override adjusts the saved settings for this run only (e.g. --endpoint). It is applied when
 	// connecting and never saved.
@@ -143,7 +144,11 @@ func New(app fyne.App, o Options) *Window {
 		cmds: make(chan command, 16),
 		now:  o.Now,
 	}
-	w.bridge = newBridge(fyne.Do, w.applyBatch, DefaultFlushInterval)
+	w.bridge = o.Bridge
+	if w.bridge == nil {
+		w.bridge = NewBridge()
+	}
+	w.bridge.apply = w.applyBatch
 	w.bridge.now = o.Now
 	w.cfg = settings.Load(app.Preferences())
 	w.cfg.APIKey, w.keySource, w.keyErr = o.Keys.Load()
@@ -485,6 +490,7 @@ func (w *Window) Disconnect() {
 // ToggleMute mutes or unmutes the microphone.
 func (w *Window) ToggleMute() {
 	w.muted = !w.muted
+	w.log.Info("microphone", "muted", w.muted)
 	w.conv().SetMicMuted(w.muted)
 	w.refresh()
 }
@@ -523,6 +529,7 @@ func (w *Window) SetShare(s Share) {
 		}
 	}
 	w.share = s
+	w.log.Info("share", "kind", s.Kind, "display", s.Display, "region", s.Region, "camera", s.Camera)
 	if w.wantLive {
 		w.send(command{kind: cmdShare, share: s})
 	}
@@ -620,6 +627,9 @@ func (w *Window) addShortcuts() {
 }
 
 func (w *Window) setState(s State, reason, model string) {
+	if s != w.state || reason != w.reason {
+		w.log.Info("state", "state", s.String(), "reason", reason)
+	}
 	w.state, w.reason = s, reason
 	if model != "" {
 		w.model = model
@@ -632,6 +642,9 @@ func (w *Window) setState(s State, reason, model string) {
 
 // applyBatch runs on the Fyne goroutine (through the bridge's single fyne.Do).
 func (w *Window) applyBatch(b *batch) {
+	for _, d := range b.diag {
+		w.appendDiag(d.At, d.Line)
+	}
 	if b.state != nil {
 		if b.state.State == StateIdle || b.state.State == StateError {
 			w.wantLive = false // the session ended (by request or fatally)
@@ -660,9 +673,6 @@ func (w *Window) applyBatch(b *batch) {
 	if b.preview != nil {
 		w.preview.Image = b.preview.Image
 		w.preview.Refresh()
-	}
-	for _, d := range b.diag {
-		w.appendDiag(d.At, d.Line)
 	}
 	if b.dropped > 0 {
 		w.appendDiag(w.now(), fmt.Sprintf("(%d updates dropped under load)", b.dropped))
