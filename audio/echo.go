@@ -28,7 +28,7 @@ type FarEnd interface {
 // callback writes, any other goroutine or callback reads. It keeps the most recent second.
 type Reference struct {
 	rate    int
-	samples []atomic.Int32
+	words   []atomic.Uint64 // four int16 samples per word, lane i in bits 16i..16i+15
 	pos     atomic.Uint64 // samples written so far
 	base    time.Time
 	loudAt  atomic.Int64 // nanoseconds since base at the end of the last audible period; 0 never
@@ -38,7 +38,7 @@ type Reference struct {
 func newReference(rate int) *Reference {
 	return &Reference{
 		rate:    rate,
-		samples: make([]atomic.Int32, rate),
+		words:   make([]atomic.Uint64, (rate+3)/4),
 		base:    time.Now(),
 		silence: 33, // about -60 dBFS
 	}
@@ -50,11 +50,25 @@ func (r *Reference) Rate() int { return r.rate }
 // write appends one period. Called only by the playback callback.
 func (r *Reference) write(s []int16) {
 	p := r.pos.Load()
-	n := uint64(len(r.samples))
+	n := uint64(4 * len(r.words))
 	var peak int32
-	for i, v := range s {
-		r.samples[(p+uint64(i))%n].Store(int32(v))
+	for _, v := range s {
 		peak = max(peak, abs32(int32(v)))
+	}
+	for i := 0; i < len(s); {
+		idx := (p + uint64(i)) % n
+		lane := int(idx % 4)
+		k := min(4-lane, len(s)-i)
+		var word uint64
+		if k < 4 {
+			word = r.words[idx/4].Load() // a partial word: keep the other lanes
+		}
+		for l := range k {
+			sh := uint(16 * (lane + l))
+			word = word&^(0xffff<<sh) | uint64(uint16(s[i+l]))<<sh
+		}
+		r.words[idx/4].Store(word)
+		i += k
 	}
 	r.pos.Store(p + uint64(len(s)))
 	if peak > r.silence {
@@ -67,8 +81,8 @@ func (r *Reference) write(s []int16) {
 // Where less has been played, the start of dst is zero.
 func (r *Reference) Read(dst []int16) uint64 {
 	end := r.pos.Load()
-	n := uint64(len(r.samples))
-	m := uint64(min(len(dst), len(r.samples)))
+	n := uint64(4 * len(r.words))
+	m := uint64(min(len(dst), int(n)))
 	clear(dst[:len(dst)-int(m)])
 	dst = dst[len(dst)-int(m):]
 	start := int64(end) - int64(m)
@@ -78,7 +92,8 @@ func (r *Reference) Read(dst []int16) uint64 {
 			dst[i] = 0
 			continue
 		}
-		dst[i] = int16(r.samples[uint64(at)%n].Load())
+		idx := uint64(at) % n
+		dst[i] = int16(r.words[idx/4].Load() >> (16 * (idx % 4)))
 	}
 	return end
 }
