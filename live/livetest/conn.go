@@ -959,7 +959,7 @@ func (c *conn) startReply(t Turn, r Reply) {
 
 	var blockingCalls, asyncCalls []functionCall
 	for _, tc := range r.ToolCalls {
-		fc := functionCall{ID: tc.ID, Name: tc.Name, Args: tc.Args}
+		fc := functionCall(tc)
 		if fc.ID == "" {
 			fc.ID = c.s.newCallID()
 		}
@@ -976,7 +976,7 @@ func (c *conn) startReply(t Turn, r Reply) {
 		st := step{msg: &serverMsg{ToolCall: &toolCallMsg{FunctionCalls: asyncCalls}}}
 		st.then = func() {
 			for _, fc := range asyncCalls {
-				c.nonBlocking[fc.ID] = ToolCall{ID: fc.ID, Name: fc.Name, Args: fc.Args}
+				c.nonBlocking[fc.ID] = ToolCall(fc)
 			}
 		}
 		c.steps = append(c.steps, st)
@@ -992,7 +992,7 @@ func (c *conn) startReply(t Turn, r Reply) {
 		st := step{at: at, msg: &serverMsg{ToolCall: &toolCallMsg{FunctionCalls: blockingCalls}}}
 		st.then = func() {
 			for _, fc := range blockingCalls {
-				c.blocking[fc.ID] = ToolCall{ID: fc.ID, Name: fc.Name, Args: fc.Args}
+				c.blocking[fc.ID] = ToolCall(fc)
 			}
 			c.state = stAwaitingTool
 		}

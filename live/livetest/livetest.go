@@ -462,7 +462,8 @@ func (s *Server) live() []*conn {
 	return out
 }
 
-// each runs fn on the goroutine of every open connection (after setup).
+// each runs fn on the goroutine of every open connection. It waits while a
+// connection's control queue is full (a client that stopped reading).
 func (s *Server) each(fn func(c *conn)) {
 	for _, c := range s.live() {
 		select {
@@ -475,7 +476,11 @@ func (s *Server) each(fn func(c *conn)) {
 // GoAway sends goAway{timeLeft} to every open connection and closes each at
 // the deadline with Options.DeadlineCode ("The operation was aborted." by default).
 func (s *Server) GoAway(timeLeft time.Duration) {
-	s.each(func(c *conn) { c.goAway(timeLeft) })
+	s.each(func(c *conn) {
+		if c.setup != nil {
+			c.goAway(timeLeft)
+		}
+	})
 }
 
 // CloseAll closes every open connection with code and reason (truncated to
