@@ -29,7 +29,7 @@ type FarEnd interface {
 type Reference struct {
 	rate    int
 	words   []atomic.Uint64 // four int16 samples per word, lane i in bits 16i..16i+15
-	pos     atomic.Uint64 // samples written so far
+	pos     atomic.Uint64   // samples written so far
 	base    time.Time
 	loudAt  atomic.Int64 // nanoseconds since base at the end of the last audible period; 0 never
 	silence int32        // peak at or below this counts as silence
