@@ -21,8 +21,7 @@ type batch struct {
 	state      *StateEvent
 	transcript []TranscriptEvent // adjacent deltas of an open turn merged
 	grounding  []Link
-	usage      UsageEvent
-	hasUsage   bool
+	usage      *UsageEvent
 	level      *LevelEvent
 	preview    *PreviewEvent
 	diag       []DiagEvent
@@ -30,7 +29,7 @@ type batch struct {
 }
 
 func (b *batch) empty() bool {
-	return b.state == nil && len(b.transcript) == 0 && len(b.grounding) == 0 && !b.hasUsage &&
+	return b.state == nil && len(b.transcript) == 0 && len(b.grounding) == 0 && b.usage == nil &&
 		b.level == nil && b.preview == nil && len(b.diag) == 0 && b.dropped == 0
 }
 
@@ -59,9 +58,8 @@ func newBridge(do func(func()), apply func(*batch), interval time.Duration) *Bri
 	return &Bridge{do: do, apply: apply, interval: interval, now: time.Now, wake: make(chan struct{}, 1)}
 }
 
-// Post queues ev for the window. It is safe from any goroutine and never blocks: levels, state
-// and preview keep only the newest value, transcript deltas of the same open turn merge, usage
-// adds up, and diagnostics beyond a bounded backlog are counted and dropped.
+// Post queues ev for the window. It is safe from any goroutine and never blocks: levels, state,
+// usage and preview keep only the newest value, transcript deltas of the same open turn merge, and diagnostics beyond a bounded backlog are counted and dropped.
 func (br *Bridge) Post(ev Event) {
 	br.mu.Lock()
 	b := &br.b
@@ -88,13 +86,7 @@ func (br *Bridge) Post(ev Event) {
 			b.grounding = b.grounding[len(b.grounding)-maxPendingTurns:]
 		}
 	case UsageEvent:
-		b.hasUsage = true
-		b.usage.PromptTokens += e.PromptTokens
-		b.usage.PromptAudioTokens += e.PromptAudioTokens
-		b.usage.ResponseTokens += e.ResponseTokens
-		b.usage.ResponseAudioTokens += e.ResponseAudioTokens
-		b.usage.ThoughtsTokens += e.ThoughtsTokens
-		b.usage.TotalTokens += e.TotalTokens
+		b.usage = &e
 	case LevelEvent:
 		b.level = &e
 	case PreviewEvent:

@@ -30,7 +30,9 @@ func TestBridgeCoalesces(t *testing.T) {
 			if b.level != nil {
 				lastLvl = b.level.Mic
 			}
-			usage.TotalTokens += b.usage.TotalTokens
+			if b.usage != nil {
+				usage = *b.usage
+			}
 			diag += len(b.diag)
 		}, DefaultFlushInterval)
 		ctx := t.Context()
@@ -45,7 +47,7 @@ func TestBridgeCoalesces(t *testing.T) {
 			d := string(rune('a' + i%26))
 			want.WriteString(d)
 			br.Post(TranscriptEvent{Role: RoleModel, Text: d})
-			br.Post(UsageEvent{TotalTokens: 1})
+			br.Post(UsageEvent{TotalTokens: i + 1}) // cumulative snapshots
 			if i%10 == 0 {
 				br.Post(DiagEvent{Line: "x"})
 			}
@@ -67,7 +69,7 @@ func TestBridgeCoalesces(t *testing.T) {
 			t.Errorf("last level = %v, want the newest %v", lastLvl, float64(n-1)/n)
 		}
 		if usage.TotalTokens != n {
-			t.Errorf("usage total = %d, want %d (summed, never dropped)", usage.TotalTokens, n)
+			t.Errorf("usage total = %d, want the newest snapshot %d", usage.TotalTokens, n)
 		}
 		if diag != n/10 {
 			t.Errorf("diag lines = %d, want %d", diag, n/10)

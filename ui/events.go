@@ -79,14 +79,16 @@ type Link struct {
 // GroundingEvent attaches grounding sources to the current model turn.
 type GroundingEvent struct{ Links []Link }
 
-// UsageEvent is one usageMetadata message: counts to add to the session totals.
+// UsageEvent is the session's token totals so far (a cumulative snapshot: the newest wins).
 type UsageEvent struct {
 	PromptTokens        int // all input tokens
-	PromptAudioTokens   int // of which audio or video
+	PromptAudioTokens   int // of which audio, image or video
 	ResponseTokens      int // all output tokens
 	ResponseAudioTokens int // of which audio
 	ThoughtsTokens      int
 	TotalTokens         int
+	// CostUSD is the estimated cost so far; 0 lets the window estimate it from the tokens.
+	CostUSD float64
 }
 
 // LevelEvent carries audio levels in 0..1 (RMS or peak, as the meter likes).

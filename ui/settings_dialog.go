@@ -55,6 +55,21 @@ func (c *choice) set(v string) {
 	c.SetSelectedIndex(i)
 }
 
+// setValues replaces the options, keeping the selection if it is still offered ("" otherwise).
+func (c *choice) setValues(values []string, label func(string) string) {
+	cur := c.value()
+	c.values = values
+	c.Options = make([]string, len(values))
+	for i, v := range values {
+		c.Options[i] = label(v)
+	}
+	if !slices.Contains(values, cur) {
+		cur = ""
+	}
+	c.set(cur)
+	c.Refresh()
+}
+
 func orDefault(label string) func(string) string {
 	return func(v string) string {
 		if v == "" {
@@ -378,6 +393,7 @@ func (f *settingsForm) onModelChanged(model string) {
 	applySupport(f.affective, f.affectiveNote, caps.Affective, f.affectiveWant, model)
 	switch {
 	case caps.ThinkingLevel:
+		f.thinking.setValues(append([]string{""}, caps.ThinkingLevels...), orDefault("Default"))
 		f.thinking.Enable()
 		setNote(f.thinkingNote, "")
 	case caps.ThinkingBudget:

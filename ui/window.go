@@ -658,13 +658,8 @@ func (w *Window) applyBatch(b *batch) {
 		i := w.tr.ground(b.grounding, w.now())
 		w.renderTurn(i)
 	}
-	if b.hasUsage {
-		w.usage.PromptTokens += b.usage.PromptTokens
-		w.usage.PromptAudioTokens += b.usage.PromptAudioTokens
-		w.usage.ResponseTokens += b.usage.ResponseTokens
-		w.usage.ResponseAudioTokens += b.usage.ResponseAudioTokens
-		w.usage.ThoughtsTokens += b.usage.ThoughtsTokens
-		w.usage.TotalTokens += b.usage.TotalTokens
+	if b.usage != nil {
+		w.usage = *b.usage
 	}
 	if b.level != nil {
 		w.micMeter.SetValue(clamp01(b.level.Mic))
@@ -747,6 +742,13 @@ const (
 	priceTextOut  = 2.00
 	priceAudioOut = 12.00
 )
+
+func (w *Window) cost() float64 {
+	if w.usage.CostUSD > 0 {
+		return w.usage.CostUSD
+	}
+	return EstimatedCost(w.usage)
+}
 
 // EstimatedCost returns the estimated cost in USD of the given usage.
 func EstimatedCost(u UsageEvent) float64 {
@@ -855,7 +857,7 @@ func (w *Window) refresh() {
 	}
 	parts := []string{w.stateText(), model,
 		fmt.Sprintf("%d %s", w.usage.TotalTokens, lang.L("tokens")),
-		fmt.Sprintf("≈ $%.4f %s", EstimatedCost(w.usage), lang.L("est.")),
+		fmt.Sprintf("≈ $%.4f %s", w.cost(), lang.L("est.")),
 		lang.L("Mic") + ": " + deviceName(w.cfg.MicDevice),
 		lang.L("Speaker") + ": " + deviceName(w.cfg.SpeakerDevice),
 	}

@@ -297,6 +297,7 @@ func TestModelCapabilities(t *testing.T) {
 	}{
 		{"gemini-3.8-live", true, false, "Always on for gemini-3.8-live", false, "Not supported by gemini-3.8-live", false, "does not accept a thinking setting"},
 		{"gemini-3.1-flash-live-preview", false, false, "Not supported by gemini-3.1-flash-live-preview", false, "Not supported", true, ""},
+		{"gemini-3.8-live-extended-thinking", true, false, "Always on", false, "Not supported", true, ""},
 		{"gemini-2.5-flash-native-audio-preview-12-2025", true, true, "", true, "", false, "thinking budget"},
 	}
 	w, _ := newTestWindow(t, Options{})
@@ -320,6 +321,11 @@ func TestModelCapabilities(t *testing.T) {
 				t.Errorf("thinking disabled=%v, want enabled=%v", f.thinking.Disabled(), tt.thinkingEnabled)
 			}
 			checkNote(t, "thinking", f.thinkingNote.Text, f.thinkingNote.Hidden, tt.thinkingNote)
+			if caps := CapabilitiesFunc(tt.model); caps.ThinkingLevel {
+				if diff := cmp.Diff(append([]string{""}, caps.ThinkingLevels...), f.thinking.values); diff != "" {
+					t.Errorf("thinking levels offered (-want +got):\n%s", diff)
+				}
+			}
 			c, ok := f.validate()
 			if !ok {
 				t.Fatalf("form invalid after model switch: %q", f.summary.Text)
