@@ -671,3 +671,74 @@ func TestCloseDropsConnections(t *testing.T) {
 		t.Errorf("dial after Close succeeded")
 	}
 }
+
+func TestThoughtAndGrounding(t *testing.T) {
+	reply := func(Turn) Reply {
+		return Reply{
+			Text:      "Paris.",
+			Thought:   "The user asks about France.",
+			Grounding: &Grounding{Queries: []string{"capital of france"}, Sources: []Source{{URI: "https://example.com/fr", Title: "France"}}},
+			Heard:     "what is the capital of France",
+		}
+	}
+	tests := []struct {
+		name        string
+		setup       string
+		wantThought bool
+	}{
+		{"thoughts requested", `{"setup":{"model":"models/gemini-3.8-live-extended-thinking","generationConfig":{"thinkingConfig":{"includeThoughts":true}},"inputAudioTranscription":{}}}`, true},
+		{"thoughts not requested", `{"setup":{"model":"models/gemini-3.8-live","inputAudioTranscription":{}}}`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := start(t, Options{Responder: reply})
+			c := connect(t, s, tt.setup)
+			c.sendAudioChunked(speech(500*time.Millisecond, time.Second))
+			ms := c.recvUntil("serverContent.turnComplete")
+			var thought string
+			for _, m := range ms {
+				v, _ := get(m, "serverContent.modelTurn.parts")
+				for _, p := range asList(v) {
+					if pm := p.(map[string]any); pm["thought"] == true {
+						thought = pm["text"].(string)
+					}
+				}
+			}
+			if (thought == "The user asks about France.") != tt.wantThought {
+				t.Errorf("thought part %q, want present: %v", thought, tt.wantThought)
+			}
+			if got := transcript(ms, "inputTranscription"); got != "what is the capital of France" {
+				t.Errorf("input transcription %q", got)
+			}
+			i := slices.IndexFunc(ms, func(m msg) bool { return has(m, "serverContent.groundingMetadata") })
+			if i < 0 {
+				t.Fatalf("no groundingMetadata")
+			}
+			if uri := str(msg(asList(ms[i]["serverContent"].(map[string]any)["groundingMetadata"].(map[string]any)["groundingChunks"])[0].(map[string]any)), "web.uri"); uri != "https://example.com/fr" {
+				t.Errorf("grounding uri %q", uri)
+			}
+			v, _ := get(ms[len(ms)-1], "usageMetadata.thoughtsTokenCount")
+			if (v != nil) != tt.wantThought {
+				t.Errorf("thoughtsTokenCount %v", v)
+			}
+		})
+	}
+}
+
+func asList(v any) []any {
+	l, _ := v.([]any)
+	return l
+}
+
+func TestContextUpdateTools(t *testing.T) {
+	s := start(t, Options{})
+	c := connect(t, s, setupJSON("gemini-3.1-flash-live-preview", ""))
+	c.send(msg{"contextUpdate": msg{
+		"systemInstruction": msg{"parts": []msg{{"text": "You can look things up."}}},
+		"tools":             msg{"tools": []msg{{"functionDeclarations": []msg{{"name": "lookup"}}}}},
+	}})
+	c.send(msg{"realtimeInput": msg{"text": "lookup the answer"}})
+	if _, name, _ := toolCallOf(t, c.recvUntil("toolCall")); name != "lookup" {
+		t.Errorf("called %q", name)
+	}
+}
