@@ -12,8 +12,12 @@ import (
 	"github.com/zalando/go-keyring"
 )
 
-// EnvAPIKey names the environment variable that overrides any stored key.
-const EnvAPIKey = "GEMINI_API_KEY"
+// EnvAPIKey names the environment variable that overrides any stored key. EnvAPIKeyAlt is read
+// when it is unset (the name Google's SDKs also accept).
+const (
+	EnvAPIKey    = "GEMINI_API_KEY"
+	EnvAPIKeyAlt = "GOOGLE_API_KEY"
+)
 
 // Keyring entry the API key is stored under.
 const (
@@ -39,7 +43,7 @@ const (
 func (s KeySource) String() string {
 	switch s {
 	case KeyEnv:
-		return "environment variable " + EnvAPIKey
+		return "environment variable " + EnvAPIKey + " or " + EnvAPIKeyAlt
 	case KeyKeyring:
 		return "OS keyring"
 	case KeyFile:
@@ -103,8 +107,10 @@ func (k *Keys) getenv(name string) string {
 // the keyring is unusable and no other source has a key, the error wraps ErrNoKeyring so
 // the UI can say so.
 func (k *Keys) Load() (Secret, KeySource, error) {
-	if v := strings.TrimSpace(k.getenv(EnvAPIKey)); v != "" {
-		return Secret(v), KeyEnv, nil
+	for _, name := range []string{EnvAPIKey, EnvAPIKeyAlt} {
+		if v := strings.TrimSpace(k.getenv(name)); v != "" {
+			return Secret(v), KeyEnv, nil
+		}
 	}
 	k.mu.Lock()
 	session := k.session

@@ -178,6 +178,7 @@ func TestKeys(t *testing.T) {
 		name       string
 		ringErr    error
 		env        string
+		envAlt     string
 		allowFile  bool
 		wantSave   KeySource
 		wantNoRing bool
@@ -186,6 +187,7 @@ func TestKeys(t *testing.T) {
 	}{
 		{name: "keyring", wantSave: KeyKeyring, wantLoad: KeyKeyring, wantKey: "k1"},
 		{name: "env overrides keyring", env: "envkey", wantSave: KeyKeyring, wantLoad: KeyEnv, wantKey: "envkey"},
+		{name: "alternative env", envAlt: "altkey", wantSave: KeyKeyring, wantLoad: KeyEnv, wantKey: "altkey"},
 		{name: "no keyring, session only", ringErr: noBus, wantSave: KeySession, wantNoRing: true, wantLoad: KeySession, wantKey: "k1"},
 		{name: "no keyring, file", ringErr: noBus, allowFile: true, wantSave: KeyFile, wantNoRing: true, wantLoad: KeyFile, wantKey: "k1"},
 	}
@@ -195,9 +197,11 @@ func TestKeys(t *testing.T) {
 			k := &Keys{
 				Keyring:  &fakeRing{m: map[string]string{}, err: tt.ringErr},
 				FilePath: path,
-				Getenv:   func(string) string { return tt.env },
+				Getenv: func(name string) string {
+					return map[string]string{EnvAPIKey: tt.env, EnvAPIKeyAlt: tt.envAlt}[name]
+				},
 			}
-			if key, src, err := k.Load(); tt.env == "" && (key != "" || src != KeyNone || (err != nil) != (tt.ringErr != nil)) {
+			if key, src, err := k.Load(); tt.env == "" && tt.envAlt == "" && (key != "" || src != KeyNone || (err != nil) != (tt.ringErr != nil)) {
 				t.Errorf("Load() before save = %q, %v, %v", key.Reveal(), src, err)
 			}
 			src, err := k.Save("k1", tt.allowFile)
