@@ -1,0 +1,311 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/livedesk/livedesk/ui"
+)
+
+func TestParseGUIArgs(t *testing.T) {
+	tests := []struct {
+		args    []string
+		want    guiOptions
+		wantErr string
+	}{
+		{args: nil, want: guiOptions{}},
+		{args: []string{"--endpoint", "ws://127.0.0.1:9000", "--connect", "--share", "screen"},
+			want: guiOptions{endpoint: "ws://127.0.0.1:9000", connect: true, share: ui.Share{Kind: ui.ShareScreen}}},
+		{args: []string{"--share", "screen:1"}, want: guiOptions{share: ui.Share{Kind: ui.ShareScreen, Display: 1}}},
+		{args: []string{"--share", "camera"}, want: guiOptions{share: ui.Share{Kind: ui.ShareCamera, Camera: "/dev/video0"}}},
+		{args: []string{"--share", "camera:/dev/video2"}, want: guiOptions{share: ui.Share{Kind: ui.ShareCamera, Camera: "/dev/video2"}}},
+		{args: []string{"--demo"}, want: guiOptions{demo: true}},
+		{args: []string{"--share", "window"}, wantErr: "want screen[:N] or camera[:DEV]"},
+		{args: []string{"--share", "screen:x"}, wantErr: "display must be a number"},
+		{args: []string{"--endpoint", "ftp://x"}, wantErr: "--endpoint: must start with ws://"},
+		{args: []string{"--demo", "--endpoint", "ws://h:1"}, wantErr: "cannot be combined"},
+		{args: []string{"extra"}, wantErr: `unexpected argument "extra"`},
+		{args: []string{"--nope"}, wantErr: "flag provided but not defined"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			var stderr bytes.Buffer
+			got, err := parseGUIArgs(tt.args, &stderr)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(guiOptions{})); diff != "" {
+				t.Errorf("options (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// The tests below drive the real binary in a real X server (scripts/with-testenv.sh).
+
+func requireTestEnv(t *testing.T) {
+	t.Helper()
+	if os.Getenv("LIVEDESK_TESTENV") == "" {
+		t.Skip("needs a display: run under scripts/with-testenv.sh (LIVEDESK_TESTENV unset)")
+	}
+	if os.Getenv("DISPLAY") == "" {
+		t.Fatal("LIVEDESK_TESTENV is set but DISPLAY is empty")
+	}
+	for _, tool := range []string{"xdotool", "import"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("LIVEDESK_TESTENV is set but %s is missing: %v", tool, err)
+		}
+	}
+}
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "livedesk-bin")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "livedesk")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+// syncBuffer is a goroutine-safe log sink.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+type runningApp struct {
+	t   *testing.T
+	cmd *exec.Cmd
+	log *syncBuffer
+	win string // X window ID
+}
+
+// startApp runs the binary with a fresh HOME (so fresh preferences) and waits for its window.
+func startApp(t *testing.T, env []string, args ...string) *runningApp {
+	t.Helper()
+	bin := buildBinary(t)
+	home := t.TempDir()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"), "LANG=en_US.UTF-8", "GEMINI_API_KEY=", "GOOGLE_API_KEY=")
+	cmd.Env = append(cmd.Env, env...)
+	a := &runningApp{t: t, cmd: cmd, log: &syncBuffer{}}
+	cmd.Stdout, cmd.Stderr = a.log, a.log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+			t.Errorf("app did not exit on SIGINT; log:\n%s", a.log)
+		}
+	})
+	a.waitFor("window", func() bool {
+		out, err := exec.Command("xdotool", "search", "--name", "^Live Desk").Output()
+		if err == nil && len(bytes.TrimSpace(out)) > 0 {
+			a.win = strings.Fields(string(out))[0]
+			return true
+		}
+		return false
+	})
+	time.Sleep(time.Second) // let the first frames be drawn before looking
+	return a
+}
+
+func (a *runningApp) waitFor(what string, cond func() bool) {
+	a.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			a.t.Fatalf("timed out waiting for %s; log:\n%s", what, a.log)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func (a *runningApp) waitLog(s string) {
+	a.t.Helper()
+	a.waitFor("log "+strconv.Quote(s), func() bool { return strings.Contains(a.log.String(), s) })
+}
+
+func (a *runningApp) xdotool(args ...string) {
+	a.t.Helper()
+	if out, err := exec.Command("xdotool", args...).CombinedOutput(); err != nil {
+		a.t.Fatalf("xdotool %v: %v\n%s", args, err, out)
+	}
+}
+
+// screenshot saves the window to testdata/artifacts/name and returns the image.
+func (a *runningApp) screenshot(name string) image.Image {
+	a.t.Helper()
+	dir := filepath.Join("testdata", "artifacts")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		a.t.Fatal(err)
+	}
+	path := filepath.Join(dir, name)
+	if out, err := exec.Command("import", "-window", a.win, path).CombinedOutput(); err != nil {
+		a.t.Fatalf("import: %v\n%s", err, out)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	abs, _ := filepath.Abs(path)
+	a.t.Logf("screenshot: %s", abs)
+	return img
+}
+
+func regionDiffers(a, b image.Image, r image.Rectangle) bool {
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			if a.At(x, y) != b.At(x, y) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func TestWindowWithoutKeyAsksForOne(t *testing.T) {
+	requireTestEnv(t)
+	a := startApp(t, nil)
+	a.waitLog(`msg="settings opened" needs_key=true`)
+	a.screenshot("gui-no-key.png")
+}
+
+func TestWindowControls(t *testing.T) {
+	requireTestEnv(t)
+	a := startApp(t, []string{"GEMINI_API_KEY=test-key"}, "--share", "screen")
+	a.waitLog("msg=share kind=1")
+	before := a.screenshot("gui-before-mute.png")
+
+	// The Mute button is the second in the toolbar (window at 0,0, no window manager).
+	a.xdotool("mousemove", "--window", a.win, "240", "21", "click", "1")
+	a.waitLog("msg=microphone muted=true")
+	after := a.screenshot("gui-after-mute.png")
+	if !regionDiffers(before, after, image.Rect(160, 0, 330, 42)) {
+		t.Error("the Mute button looks the same after clicking it")
+	}
+
+	// Keyboard: Ctrl+M unmutes again.
+	a.xdotool("key", "--window", a.win, "ctrl+m")
+	a.waitLog("msg=microphone muted=false")
+
+	// Chinese, Japanese and Arabic typed into the text box render (see the screenshot).
+	a.xdotool("mousemove", "--window", a.win, "300", "640", "click", "1")
+	a.xdotool("type", "--delay", "200", "你好，世界 こんにちは مرحبا بالعالم")
+	time.Sleep(500 * time.Millisecond)
+	typed := a.screenshot("gui-typed-cjk-arabic.png")
+	if !regionDiffers(after, typed, image.Rect(5, 620, 590, 670)) {
+		t.Error("the text box shows nothing after typing")
+	}
+}
+
+func TestConnectWithoutConversation(t *testing.T) {
+	requireTestEnv(t)
+	if newConversation != nil {
+		t.Skip("a conversation is wired in; the live connect test covers connecting")
+	}
+	a := startApp(t, nil, "--endpoint", "ws://127.0.0.1:1", "--connect", "--share", "screen")
+	a.waitLog(`msg=state state=error reason="no conversation is wired into this build"`)
+	a.screenshot("gui-not-wired.png")
+}
+
+// TestIdleCPU measures the CPU the window uses while open and not connected.
+func TestIdleCPU(t *testing.T) {
+	requireTestEnv(t)
+	if testing.Short() {
+		t.Skip("takes 10 s")
+	}
+	a := startApp(t, []string{"GEMINI_API_KEY=test-key"})
+	time.Sleep(2 * time.Second)
+	pid := a.cmd.Process.Pid
+	c0, w0 := cpuTicks(t, pid), time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	<-ctx.Done()
+	cancel()
+	c1, w1 := cpuTicks(t, pid), time.Now()
+	const hz = 100 // USER_HZ on Linux
+	frac := float64(c1-c0) / hz / w1.Sub(w0).Seconds()
+	t.Logf("idle CPU: %.2f%% of one core over %.1f s", frac*100, w1.Sub(w0).Seconds())
+	if frac > 0.05 {
+		t.Errorf("idle CPU %.2f%% of a core, want near zero (< 5%%)", frac*100)
+	}
+}
+
+func cpuTicks(t *testing.T, pid int) int64 {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Fields after the ")" that ends the command name: utime is the 12th, stime the 13th.
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		t.Fatal(errors.New("malformed /proc stat"))
+	}
+	f := strings.Fields(s[i+1:])
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return u + st
+}
