@@ -4,7 +4,6 @@ package assets
 
 import (
 	"embed"
-	_ "embed"
 )
 
 // Icon is the 512×512 application icon (PNG).
