@@ -1,16 +1,18 @@
 package capture
 
 import (
+	"encoding/binary"
 	"image"
 	"image/draw"
 )
 
-// weightBits is the fixed-point precision of the box filter weights. With 12
-// bits per axis a fully weighted 8-bit sample needs 8+12+12 = 32 bits, so the
-// accumulators stay in uint32.
+// Fixed-point precision of the box filter weights: 8 bits vertically (a
+// weighted byte then fits a 16-bit lane, see resample) and 12 horizontally,
+// so a sample needs 8+8+12 = 28 bits and the accumulators stay in uint32.
 const (
-	weightBits = 12
-	weightOne  = 1 << weightBits
+	vWeightBits = 8
+	weightBits  = 12
+	weightOne   = 1 << weightBits
 )
 
 // axis holds the area-average contributions of source samples to each
@@ -26,7 +28,11 @@ type axis struct {
 // samples to m destination samples (m <= n). Destination sample d covers the
 // source interval [d*n/m, (d+1)*n/m); each source sample is weighted by the
 // length of its overlap with that interval.
-func newAxis(n, m int) axis {
+func newAxis(n, m int) axis { return newAxisBits(n, m, weightBits) }
+
+// newAxisBits is newAxis with weights summing to 1<<bits.
+func newAxisBits(n, m, bits int) axis {
+	one := uint64(1) << bits
 	a := axis{
 		start: make([]int32, m),
 		count: make([]int32, m),
@@ -43,7 +49,7 @@ func newAxis(n, m int) axis {
 		big := len(a.w)
 		for s := first; s <= last; s++ {
 			lo, hi := max(left, s*m), min(right, (s+1)*m)
-			w := uint32((uint64(hi-lo)*weightOne + uint64(n)/2) / uint64(n))
+			w := uint32((uint64(hi-lo)*one + uint64(n)/2) / uint64(n))
 			if len(a.w) == big || w > a.w[big] {
 				big = len(a.w)
 			}
@@ -52,7 +58,7 @@ func newAxis(n, m int) axis {
 		}
 		// Give the rounding remainder to the largest weight so every
 		// destination sample's weights sum to exactly weightOne.
-		a.w[big] += weightOne - sum
+		a.w[big] += uint32(one) - sum
 	}
 	return a
 }
@@ -79,11 +85,11 @@ type Scaler struct {
 
 	srcSize, dstSize image.Point
 	xa, ya           axis
-	hrow             [2][]uint32 // horizontally filtered source rows (RGB)
-	hrowY            [2]int      // source row held in hrow[i], or -1
-	acc              []uint32
+	accE, accO       []uint64 // vertically filtered row: even / odd bytes in 16-bit lanes
+	acc              []uint32 // the same row unpacked, 4 values per pixel
 	dst              *image.RGBA
-	conv             *image.RGBA // non-RGBA sources are converted here first
+	conv             *image.RGBA    // non-RGBA sources are converted here first
+	half             [2]*image.RGBA // 2× reductions of large sources
 }
 
 // NewScaler returns a Scaler whose output's longest side is at most maxSide
@@ -101,6 +107,19 @@ func (s *Scaler) Scale(src image.Image) *image.RGBA {
 	size := rgba.Rect.Size()
 	want := fitSize(size, s.maxSide)
 	if want == size {
+		return rgba
+	}
+	// Halve exactly (2×2 averages) while at least 2× too big: much cheaper
+	// per source pixel than the general filter, and still an area average.
+	for i := 0; size.X >= 2*want.X && size.Y >= 2*want.Y; i = (i + 1) % 2 {
+		h := image.Pt(size.X/2, size.Y/2)
+		if s.half[i] == nil || s.half[i].Rect.Size() != h {
+			s.half[i] = image.NewRGBA(image.Rectangle{Max: h})
+		}
+		halve(s.half[i], rgba)
+		rgba, size = s.half[i], h
+	}
+	if size == want {
 		return rgba
 	}
 	s.prepare(size, want)
@@ -138,71 +157,113 @@ func (s *Scaler) prepare(src, dst image.Point) {
 	}
 	s.srcSize, s.dstSize = src, dst
 	s.xa = newAxis(src.X, dst.X)
-	s.ya = newAxis(src.Y, dst.Y)
-	for i := range s.hrow {
-		s.hrow[i] = make([]uint32, dst.X*3)
-	}
-	s.acc = make([]uint32, dst.X*3)
+	s.ya = newAxisBits(src.Y, dst.Y, vWeightBits)
+	words := (src.X*4 + 7) / 8
+	s.accE = make([]uint64, words)
+	s.accO = make([]uint64, words)
+	s.acc = make([]uint32, words*8)
 	s.dst = image.NewRGBA(image.Rectangle{Max: dst})
 }
 
-// hrowFor returns the horizontally filtered RGB values of source row y,
-// reusing the previous result when consecutive destination rows share it.
-func (s *Scaler) hrowFor(src *image.RGBA, y int) []uint32 {
-	for i := range s.hrowY {
-		if s.hrowY[i] == y {
-			return s.hrow[i]
-		}
-	}
-	// Evict the buffer holding the lower row: rows are visited in order.
-	i := 0
-	if s.hrowY[1] < s.hrowY[0] {
-		i = 1
-	}
-	s.hrowY[i] = y
-	out := s.hrow[i]
-	row := src.Pix[y*src.Stride : y*src.Stride+src.Rect.Dx()*4]
-	xa := &s.xa
-	for d := range xa.start {
-		p := row[int(xa.start[d])*4:]
-		w := xa.w[xa.off[d] : xa.off[d]+xa.count[d]]
-		var r, g, b uint32
-		for _, wk := range w {
-			r += wk * uint32(p[0])
-			g += wk * uint32(p[1])
-			b += wk * uint32(p[2])
-			p = p[4:]
-		}
-		o := out[d*3 : d*3+3 : d*3+3]
-		o[0], o[1], o[2] = r, g, b
-	}
-	return out
-}
-
 func (s *Scaler) resample(src *image.RGBA) {
-	s.hrowY = [2]int{-1, -1}
-	ya := &s.ya
+	const even = 0x00ff_00ff_00ff_00ff
+	ya, xa := &s.ya, &s.xa
 	dst := s.dst
-	const round = 1 << (2*weightBits - 1)
+	n := src.Rect.Dx() * 4
+	accE, accO, acc := s.accE, s.accO, s.acc
+	accO = accO[:len(accE)]
+	acc = acc[:len(accE)*8]
+	const round = 1 << (vWeightBits + weightBits - 1)
 	for dy := range ya.start {
-		acc := s.acc
-		clear(acc)
-		w := ya.w[ya.off[dy] : ya.off[dy]+ya.count[dy]]
+		// Vertical pass: weighted sum of the contributing source rows. The
+		// weights have 8 bits, so a weighted byte fits a 16-bit lane and one
+		// multiply handles four bytes.
+		clear(accE)
+		clear(accO)
 		sy := int(ya.start[dy])
-		for k, wk := range w {
-			h := s.hrowFor(src, sy+k)
-			h = h[:len(acc)]
-			for i, v := range h {
-				acc[i] += wk * v
+		for k, wk := range ya.w[ya.off[dy] : ya.off[dy]+ya.count[dy]] {
+			off := (sy + k) * src.Stride
+			row := src.Pix[off : off+n]
+			w := uint64(wk)
+			j := 0
+			for ; j+8 <= len(row); j += 8 {
+				x := binary.LittleEndian.Uint64(row[j:])
+				accE[j/8] += (x & even) * w
+				accO[j/8] += (x >> 8 & even) * w
+			}
+			if j < len(row) { // odd width: one pixel left
+				x := uint64(binary.LittleEndian.Uint32(row[j:]))
+				accE[j/8] += (x & even) * w
+				accO[j/8] += (x >> 8 & even) * w
 			}
 		}
-		out := dst.Pix[dy*dst.Stride : dy*dst.Stride+len(acc)/3*4]
-		for i, j := 0, 0; i+2 < len(acc); i, j = i+3, j+4 {
-			o := out[j : j+4 : j+4]
-			o[0] = uint8((acc[i] + round) >> (2 * weightBits))
-			o[1] = uint8((acc[i+1] + round) >> (2 * weightBits))
-			o[2] = uint8((acc[i+2] + round) >> (2 * weightBits))
+		// Unpack to R, G, B, A per pixel for the horizontal pass.
+		for i, e := range accE {
+			o := accO[i]
+			q := acc[i*8 : i*8+8 : i*8+8]
+			q[0], q[1], q[2] = uint32(e&0xffff), uint32(o&0xffff), uint32(e>>16&0xffff)
+			q[4], q[5], q[6] = uint32(e>>32&0xffff), uint32(o>>32&0xffff), uint32(e>>48)
+		}
+		// Horizontal pass over the accumulated row. Downscaling by less
+		// than 2 (1080p → 1024) gives 2 or 3 taps, which get unrolled.
+		out := dst.Pix[dy*dst.Stride : dy*dst.Stride+len(xa.start)*4]
+		for d := range xa.start {
+			i, wo := int(xa.start[d])*4, int(xa.off[d])
+			var r, g, b uint32
+			switch xa.count[d] {
+			case 2:
+				w := xa.w[wo : wo+2 : wo+2]
+				q := acc[i : i+7 : i+7]
+				r = w[0]*q[0] + w[1]*q[4]
+				g = w[0]*q[1] + w[1]*q[5]
+				b = w[0]*q[2] + w[1]*q[6]
+			case 3:
+				w := xa.w[wo : wo+3 : wo+3]
+				q := acc[i : i+11 : i+11]
+				r = w[0]*q[0] + w[1]*q[4] + w[2]*q[8]
+				g = w[0]*q[1] + w[1]*q[5] + w[2]*q[9]
+				b = w[0]*q[2] + w[1]*q[6] + w[2]*q[10]
+			default:
+				p := acc[i:]
+				for _, wk := range xa.w[wo : wo+int(xa.count[d])] {
+					q := p[:3:3]
+					r += wk * q[0]
+					g += wk * q[1]
+					b += wk * q[2]
+					p = p[4:]
+				}
+			}
+			o := out[d*4 : d*4+4 : d*4+4]
+			o[0] = uint8((r + round) >> (vWeightBits + weightBits))
+			o[1] = uint8((g + round) >> (vWeightBits + weightBits))
+			o[2] = uint8((b + round) >> (vWeightBits + weightBits))
 			o[3] = 0xff
+		}
+	}
+}
+
+// halve writes the 2×2 box average of src into dst (half src's size,
+// rounded down; an odd last row or column is dropped). It reads two pixels
+// of each row as one uint64 and sums the even and the odd bytes in 16-bit
+// lanes, so one output pixel costs a handful of integer operations.
+func halve(dst, src *image.RGBA) {
+	const even = 0x00ff_00ff_00ff_00ff
+	w, h := dst.Rect.Dx(), dst.Rect.Dy()
+	for y := range h {
+		a := src.Pix[2*y*src.Stride : 2*y*src.Stride+w*8]
+		b := src.Pix[(2*y+1)*src.Stride : (2*y+1)*src.Stride+w*8]
+		b = b[:len(a)]
+		out := dst.Pix[y*dst.Stride : y*dst.Stride+w*4]
+		out = out[:len(a)/2]
+		for i := 0; i+8 <= len(a); i += 8 {
+			pa := binary.LittleEndian.Uint64(a[i:])
+			pb := binary.LittleEndian.Uint64(b[i:])
+			se := pa&even + pb&even           // R and B of both pixels, rows summed
+			so := (pa>>8)&even + (pb>>8)&even // G and A
+			// Add the left pixel (low half) to the right one (high half).
+			te := (se&0xffff_ffff + se>>32 + 0x0002_0002) >> 2 & 0x00ff_00ff
+			to := (so&0xffff_ffff + so>>32 + 0x0002_0002) >> 2 & 0x00ff_00ff
+			binary.LittleEndian.PutUint32(out[i/2:], uint32(te|to<<8))
 		}
 	}
 }

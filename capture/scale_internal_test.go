@@ -14,17 +14,24 @@ func TestNewAxisWeightsSumToOne(t *testing.T) {
 		{1920, 1024}, {1080, 576}, {3840, 1024}, {2160, 576}, {1024, 64}, {7, 3}, {5, 5}, {3, 1}, {1281, 640},
 	}
 	for _, tt := range tests {
+		for _, bits := range []int{weightBits, vWeightBits} {
+			a := newAxisBits(tt.n, tt.m, bits)
+			for d := range tt.m {
+				var sum uint32
+				for _, w := range a.w[a.off[d] : a.off[d]+a.count[d]] {
+					sum += w
+				}
+				if sum != 1<<bits {
+					t.Errorf("newAxisBits(%d, %d, %d): weights at d=%d sum to %d, want %d", tt.n, tt.m, bits, d, sum, 1<<bits)
+				}
+			}
+		}
 		a := newAxis(tt.n, tt.m)
 		for d := range tt.m {
-			var sum uint32
 			for _, w := range a.w[a.off[d] : a.off[d]+a.count[d]] {
 				if w == 0 {
 					t.Errorf("newAxis(%d, %d): zero weight at d=%d", tt.n, tt.m, d)
 				}
-				sum += w
-			}
-			if sum != weightOne {
-				t.Errorf("newAxis(%d, %d): weights at d=%d sum to %d, want %d", tt.n, tt.m, d, sum, weightOne)
 			}
 			if end := int(a.start[d] + a.count[d]); end > tt.n {
 				t.Errorf("newAxis(%d, %d): d=%d reads source up to %d", tt.n, tt.m, d, end)
@@ -98,10 +105,13 @@ func TestScalerMatchesReference(t *testing.T) {
 		src image.Point
 		max int
 	}{
-		{image.Pt(320, 180), 100},
-		{image.Pt(333, 201), 128},
-		{image.Pt(64, 640), 50},
+		// Ratios below 2 use the general filter only (larger ones halve
+		// first; see TestScaler4KNearReference).
+		{image.Pt(320, 180), 200},
+		{image.Pt(333, 201), 190},
+		{image.Pt(64, 640), 400},
 		{image.Pt(1920, 1080), 1024},
+		{image.Pt(1280, 720), 1024},
 	}
 	for _, tt := range tests {
 		src := randomRGBA(tt.src, uint64(tt.src.X))
@@ -263,5 +273,43 @@ func TestChangedFraction(t *testing.T) {
 	other.set(image.NewRGBA(image.Rect(0, 0, 36, 64)))
 	if got := changedFraction(&a, &other); got != 1 {
 		t.Errorf("different sizes: changedFraction = %v, want 1", got)
+	}
+}
+
+func TestHalve(t *testing.T) {
+	src := randomRGBA(image.Pt(9, 5), 11) // odd sizes: last row and column dropped
+	dst := image.NewRGBA(image.Rect(0, 0, 4, 2))
+	halve(dst, src)
+	for y := range 2 {
+		for x := range 4 {
+			for c := range 4 {
+				sum := 0
+				for _, p := range []image.Point{{2 * x, 2 * y}, {2*x + 1, 2 * y}, {2 * x, 2*y + 1}, {2*x + 1, 2*y + 1}} {
+					sum += int(src.Pix[src.PixOffset(p.X, p.Y)+c])
+				}
+				if got, want := dst.Pix[dst.PixOffset(x, y)+c], uint8((sum+2)/4); got != want {
+					t.Errorf("pixel %d,%d channel %d = %d, want %d", x, y, c, got, want)
+				}
+			}
+		}
+	}
+}
+
+// A 4K frame goes through halve then the general filter: a slightly
+// different kernel from a direct area average (partial pixels at window edges
+// count at half resolution), so the pictures agree closely but not exactly.
+func TestScaler4KNearReference(t *testing.T) {
+	src := desktopLike(image.Pt(3840, 2160))
+	got := NewScaler(1024).Scale(src)
+	ref := referenceBox(src, image.Pt(1024, 576))
+	var sum float64
+	for i, r := range ref {
+		p := got.Pix[i*4 : i*4+3]
+		for c := range 3 {
+			sum += abs(float64(p[c]) - r[c])
+		}
+	}
+	if mean := sum / float64(len(ref)*3); mean > 2.5 {
+		t.Errorf("4K scale: mean channel error %.3f against a direct box filter, want <= 2.5", mean)
 	}
 }
