@@ -113,6 +113,7 @@ type Conversation struct {
 	pttDown  atomic.Bool
 	speaking atomic.Bool
 	toolWait atomic.Int32 // unanswered blocking calls
+	turn     atomic.Int64 // model turns ended so far, across connections
 
 	shareMu sync.Mutex
 	share   FrameSource
@@ -363,7 +364,7 @@ func (c *Conversation) supervise(ctx context.Context) error {
 				return fmt.Errorf("gave up after %d attempts to reconnect: %w", b.Attempts, err)
 			}
 			d := b.delay(attempt)
-			c.emit(Event{Kind: EventState, State: StateReconnecting, Err: err, Text: fmt.Sprintf("retrying in %s (attempt %d of %d)", d.Round(100*time.Millisecond), attempt, b.Attempts)})
+			c.emit(Event{Kind: EventState, State: StateReconnecting, Err: err, Text: fmt.Sprintf("retrying in %s (attempt %d of %d)", roundDelay(d), attempt, b.Attempts)})
 			if err := sleep(ctx, d); err != nil {
 				return err
 			}
@@ -418,12 +419,19 @@ func (c *Conversation) supervise(ctx context.Context) error {
 			return fmt.Errorf("gave up after %d attempts to reconnect: %w", b.Attempts, err)
 		}
 		d := b.delay(attempt)
-		c.emit(Event{Kind: EventState, State: StateReconnecting, Err: err, Text: fmt.Sprintf("connection lost, reconnecting in %s", d.Round(100*time.Millisecond))})
+		c.emit(Event{Kind: EventState, State: StateReconnecting, Err: err, Text: fmt.Sprintf("connection lost, reconnecting in %s", roundDelay(d))})
 		if err := sleep(ctx, d); err != nil {
 			return err
 		}
 		state = StateReconnecting
 	}
+}
+
+func roundDelay(d time.Duration) time.Duration {
+	if d < time.Second {
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(100 * time.Millisecond)
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
@@ -456,7 +464,6 @@ type connState struct {
 	// it keeps the whole conversation.
 	handleFresh atomic.Bool
 	handle      atomic.Pointer[string]
-	turn        atomic.Int64
 	calls       sync.Map // id -> context.CancelFunc
 }
 
@@ -685,7 +692,7 @@ func (c *Conversation) recvLoop(ctx context.Context, cs *connState, wg *sync.Wai
 			return err
 		}
 		c.emit(Event{Kind: EventMessage, Text: Summarize(m)})
-		turn := int(cs.turn.Load())
+		turn := int(c.turn.Load())
 		if sc := m.ServerContent; sc != nil {
 			if t := sc.InputTranscription; t != nil && t.Text != "" {
 				c.emit(Event{Kind: EventTranscript, Role: RoleUser, Text: t.Text, Turn: turn})
@@ -737,7 +744,7 @@ func (c *Conversation) recvLoop(ctx context.Context, cs *connState, wg *sync.Wai
 						te.EndTurn()
 					}
 					c.emit(Event{Kind: EventTurnEnd, Turn: turn, Interrupted: sc.Interrupted})
-					cs.turn.Add(1)
+					c.turn.Add(1)
 				}
 				cs.modelBusy.Store(false)
 				c.maybeSwap(cs)
