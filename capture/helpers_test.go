@@ -2,6 +2,8 @@ package capture_test
 
 import (
 	"context"
+	"io"
+	"log"
 	"os"
 	"testing"
 
@@ -20,6 +22,7 @@ func TestMain(m *testing.M) {
 type holdX struct{ m *testing.M }
 
 func (h holdX) Run() int {
+	xgb.Logger = log.New(io.Discard, "", 0) // no ~/.Xauthority under Xvfb: two lines per connection
 	if os.Getenv("LIVEDESK_TESTENV") != "" && os.Getenv("DISPLAY") != "" {
 		if c, err := xgb.NewConn(); err == nil {
 			defer c.Close()

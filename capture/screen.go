@@ -349,9 +349,16 @@ func (s *Screen) Grab(ctx context.Context) (image.Image, error) {
 }
 
 // bgrxToRGBA converts little-endian X pixels (B, G, R, unused) to RGBA in
-// place.
+// place, two pixels per 64-bit word.
 func bgrxToRGBA(pix []byte) {
-	for i := 0; i+4 <= len(pix); i += 4 {
+	i := 0
+	for ; i+8 <= len(pix); i += 8 {
+		v := binary.LittleEndian.Uint64(pix[i:])
+		v = (v>>16)&0x0000_00ff_0000_00ff | v&0x0000_ff00_0000_ff00 |
+			(v&0x0000_00ff_0000_00ff)<<16 | 0xff00_0000_ff00_0000
+		binary.LittleEndian.PutUint64(pix[i:], v)
+	}
+	if i+4 <= len(pix) {
 		v := binary.LittleEndian.Uint32(pix[i:])
 		v = (v>>16)&0xff | v&0xff00 | (v&0xff)<<16 | 0xff000000
 		binary.LittleEndian.PutUint32(pix[i:], v)

@@ -49,9 +49,9 @@ func TestTargetRect(t *testing.T) {
 }
 
 func TestBGRXToRGBA(t *testing.T) {
-	pix := []byte{1, 2, 3, 0, 0xff, 0x80, 0x00, 0x7f}
+	pix := []byte{1, 2, 3, 0, 0xff, 0x80, 0x00, 0x7f, 9, 8, 7, 6} // an odd pixel count
 	bgrxToRGBA(pix)
-	want := []byte{3, 2, 1, 0xff, 0x00, 0x80, 0xff, 0xff}
+	want := []byte{3, 2, 1, 0xff, 0x00, 0x80, 0xff, 0xff, 7, 8, 9, 0xff}
 	if string(pix) != string(want) {
 		t.Errorf("bgrxToRGBA = %v, want %v", pix, want)
 	}

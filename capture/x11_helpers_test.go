@@ -10,6 +10,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -31,8 +34,9 @@ func requireTestEnv(t *testing.T) {
 }
 
 // startXvfb starts a private Xvfb with the given screen arguments, points
-// DISPLAY at it for the rest of the test, and stops it at cleanup.
-func startXvfb(t testing.TB, args ...string) {
+// DISPLAY at it for the rest of the test, and stops it at cleanup. It
+// returns the server's process ID.
+func startXvfb(t testing.TB, args ...string) int {
 	t.Helper()
 	bin, err := exec.LookPath("Xvfb")
 	if err != nil {
@@ -68,12 +72,86 @@ func startXvfb(t testing.TB, args ...string) {
 		if c, err := xgb.NewConnDisplay(display); err == nil {
 			c.Close()
 			t.Setenv("DISPLAY", display)
-			return
+			return cmd.Process.Pid
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
 	b, _ := os.ReadFile(logf.Name())
 	t.Fatalf("Xvfb %s did not come up:\n%s", display, b)
+	return 0
+}
+
+// showImage shows m in a window at r.Min until the test ends.
+func showImage(t testing.TB, at image.Point, m *image.RGBA) {
+	t.Helper()
+	c, err := xgb.NewConn()
+	if err != nil {
+		t.Fatalf("connect to X: %v", err)
+	}
+	t.Cleanup(c.Close)
+	screen := xproto.Setup(c).DefaultScreen(c)
+	size := m.Rect.Size()
+	wid, err := xproto.NewWindowId(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := xproto.CreateWindowChecked(c, screen.RootDepth, wid, screen.Root,
+		int16(at.X), int16(at.Y), uint16(size.X), uint16(size.Y), 0,
+		xproto.WindowClassInputOutput, screen.RootVisual, xproto.CwOverrideRedirect, []uint32{1}).Check(); err != nil {
+		t.Fatal(err)
+	}
+	if err := xproto.MapWindowChecked(c, wid).Check(); err != nil {
+		t.Fatal(err)
+	}
+	gc, err := xproto.NewGcontextId(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := xproto.CreateGCChecked(c, gc, xproto.Drawable(wid), 0, nil).Check(); err != nil {
+		t.Fatal(err)
+	}
+	// X pixels are B, G, R, X in memory. Requests are limited to 256 KiB
+	// without BIG-REQUESTS.
+	rows := max(1, 200_000/(size.X*4))
+	data := make([]byte, size.X*rows*4)
+	for y := 0; y < size.Y; y += rows {
+		n := min(rows, size.Y-y)
+		for i := range n * size.X {
+			p := m.Pix[m.PixOffset(i%size.X, y+i/size.X):]
+			data[i*4], data[i*4+1], data[i*4+2], data[i*4+3] = p[2], p[1], p[0], 0
+		}
+		if err := xproto.PutImageChecked(c, xproto.ImageFormatZPixmap, xproto.Drawable(wid), gc,
+			uint16(size.X), uint16(n), 0, int16(y), 0, screen.RootDepth, data[:n*size.X*4]).Check(); err != nil {
+			t.Fatalf("put image: %v", err)
+		}
+	}
+}
+
+// procCPU returns the CPU time (user+system) used so far by process pid.
+func procCPU(t testing.TB, pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatalf("read process stats: %v", err)
+	}
+	// Fields after the ")" that ends the command name; utime and stime are
+	// fields 14 and 15 of the whole line, in clock ticks (100 Hz on Linux).
+	s := string(b)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	ut, err1 := strconv.Atoi(fields[11])
+	st, err2 := strconv.Atoi(fields[12])
+	if err1 != nil || err2 != nil {
+		t.Fatalf("parse %s: %v %v", s, err1, err2)
+	}
+	return time.Duration(ut+st) * 10 * time.Millisecond
+}
+
+// selfCPU returns the CPU time (user+system) used so far by this process.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // showRects opens a window per rectangle, on top of everything, filled with

@@ -1,0 +1,4 @@
+package capture
+
+// Exported for the external tests and benchmarks.
+var DesktopLike = desktopLike
