@@ -102,6 +102,7 @@ type step struct {
 }
 
 type session struct {
+	conn       *conn // the attached connection
 	id         int
 	model      string
 	started    time.Time
@@ -140,20 +141,27 @@ func (c *conn) serve(ctx context.Context) {
 			t.Stop()
 		}
 	}
+	c.markClosed("client", websocket.StatusAbnormalClosure, "")
+}
+
+// markClosed records the end of the connection (unless already recorded) and
+// detaches its session in the same step, so a client that saw the close can
+// resume at once.
+func (c *conn) markClosed(by string, code websocket.StatusCode, reason string) {
 	c.s.mu.Lock()
-	if c.sess != nil {
+	defer c.s.mu.Unlock()
+	if c.sess != nil && c.sess.attached && c.sess.conn == c {
 		c.sess.attached = false
+		c.sess.conn = nil
 		c.sess.lastDetach = c.s.now()
 	}
 	if !c.info.Closed {
 		c.info.Closed = true
 		if c.info.ClosedBy == "" {
-			c.info.ClosedBy = "client"
-			c.info.CloseCode = websocket.StatusAbnormalClosure
+			c.info.ClosedBy, c.info.CloseCode, c.info.CloseReason = by, code, reason
 		}
 	}
 	c.s.notifyLocked()
-	c.s.mu.Unlock()
 }
 
 func (c *conn) readLoop(ctx context.Context, in chan<- inEvent) {
@@ -255,12 +263,7 @@ func (c *conn) clientGone(err error) {
 	if code == -1 {
 		code = websocket.StatusAbnormalClosure
 	}
-	c.s.update(c, func(ci *ConnInfo) {
-		if ci.ClosedBy == "" {
-			ci.ClosedBy, ci.CloseCode, ci.CloseReason = "client", code, reason
-		}
-		ci.Closed = true
-	})
+	c.markClosed("client", code, reason)
 }
 
 // push queues one item for the writer, waiting if the queue is full.
@@ -477,7 +480,7 @@ func (c *conn) handleSetup(p *parsed) {
 			c.s.mu.Unlock()
 			c.closeWith(websocket.StatusPolicyViolation, ReasonSessionNotFound)
 			return
-		case sess.attached:
+		case sess.attached && !c.waitDetachedLocked(sess):
 			c.s.mu.Unlock()
 			c.closeWith(websocket.StatusInternalError, ReasonInternal)
 			return
@@ -488,6 +491,7 @@ func (c *conn) handleSetup(p *parsed) {
 		c.sess = &session{id: c.s.nextSess, model: st.Model, started: time.Now()}
 	}
 	c.sess.attached = true
+	c.sess.conn = c
 	c.info.ResumedHandle = handle
 	c.info.Session = c.sess.id
 	c.s.notifyLocked()
@@ -514,6 +518,33 @@ func (c *conn) handleSetup(p *parsed) {
 		c.quotaTimer = time.NewTimer(o.QuotaCloseAfter)
 		c.quotaC = c.quotaTimer.C
 	}
+}
+
+// resumeGrace is how long a resume waits for the session's previous socket to
+// finish closing (the client may have closed it a moment ago) before refusing
+// it with 1011 as the real server does for concurrent connections.
+const resumeGrace = 500 * time.Millisecond
+
+// waitDetachedLocked waits, with s.mu held (it is released while waiting),
+// until sess is detached; false after resumeGrace.
+func (c *conn) waitDetachedLocked(sess *session) bool {
+	t := time.NewTimer(resumeGrace)
+	defer t.Stop()
+	for sess.attached {
+		ch := c.s.changed
+		c.s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-t.C:
+			c.s.mu.Lock()
+			return !sess.attached
+		case <-c.quit:
+			c.s.mu.Lock()
+			return false
+		}
+		c.s.mu.Lock()
+	}
+	return true
 }
 
 func (c *conn) configure(st *setupMsg) {
