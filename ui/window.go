@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -30,8 +31,11 @@ import (
 // APIKeyURL is where users get a Gemini API key.
 const APIKeyURL = "https://aistudio.google.com/apikey"
 
-// maxDiagLines bounds the diagnostics panel.
-const maxDiagLines = 500
+// Bounds of what the window shows (the export keeps the whole transcript).
+const (
+	maxDiagLines  = 500
+	maxShownTurns = 100
+)
 
 // ErrNotWired is returned when the window has no Conversation to drive.
 var ErrNotWired = errors.New("no conversation is wired into this build")
@@ -90,7 +94,8 @@ type Window struct {
 	pttDown   bool
 	usage     UsageEvent
 	tr        transcript
-	turnViews []*turnView
+	turnViews []*turnView // views of turns firstView… (older ones are dropped from the window)
+	firstView int
 	diag      []string
 	displays  []Display
 	cameras   []Camera
@@ -120,6 +125,7 @@ type Window struct {
 }
 
 type turnView struct {
+	box    *fyne.Container
 	header *widget.Label
 	body   *widget.Label
 	links  *fyne.Container
@@ -261,9 +267,9 @@ func (w *Window) send(c command) bool {
 }
 
 func (w *Window) build() fyne.CanvasObject {
-	w.connectBtn = widget.NewButtonWithIcon(lang.L("Connect")+" (Ctrl+K)", theme.MediaPlayIcon(), w.ToggleConnect)
+	w.connectBtn = widget.NewButtonWithIcon(withKeys(lang.L("Connect"), "Ctrl+K"), theme.MediaPlayIcon(), w.ToggleConnect)
 	w.connectBtn.Importance = widget.HighImportance
-	w.muteBtn = widget.NewButtonWithIcon(lang.L("Mute")+" (Ctrl+M)", theme.VolumeUpIcon(), w.ToggleMute)
+	w.muteBtn = widget.NewButtonWithIcon(withKeys(lang.L("Mute"), "Ctrl+M"), theme.VolumeUpIcon(), w.ToggleMute)
 	w.micMeter = newMeter()
 	w.speakerMeter = newMeter()
 
@@ -276,7 +282,7 @@ func (w *Window) build() fyne.CanvasObject {
 	w.regionErr = widget.NewLabel("")
 	w.regionErr.Importance = widget.DangerImportance
 	w.regionErr.Hide()
-	w.screenBtn = widget.NewButtonWithIcon(lang.L("Share screen")+" (Ctrl+Shift+S)", theme.ComputerIcon(), w.ToggleScreen)
+	w.screenBtn = widget.NewButtonWithIcon(withKeys(lang.L("Share screen"), "Ctrl+Shift+S"), theme.ComputerIcon(), w.ToggleScreen)
 
 	w.cameras = w.listCameras()
 	w.cameraSel = widget.NewSelect(cameraNames(w.cameras), func(string) { w.onShareTargetChanged() })
@@ -286,7 +292,7 @@ func (w *Window) build() fyne.CanvasObject {
 		w.cameraSel.PlaceHolder = lang.L("No camera found")
 		w.cameraSel.Disable()
 	}
-	w.cameraBtn = widget.NewButtonWithIcon(lang.L("Share camera")+" (Ctrl+Shift+C)", theme.MediaVideoIcon(), w.ToggleCamera)
+	w.cameraBtn = widget.NewButtonWithIcon(withKeys(lang.L("Share camera"), "Ctrl+Shift+C"), theme.MediaVideoIcon(), w.ToggleCamera)
 	if len(w.cameras) == 0 {
 		w.cameraBtn.Disable()
 	}
@@ -301,10 +307,10 @@ func (w *Window) build() fyne.CanvasObject {
 			container.NewGridWrap(fyne.NewSize(90, w.speakerMeter.MinSize().Height), w.speakerMeter),
 			layout.NewSpacer(), exportBtn, settingsBtn),
 		container.NewHBox(w.screenBtn,
-			container.NewGridWrap(fyne.NewSize(210, w.displaySel.MinSize().Height), w.displaySel),
-			container.NewGridWrap(fyne.NewSize(200, w.regionEntry.MinSize().Height), w.regionEntry),
+			container.NewGridWrap(fyne.NewSize(195, w.displaySel.MinSize().Height), w.displaySel),
+			container.NewGridWrap(fyne.NewSize(170, w.regionEntry.MinSize().Height), w.regionEntry),
 			w.regionErr, w.cameraBtn,
-			container.NewGridWrap(fyne.NewSize(210, w.cameraSel.MinSize().Height), w.cameraSel)),
+			container.NewGridWrap(fyne.NewSize(170, w.cameraSel.MinSize().Height), w.cameraSel)),
 	)
 
 	w.indicatorText = canvas.NewText("", theme.Color(theme.ColorNameForegroundOnError))
@@ -366,6 +372,25 @@ func (w *Window) build() fyne.CanvasObject {
 	w.status = widget.NewLabel("")
 	w.status.Truncation = fyne.TextTruncateEllipsis
 	return container.NewBorder(top, container.NewVBox(widget.NewSeparator(), w.status), nil, nil, split)
+}
+
+// rtl reports whether the UI language is written right to left.
+var rtl = sync.OnceValue(func() bool {
+	l, _, _ := strings.Cut(lang.SystemLocale().LanguageString(), "-")
+	switch l {
+	case "ar", "fa", "he", "ur":
+		return true
+	}
+	return false
+})
+
+// withKeys appends a shortcut hint to a label. In right-to-left languages the hint is isolated
+// (U+2066…U+2069) so the bidi algorithm keeps "(Ctrl+K)" whole and on the correct side.
+func withKeys(label, keys string) string {
+	if rtl() {
+		return label + " \u2066(" + keys + ")\u2069"
+	}
+	return label + " (" + keys + ")"
 }
 
 func newMeter() *widget.ProgressBar {
@@ -643,7 +668,10 @@ func (w *Window) setState(s State, reason, model string) {
 // applyBatch runs on the Fyne goroutine (through the bridge's single fyne.Do).
 func (w *Window) applyBatch(b *batch) {
 	for _, d := range b.diag {
-		w.appendDiag(d.At, d.Line)
+		w.addDiag(d.At, d.Line)
+	}
+	if len(b.diag) > 0 {
+		w.refreshDiag()
 	}
 	if b.state != nil {
 		if b.state.State == StateIdle || b.state.State == StateError {
@@ -672,7 +700,6 @@ func (w *Window) applyBatch(b *batch) {
 	if b.dropped > 0 {
 		w.appendDiag(w.now(), fmt.Sprintf("(%d updates dropped under load)", b.dropped))
 	}
-	w.diagList.Refresh()
 	w.refresh()
 }
 
@@ -686,8 +713,11 @@ func (w *Window) applyTranscript(ev TranscriptEvent) {
 }
 
 func (w *Window) renderTurn(i int) {
+	if i < w.firstView {
+		return // scrolled out of the window's history; still in the export
+	}
 	t := w.tr.turns[i]
-	for len(w.turnViews) <= i {
+	for w.firstView+len(w.turnViews) <= i {
 		tv := &turnView{
 			header: widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 			body:   widget.NewLabel(""),
@@ -695,10 +725,17 @@ func (w *Window) renderTurn(i int) {
 		}
 		tv.body.Wrapping = fyne.TextWrapWord
 		tv.body.Selectable = true
+		tv.box = container.NewVBox(tv.header, tv.body, tv.links)
 		w.turnViews = append(w.turnViews, tv)
-		w.transcriptBox.Add(container.NewVBox(tv.header, tv.body, tv.links))
+		w.transcriptBox.Add(tv.box)
+		if len(w.turnViews) > maxShownTurns {
+			w.transcriptBox.Remove(w.turnViews[0].box)
+			w.turnViews[0] = nil
+			w.turnViews = w.turnViews[1:]
+			w.firstView++
+		}
 	}
-	tv := w.turnViews[i]
+	tv := w.turnViews[i-w.firstView]
 	head := lang.L(roleTitle(t.Role)) + " · " + t.At.Format("15:04:05")
 	if !t.Final {
 		head += " …"
@@ -724,10 +761,18 @@ func (w *Window) renderTurn(i int) {
 }
 
 func (w *Window) appendDiag(at time.Time, line string) {
+	w.addDiag(at, line)
+	w.refreshDiag()
+}
+
+func (w *Window) addDiag(at time.Time, line string) {
 	w.diag = append(w.diag, at.Format("15:04:05.000")+" "+line)
 	if len(w.diag) > maxDiagLines {
 		w.diag = append(w.diag[:0], w.diag[len(w.diag)-maxDiagLines:]...)
 	}
+}
+
+func (w *Window) refreshDiag() {
 	if w.diagList != nil {
 		w.diagList.Refresh()
 		w.diagList.ScrollToBottom()
@@ -790,43 +835,27 @@ func deviceName(s string) string {
 func (w *Window) refresh() {
 	running := w.wantLive && w.state != StateIdle && w.state != StateError
 	if w.wantLive {
-		w.connectBtn.SetText(lang.L("Disconnect") + " (Ctrl+K)")
-		w.connectBtn.SetIcon(theme.MediaStopIcon())
-		w.connectBtn.Importance = widget.MediumImportance
+		setButton(w.connectBtn, withKeys(lang.L("Disconnect"), "Ctrl+K"), theme.MediaStopIcon(), widget.MediumImportance)
 	} else {
-		w.connectBtn.SetText(lang.L("Connect") + " (Ctrl+K)")
-		w.connectBtn.SetIcon(theme.MediaPlayIcon())
-		w.connectBtn.Importance = widget.HighImportance
+		setButton(w.connectBtn, withKeys(lang.L("Connect"), "Ctrl+K"), theme.MediaPlayIcon(), widget.HighImportance)
 	}
-	w.connectBtn.Refresh()
 	if w.muted {
-		w.muteBtn.SetText(lang.L("Unmute") + " (Ctrl+M)")
-		w.muteBtn.SetIcon(theme.VolumeMuteIcon())
-		w.muteBtn.Importance = widget.WarningImportance
+		setButton(w.muteBtn, withKeys(lang.L("Unmute"), "Ctrl+M"), theme.VolumeMuteIcon(), widget.WarningImportance)
 	} else {
-		w.muteBtn.SetText(lang.L("Mute") + " (Ctrl+M)")
-		w.muteBtn.SetIcon(theme.VolumeUpIcon())
-		w.muteBtn.Importance = widget.MediumImportance
+		setButton(w.muteBtn, withKeys(lang.L("Mute"), "Ctrl+M"), theme.VolumeUpIcon(), widget.MediumImportance)
 	}
-	w.muteBtn.Refresh()
 	if w.share.Kind == ShareScreen {
-		w.screenBtn.SetText(lang.L("Stop sharing screen") + " (Ctrl+Shift+S)")
-		w.screenBtn.Importance = widget.DangerImportance
+		setButton(w.screenBtn, withKeys(lang.L("Stop sharing screen"), "Ctrl+Shift+S"), theme.ComputerIcon(), widget.DangerImportance)
 	} else {
-		w.screenBtn.SetText(lang.L("Share screen") + " (Ctrl+Shift+S)")
-		w.screenBtn.Importance = widget.MediumImportance
+		setButton(w.screenBtn, withKeys(lang.L("Share screen"), "Ctrl+Shift+S"), theme.ComputerIcon(), widget.MediumImportance)
 	}
-	w.screenBtn.Refresh()
 	if w.share.Kind == ShareCamera {
-		w.cameraBtn.SetText(lang.L("Stop camera") + " (Ctrl+Shift+C)")
-		w.cameraBtn.Importance = widget.DangerImportance
+		setButton(w.cameraBtn, withKeys(lang.L("Stop camera"), "Ctrl+Shift+C"), theme.MediaVideoIcon(), widget.DangerImportance)
 	} else {
-		w.cameraBtn.SetText(lang.L("Share camera") + " (Ctrl+Shift+C)")
-		w.cameraBtn.Importance = widget.MediumImportance
+		setButton(w.cameraBtn, withKeys(lang.L("Share camera"), "Ctrl+Shift+C"), theme.MediaVideoIcon(), widget.MediumImportance)
 	}
-	w.cameraBtn.Refresh()
 
-	wasHidden := w.indicator.Hidden
+	wasHidden, oldText := w.indicator.Hidden, w.indicatorText.Text
 	switch {
 	case running && w.share.Kind == ShareScreen:
 		w.indicatorText.Text = "● " + lang.L("Gemini can see your screen")
@@ -837,18 +866,20 @@ func (w *Window) refresh() {
 	default:
 		w.indicator.Hide()
 	}
-	w.indicatorText.Refresh()
+	if oldText != w.indicatorText.Text {
+		w.indicatorText.Refresh()
+	}
 	if wasHidden != w.indicator.Hidden {
 		w.top.Refresh() // lay out again: the indicator changes the height of the top bar
 	}
 	switch {
 	case !running || w.share.Kind == ShareNone:
-		w.previewNote.SetText(lang.L("Nothing is being sent"))
+		setLabel(w.previewNote, lang.L("Nothing is being sent"), widget.MediumImportance)
 	case w.preview.Image == nil:
-		w.previewNote.SetText(lang.L("Waiting for the first frame…"))
+		setLabel(w.previewNote, lang.L("Waiting for the first frame…"), widget.MediumImportance)
 	default:
 		b := w.preview.Image.Bounds()
-		w.previewNote.SetText(fmt.Sprintf("%s %d×%d", lang.L("Sent frame"), b.Dx(), b.Dy()))
+		setLabel(w.previewNote, fmt.Sprintf("%s %d×%d", lang.L("Sent frame"), b.Dx(), b.Dy()), widget.MediumImportance)
 	}
 
 	model := w.model
@@ -874,14 +905,30 @@ func (w *Window) refresh() {
 	if w.opts.Demo {
 		parts = append(parts, lang.L("DEMO"))
 	}
-	w.status.SetText(strings.Join(parts, "  ·  "))
+	imp := widget.MediumImportance
 	switch w.state {
 	case StateError:
-		w.status.Importance = widget.DangerImportance
+		imp = widget.DangerImportance
 	case StateLive:
-		w.status.Importance = widget.SuccessImportance
-	default:
-		w.status.Importance = widget.MediumImportance
+		imp = widget.SuccessImportance
 	}
-	w.status.Refresh()
+	setLabel(w.status, strings.Join(parts, "  ·  "), imp)
+}
+
+// setButton changes a button only when something differs: refreshing re-renders its icon.
+func setButton(b *widget.Button, text string, icon fyne.Resource, imp widget.Importance) {
+	if b.Text == text && b.Icon == icon && b.Importance == imp {
+		return
+	}
+	b.Text, b.Icon, b.Importance = text, icon, imp
+	b.Refresh()
+}
+
+// setLabel changes a label only when something differs.
+func setLabel(l *widget.Label, text string, imp widget.Importance) {
+	if l.Text == text && l.Importance == imp {
+		return
+	}
+	l.Text, l.Importance = text, imp
+	l.Refresh()
 }

@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -586,5 +587,93 @@ func TestTranslationsCoverUI(t *testing.T) {
 func TestTranslationsLoad(t *testing.T) {
 	if err := LoadTranslations(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestPushToTalk(t *testing.T) {
+	var w *Window
+	conv := &fakeConversation{br: func() *Bridge { return w.Bridge() }}
+	w, _ = newTestWindow(t, Options{Conversation: conv})
+	w.cfg.AutoVAD = false
+	w.cfg.PushToTalkKey = "F8"
+	w.refresh()
+	if !strings.Contains(w.status.Text, "Hold F8 to talk") {
+		t.Errorf("status = %q, want the push-to-talk hint", w.status.Text)
+	}
+	w.SetPushToTalk(true)
+	conv.mu.Lock()
+	down := conv.ptt
+	conv.mu.Unlock()
+	if !down || !strings.Contains(w.status.Text, "talking") {
+		t.Errorf("after key down: conversation ptt=%v, status %q", down, w.status.Text)
+	}
+	w.SetPushToTalk(false)
+	conv.mu.Lock()
+	down = conv.ptt
+	conv.mu.Unlock()
+	if down {
+		t.Error("push-to-talk still down after key up")
+	}
+}
+
+func TestWriteTranscript(t *testing.T) {
+	w, _ := newTestWindow(t, Options{})
+	w.applyTranscript(TranscriptEvent{Role: RoleUser, Text: "こんにちは", Final: true, At: testNow})
+	tests := []struct {
+		format string
+		want   string
+	}{
+		{FormatMarkdown, "**You** · 2026-11-22 09:30:00\n\nこんにちは\n"},
+		{FormatJSON, `"text": "こんにちは"`},
+	}
+	for _, tt := range tests {
+		var b strings.Builder
+		if err := w.WriteTranscript(&b, tt.format); err != nil {
+			t.Fatalf("%s: %v", tt.format, err)
+		}
+		if !strings.Contains(b.String(), tt.want) {
+			t.Errorf("%s export:\n%s\nwant it to contain %q", tt.format, b.String(), tt.want)
+		}
+	}
+	if err := w.WriteTranscript(&strings.Builder{}, "pdf"); err == nil {
+		t.Error("unknown format accepted")
+	}
+}
+
+// BenchmarkApplyBatch is the widget side of the bridge: one coalesced flush carrying a
+// transcript delta, levels and usage, as arrives up to 30 times a second.
+func BenchmarkApplyBatch(b *testing.B) {
+	app := test.NewTempApp(b)
+	w := New(app, Options{Keys: testKeys("k"), Now: func() time.Time { return testNow }})
+	b.Cleanup(w.win.Close)
+	usage := UsageEvent{TotalTokens: 100}
+	lvl := LevelEvent{Mic: 0.3, Speaker: 0.6}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		final := i%50 == 49 // a turn of 50 deltas
+		w.applyBatch(&batch{
+			transcript: []TranscriptEvent{{Role: RoleModel, Text: "word ", Final: final, At: testNow}},
+			level:      &lvl,
+			usage:      &usage,
+		})
+		i++
+	}
+}
+
+func TestTranscriptViewBounded(t *testing.T) {
+	w, _ := newTestWindow(t, Options{})
+	n := maxShownTurns + 30
+	for i := range n {
+		w.applyTranscript(TranscriptEvent{Role: Role(i % 2), Text: strconv.Itoa(i), Final: true, At: testNow})
+	}
+	if got := len(w.transcriptBox.Objects); got != maxShownTurns {
+		t.Errorf("turns shown = %d, want %d", got, maxShownTurns)
+	}
+	if got, want := w.turnViews[len(w.turnViews)-1].body.Text, strconv.Itoa(n-1); got != want {
+		t.Errorf("last shown turn = %q, want %q", got, want)
+	}
+	if got := len(w.Turns()); got != n {
+		t.Errorf("transcript keeps %d turns, want all %d for export", got, n)
 	}
 }
