@@ -341,3 +341,38 @@ func TestGoSDKSetupRejected(t *testing.T) {
 		t.Errorf("Connect = %v, want a 1007 close", err)
 	}
 }
+
+func TestGoSDKBargeIn(t *testing.T) {
+	long := func(t livetest.Turn) livetest.Reply {
+		if t.Index == 0 {
+			return livetest.Reply{Text: strings.Repeat("A long answer that goes on and on. ", 8)}
+		}
+		return livetest.DefaultResponder(t)
+	}
+	// Pace 4: the first reply plays for seconds, ample time to barge in.
+	s := startFake(t, livetest.Options{Responder: long, Pace: 4})
+	sess := connect(t, s, "gemini-3.1-flash-live-preview", &genai.LiveConnectConfig{ResponseModalities: []genai.Modality{genai.ModalityAudio}})
+	if err := sess.SendRealtimeInput(genai.LiveRealtimeInput{Text: "talk"}); err != nil {
+		t.Fatal(err)
+	}
+	for m := receive(t, sess); m.ServerContent == nil || m.ServerContent.ModelTurn == nil; m = receive(t, sess) {
+	}
+	sendAudio(t, sess, append(speech16k(0.5), make([]byte, 16000)...))
+	var interrupted, generationComplete bool
+	for {
+		m := receive(t, sess)
+		if sc := m.ServerContent; sc != nil {
+			interrupted = interrupted || sc.Interrupted
+			generationComplete = generationComplete || sc.GenerationComplete
+			if sc.TurnComplete {
+				break
+			}
+		}
+	}
+	if !interrupted || generationComplete {
+		t.Errorf("interrupted %v, generationComplete %v; want a barge-in", interrupted, generationComplete)
+	}
+	if tr := collect(t, sess, false); tr.usage == nil || len(tr.audio) == 0 {
+		t.Errorf("the speech after the barge-in was not answered: %+v", tr.usage)
+	}
+}
