@@ -286,3 +286,5 @@ func setupJSON(model string, extra string) string {
 	}
 	return fmt.Sprintf(`{"setup":{"model":"models/%s","generationConfig":{"responseModalities":["AUDIO"]}%s}}`, model, extra)
 }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
