@@ -20,10 +20,13 @@ func main() {
 func run(args []string) int {
 	if len(args) > 0 {
 		switch args[0] {
-		case "ask":
+		case "ask", "talk":
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return runAsk(ctx, args[1:], os.Stdout, os.Stderr, osEnv{})
+			if args[0] == "ask" {
+				return runAsk(ctx, args[1:], os.Stdout, os.Stderr, osEnv{})
+			}
+			return runTalk(ctx, args[1:], os.Stdout, os.Stderr, osEnv{})
 		case "help", "-h", "-help", "--help":
 			fmt.Fprint(os.Stdout, usage)
 			return 0
@@ -39,6 +42,9 @@ const usage = `livedesk: talk with Gemini while it sees your screen or webcam.
   livedesk ask [--endpoint URL] [--model M] [--voice V] [--system TEXT] [--in FILE.wav]
         [--text TEXT] [--image FILE]... [--out FILE.wav] [--timeout DUR]
         ask one question from files and save the spoken answer
+  livedesk talk [--mic DEVICE] [--speaker DEVICE] [--screen N | --camera DEV]
+        [--duration D] [--endpoint URL] [--list-devices]
+        hold a spoken conversation in the terminal
 
 The API key comes from GEMINI_API_KEY (or GOOGLE_API_KEY), or from Settings in the window.
 `

@@ -272,6 +272,7 @@ func (c *Conversation) Run(ctx context.Context) error {
 		return errors.New("conversation: Run called twice")
 	}
 	defer close(c.events)
+	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	if c.opt.Mic != nil {
@@ -284,8 +285,8 @@ func (c *Conversation) Run(ctx context.Context) error {
 	err := c.supervise(ctx)
 	cancel()
 	wg.Wait()
-	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
-		err = nil
+	if parent.Err() != nil {
+		err = nil // the owner ended the conversation: a normal stop
 	}
 	c.emit(Event{Kind: EventState, State: StateStopped, Err: err})
 	return err
