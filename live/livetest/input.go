@@ -1,0 +1,248 @@
+package livetest
+
+// Client input: realtime audio/video/text/activity, clientContent, toolResponse, contextUpdate.
+
+import (
+	"bytes"
+	"encoding/binary"
+	"image"
+	_ "image/jpeg" // video frames
+	_ "image/png"
+	"mime"
+	"strconv"
+	"strings"
+
+	"github.com/coder/websocket"
+)
+
+func (c *conn) handleRealtime(ri *realtimeInputMsg) {
+	if len(ri.MediaChunks) > 0 {
+		if c.rules.is3x {
+			c.fail(&payloadError{ReasonInvalidArgument})
+			return
+		}
+		b := ri.MediaChunks[0] // deprecated; only the first chunk is used
+		if strings.HasPrefix(b.MIMEType, "audio/") {
+			ri.Audio = &b
+		} else {
+			ri.Video = &b
+		}
+	}
+	if ri.Audio != nil {
+		c.audio(ri.Audio)
+		if c.closing {
+			return
+		}
+	}
+	if ri.Video != nil {
+		c.video(ri.Video)
+	}
+	if ri.ActivityStart != nil {
+		if !c.manual {
+			c.fail(&payloadError{ReasonInvalidArgument})
+			return
+		}
+		c.s.update(c, func(ci *ConnInfo) { ci.ActivityStarts++ })
+		c.activity, c.actSamples, c.actSpeech = true, 0, false
+		if c.interrupts {
+			c.interrupt()
+		}
+	}
+	if ri.ActivityEnd != nil {
+		if !c.manual {
+			c.fail(&payloadError{ReasonInvalidArgument})
+			return
+		}
+		c.s.update(c, func(ci *ConnInfo) { ci.ActivityEnds++ })
+		if c.activity {
+			c.activity = false
+			c.userTurn(Turn{AudioSamples: c.actSamples, Speech: c.actSpeech})
+		}
+	}
+	if ri.AudioStreamEnd {
+		c.s.update(c, func(ci *ConnInfo) { ci.AudioStreamEnds++ })
+		if !c.manual {
+			if ev, ok := c.vad.flush(); ok {
+				c.userTurn(Turn{AudioSamples: ev.speech, Speech: true})
+			}
+		}
+	}
+	if ri.Text != nil {
+		t := *ri.Text
+		c.s.update(c, func(ci *ConnInfo) { ci.Texts = append(ci.Texts, t) })
+		c.userTurn(Turn{Text: t})
+	}
+}
+
+func audioRate(mimeType string) int {
+	_, params, err := mime.ParseMediaType(mimeType)
+	if err != nil {
+		return InputRate
+	}
+	if r, err := strconv.Atoi(params["rate"]); err == nil && r > 0 {
+		return r
+	}
+	return InputRate
+}
+
+func (c *conn) audio(b *blob) {
+	data, _ := decodeBase64(b.Data) // validated by the reader
+	rate := audioRate(b.MIMEType)
+	pcm := make([]int16, len(data)/2)
+	for i := range pcm {
+		pcm[i] = int16(binary.LittleEndian.Uint16(data[2*i:]))
+	}
+	if rate != InputRate && rate > 0 {
+		pcm = resample(pcm, rate, InputRate)
+	}
+	c.s.update(c, func(ci *ConnInfo) {
+		ci.AudioChunks++
+		ci.AudioSamples += len(pcm)
+		ci.AudioMIME = b.MIMEType
+	})
+	if c.s.opt.StrictToolAudio && len(c.blocking) > 0 {
+		c.closeWith(websocket.StatusPolicyViolation, ReasonAborted)
+		return
+	}
+	if c.manual {
+		if c.activity {
+			c.actSamples += len(pcm)
+			c.actSpeech = c.actSpeech || hasSpeech(pcm)
+		}
+		return
+	}
+	for _, ev := range c.vad.push(pcm, nil) {
+		switch ev.kind {
+		case vadStart:
+			if c.interrupts {
+				c.interrupt()
+			}
+		case vadEnd:
+			c.userTurn(Turn{AudioSamples: ev.speech, Speech: true})
+		}
+	}
+}
+
+// resample converts by linear interpolation; good enough for counting and VAD.
+func resample(in []int16, from, to int) []int16 {
+	n := len(in) * to / from
+	out := make([]int16, n)
+	for i := range out {
+		x := float64(i) * float64(from) / float64(to)
+		j := int(x)
+		if j+1 >= len(in) {
+			out[i] = in[len(in)-1]
+			continue
+		}
+		f := x - float64(j)
+		out[i] = int16(float64(in[j])*(1-f) + float64(in[j+1])*f)
+	}
+	return out
+}
+
+func (c *conn) video(b *blob) {
+	data, _ := decodeBase64(b.Data)
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	c.s.update(c, func(ci *ConnInfo) {
+		if err != nil {
+			ci.FrameErrors++
+			return
+		}
+		ci.Frames++
+		ci.LastFrame = Frame{MIME: b.MIMEType, Width: cfg.Width, Height: cfg.Height, Bytes: len(data)}
+	})
+	if err != nil {
+		c.log.Debug("livetest: undecodable frame", "mime", b.MIMEType, "err", err)
+		return
+	}
+	c.framesSince++
+	c.s.mu.Lock()
+	first := !c.sess.hadVideo
+	c.sess.hadVideo = true
+	c.s.mu.Unlock()
+	if first {
+		c.armCap()
+	}
+}
+
+func contentText(ct content) string {
+	var parts []string
+	for _, p := range ct.Parts {
+		if p.Text != "" {
+			parts = append(parts, p.Text)
+		}
+	}
+	return strings.Join(parts, "\n")
+}
+
+func (c *conn) handleClientContent(cc *clientContentMsg) {
+	var texts []string
+	for _, t := range cc.Turns {
+		if t.Role == "model" {
+			c.addTokens(textTokens(contentText(t)), 0, 0)
+			continue
+		}
+		if s := contentText(t); s != "" {
+			texts = append(texts, s)
+		}
+	}
+	c.s.update(c, func(ci *ConnInfo) { ci.Texts = append(ci.Texts, texts...) })
+	// clientContent is appended to the history and interrupts generation.
+	c.interrupt()
+	text := strings.Join(texts, "\n")
+	if cc.TurnComplete {
+		c.userTurn(Turn{Text: text})
+	} else {
+		c.addTokens(textTokens(text), 0, 0)
+	}
+}
+
+func (c *conn) handleContextUpdate(cu *contextUpdateMsg) {
+	if cu.SystemInstruction != nil {
+		c.sysTok = textTokens(contentText(*cu.SystemInstruction))
+	}
+	if cu.Tools != nil {
+		c.setTools(cu.Tools.Tools)
+	}
+}
+
+func (c *conn) handleToolResponse(tr *toolResponseMsg) {
+	var now []Turn
+	for _, fr := range tr.FunctionResponses {
+		r := FunctionResponse{ID: fr.ID, Name: fr.Name, Response: fr.Response, Scheduling: fr.Scheduling, WillContinue: fr.WillContinue}
+		if _, ok := c.blocking[fr.ID]; ok {
+			r.Matched = true
+			if !fr.WillContinue {
+				delete(c.blocking, fr.ID)
+			}
+			c.collected = append(c.collected, r)
+		} else if _, ok := c.nonBlocking[fr.ID]; ok {
+			r.Matched = true
+			if !fr.WillContinue {
+				delete(c.nonBlocking, fr.ID)
+			}
+			switch fr.Scheduling {
+			case "SILENT":
+				c.addTokens(textTokens(string(fr.Response)), 0, 0)
+			case "INTERRUPT":
+				c.interrupt()
+				now = append(now, Turn{ToolResponses: []FunctionResponse{r}})
+			default: // WHEN_IDLE
+				c.userTurn(Turn{ToolResponses: []FunctionResponse{r}})
+			}
+		} else {
+			c.log.Warn("livetest: toolResponse for an unknown call", "id", fr.ID, "name", fr.Name)
+		}
+		c.s.update(c, func(ci *ConnInfo) { ci.ToolResponses = append(ci.ToolResponses, r) })
+	}
+	for _, t := range now {
+		c.userTurn(t)
+	}
+	if c.state == stAwaitingTool && len(c.blocking) == 0 {
+		c.state = stIdle
+		t := Turn{ToolResponses: c.collected}
+		c.collected = nil
+		c.queue = append([]Turn{c.account(t)}, c.queue...)
+		c.startNext()
+	}
+}

@@ -1,0 +1,294 @@
+package livetest
+
+// Setup: per-model rules, sessions and resumption handles, connection timers.
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+type modelRules struct {
+	name string // without "models/"
+	is38 bool   // gemini-3.8-live*
+	is31 bool   // gemini-3.1-flash-live-preview
+	is3x bool
+}
+
+func (s *Server) lookupModel(model string) (modelRules, bool) {
+	name := strings.TrimPrefix(model, "models/")
+	known := false
+	for _, m := range builtinModels {
+		known = known || m == name
+	}
+	for _, m := range s.opt.Models {
+		known = known || m == name
+	}
+	return modelRules{
+		name: name,
+		is38: strings.HasPrefix(name, "gemini-3.8-live"),
+		is31: name == "gemini-3.1-flash-live-preview",
+		is3x: strings.HasPrefix(name, "gemini-3."),
+	}, known
+}
+
+func rawField(m map[string]any, camel string) (any, bool) {
+	if v, ok := m[camel]; ok {
+		return v, true
+	}
+	v, ok := m[snakeCase(camel)]
+	return v, ok
+}
+
+// checkSetup applies the per-model rules of reference §4.1. Texts Google is
+// known to send are used verbatim; otherwise its generic 1007 text.
+func checkSetup(st *setupMsg, raw map[string]any, r modelRules) string {
+	gc := st.GenerationConfig
+	if gc == nil {
+		gc = &genConfig{}
+	}
+	for _, m := range gc.ResponseModalities {
+		if m == "TEXT" {
+			return ReasonNoVoices
+		}
+	}
+	if r.is38 {
+		if gc.EnableAffectiveDialog != nil {
+			return `Invalid JSON payload received. Unknown name "enableAffectiveDialog" at 'setup.generation_config': Cannot find field.`
+		}
+		if gc.ThinkingConfig != nil && r.name == "gemini-3.8-live" {
+			return ReasonInvalidArgument
+		}
+		if st.Proactivity != nil && st.Proactivity.ProactiveAudio != nil && !*st.Proactivity.ProactiveAudio {
+			return ReasonInvalidArgument
+		}
+	}
+	if r.is31 {
+		if st.Proactivity != nil || gc.EnableAffectiveDialog != nil {
+			return ReasonInvalidArgument
+		}
+		for _, t := range st.Tools {
+			for _, fd := range t.FunctionDeclarations {
+				if fd.Behavior == "NON_BLOCKING" {
+					return ReasonInvalidArgument
+				}
+			}
+		}
+		setup, _ := rawField(raw, "setup")
+		sm, _ := setup.(map[string]any)
+		sr, _ := rawField(sm, "sessionResumption")
+		srm, _ := sr.(map[string]any)
+		if h, ok := srm["handle"]; ok && h == nil {
+			return ReasonInvalidArgument
+		}
+	}
+	return ""
+}
+
+func (c *conn) handleSetup(p *parsed) {
+	st := p.msg.Setup
+	if st.Model == "" {
+		c.fail(&payloadError{ReasonInvalidArgument})
+		return
+	}
+	rules, known := c.s.lookupModel(st.Model)
+	c.s.update(c, func(ci *ConnInfo) { ci.Model = st.Model })
+	if !known {
+		c.closeWith(websocket.StatusPolicyViolation, fmt.Sprintf(
+			"models/%s is not found for API version %s, or is not supported for bidiGenerateContent. Call ListModels to see the list of available models and their supported methods.",
+			rules.name, c.info.Version))
+		return
+	}
+	if reason := checkSetup(st, p.raw, rules); reason != "" {
+		c.fail(&payloadError{reason})
+		return
+	}
+
+	// Session: new, or resumed from a handle.
+	handle := ""
+	if st.SessionResumption != nil {
+		handle = st.SessionResumption.Handle
+	}
+	c.s.mu.Lock()
+	now := c.s.now()
+	if handle != "" {
+		sess, ok := c.s.sessions[handle]
+		switch {
+		case !ok || sess.ended || (!sess.attached && now.Sub(sess.lastDetach) > c.s.opt.HandleTTL):
+			c.s.mu.Unlock()
+			c.closeWith(websocket.StatusPolicyViolation, ReasonSessionNotFound)
+			return
+		case sess.attached && !c.waitDetachedLocked(sess):
+			c.s.mu.Unlock()
+			c.closeWith(websocket.StatusInternalError, ReasonInternal)
+			return
+		}
+		c.sess = sess
+	} else {
+		c.s.nextSess++
+		c.sess = &session{id: c.s.nextSess, model: st.Model, started: time.Now()}
+	}
+	c.sess.attached = true
+	c.sess.conn = c
+	c.info.ResumedHandle = handle
+	c.info.Session = c.sess.id
+	c.s.notifyLocked()
+	c.s.mu.Unlock()
+
+	c.setup = st
+	c.rules = rules
+	c.configure(st)
+	c.send(&serverMsg{SetupComplete: &struct{}{}})
+	if c.resumable {
+		c.send(&serverMsg{SessionResumptionUpdate: &resumptionUpdate{NewHandle: c.newHandle(), Resumable: true}})
+	}
+
+	o := c.s.opt
+	if o.GoAwayAfter > 0 && (o.ConnLifetime <= 0 || o.GoAwayAfter < o.ConnLifetime) {
+		c.goAwayTimer = time.NewTimer(o.GoAwayAfter)
+		c.goAwayC = c.goAwayTimer.C
+	}
+	if o.ConnLifetime > 0 {
+		c.armDeadline(o.ConnLifetime)
+	}
+	c.armCap()
+	if o.QuotaCloseAfter > 0 {
+		c.quotaTimer = time.NewTimer(o.QuotaCloseAfter)
+		c.quotaC = c.quotaTimer.C
+	}
+}
+
+// resumeGrace is how long a resume waits for the session's previous socket to
+// finish closing (the client may have closed it a moment ago) before refusing
+// it with 1011 as the real server does for concurrent connections.
+const resumeGrace = 500 * time.Millisecond
+
+// waitDetachedLocked waits, with s.mu held (it is released while waiting),
+// until sess is detached; false after resumeGrace.
+func (c *conn) waitDetachedLocked(sess *session) bool {
+	t := time.NewTimer(resumeGrace)
+	defer t.Stop()
+	for sess.attached {
+		ch := c.s.changed
+		c.s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-t.C:
+			c.s.mu.Lock()
+			return !sess.attached
+		case <-c.quit:
+			c.s.mu.Lock()
+			return false
+		}
+		c.s.mu.Lock()
+	}
+	return true
+}
+
+func (c *conn) configure(st *setupMsg) {
+	c.interrupts = true
+	var aad *aadConfig
+	if rc := st.RealtimeInputConfig; rc != nil {
+		aad = rc.AutomaticActivityDetection
+		c.interrupts = rc.ActivityHandling != "NO_INTERRUPTION"
+	}
+	c.manual = aad != nil && aad.Disabled
+	c.vad = newVAD(aad)
+	c.inputTx = st.InputAudioTranscription != nil
+	c.outputTx = st.OutputAudioTranscription != nil
+	c.resumable = st.SessionResumption != nil
+	c.compressed = st.ContextWindowCompression != nil
+	c.imageTok = 258
+	if gc := st.GenerationConfig; gc != nil {
+		switch gc.MediaResolution {
+		case "MEDIA_RESOLUTION_LOW":
+			c.imageTok = 64
+		case "MEDIA_RESOLUTION_MEDIUM", "MEDIA_RESOLUTION_HIGH":
+			c.imageTok = 256
+		}
+		c.thoughts = gc.ThinkingConfig != nil && gc.ThinkingConfig.IncludeThoughts
+	}
+	c.setTools(st.Tools)
+	c.sysTok = 0
+	if st.SystemInstruction != nil {
+		c.sysTok = textTokens(contentText(*st.SystemInstruction))
+	}
+	c.blocking = map[string]ToolCall{}
+	c.nonBlocking = map[string]ToolCall{}
+}
+
+func (c *conn) setTools(tools []tool) {
+	c.behaviors = map[string]string{}
+	c.toolNames = nil
+	for _, t := range tools {
+		for _, fd := range t.FunctionDeclarations {
+			c.behaviors[fd.Name] = fd.Behavior
+			c.toolNames = append(c.toolNames, fd.Name)
+		}
+	}
+}
+
+func (c *conn) armDeadline(d time.Duration) {
+	if c.deadlineTimer != nil {
+		c.deadlineTimer.Stop()
+	}
+	c.deadlineTimer = time.NewTimer(d)
+	c.deadlineC = c.deadlineTimer.C
+}
+
+// armCap (re)arms the session cap: audio+video sessions get the shorter one.
+func (c *conn) armCap() {
+	if c.compressed {
+		return
+	}
+	c.s.mu.Lock()
+	started, video := c.sess.started, c.sess.hadVideo
+	c.s.mu.Unlock()
+	limit := c.s.opt.AudioSessionCap
+	if video {
+		limit = c.s.opt.VideoSessionCap
+	}
+	if limit <= 0 {
+		return
+	}
+	if c.capTimer != nil {
+		c.capTimer.Stop()
+	}
+	c.capTimer = time.NewTimer(time.Until(started.Add(limit)))
+	c.capC = c.capTimer.C
+}
+
+func (c *conn) newHandle() string {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	c.s.nextHndl++
+	h := fmt.Sprintf("livetest-%d-%d", c.sess.id, c.s.nextHndl)
+	c.s.sessions[h] = c.sess
+	return h
+}
+
+func (c *conn) goAway(timeLeft time.Duration) {
+	timeLeft = max(timeLeft, 0)
+	c.send(&serverMsg{GoAway: &goAwayMsg{TimeLeft: protoDuration(timeLeft)}})
+	c.armDeadline(timeLeft)
+}
+
+// protoDuration formats d like proto3 JSON: "50s", "0.250s".
+func protoDuration(d time.Duration) string {
+	s := strconv.FormatFloat(d.Seconds(), 'f', -1, 64)
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		frac := len(s) - i - 1
+		want := 3
+		if frac > 3 {
+			want = 6
+		}
+		if frac > 6 {
+			want = 9
+		}
+		s += strings.Repeat("0", want-frac)
+	}
+	return s + "s"
+}
