@@ -23,15 +23,11 @@ type Camera struct {
 // PixelFormat is a V4L2 FourCC pixel format code.
 type PixelFormat uint32
 
-func fourCC(a, b, c, d byte) PixelFormat {
-	return PixelFormat(a) | PixelFormat(b)<<8 | PixelFormat(c)<<16 | PixelFormat(d)<<24
-}
-
 // The pixel formats the webcam source understands.
-var (
-	FormatMJPEG = fourCC('M', 'J', 'P', 'G')
-	FormatJPEG  = fourCC('J', 'P', 'E', 'G')
-	FormatYUYV  = fourCC('Y', 'U', 'Y', 'V')
+const (
+	FormatMJPEG PixelFormat = 'M' | 'J'<<8 | 'P'<<16 | 'G'<<24
+	FormatJPEG  PixelFormat = 'J' | 'P'<<8 | 'E'<<16 | 'G'<<24
+	FormatYUYV  PixelFormat = 'Y' | 'U'<<8 | 'Y'<<16 | 'V'<<24
 )
 
 func (f PixelFormat) String() string {

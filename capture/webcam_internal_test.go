@@ -97,7 +97,7 @@ func TestChooseFormat(t *testing.T) {
 	}{
 		{"mjpeg preferred", map[PixelFormat][]FrameSize{FormatYUYV: common, FormatMJPEG: common},
 			image.Pt(1280, 720), Choice{FormatMJPEG, image.Pt(1280, 720)}, nil},
-		{"yuyv fallback", map[PixelFormat][]FrameSize{FormatYUYV: common, fourCC('H', '2', '6', '4'): common},
+		{"yuyv fallback", map[PixelFormat][]FrameSize{FormatYUYV: common, formatH264: common},
 			image.Pt(1280, 720), Choice{FormatYUYV, image.Pt(1280, 720)}, nil},
 		{"jpeg counts as mjpeg", map[PixelFormat][]FrameSize{FormatJPEG: common},
 			image.Pt(1280, 720), Choice{FormatJPEG, image.Pt(1280, 720)}, nil},
@@ -111,7 +111,7 @@ func TestChooseFormat(t *testing.T) {
 			image.Pt(1280, 720), Choice{FormatYUYV, image.Pt(640, 480)}, nil},
 		{"odd yuyv widths skipped", map[PixelFormat][]FrameSize{FormatYUYV: {d(1279, 720), d(640, 360)}},
 			image.Pt(1280, 720), Choice{FormatYUYV, image.Pt(640, 360)}, nil},
-		{"nothing usable", map[PixelFormat][]FrameSize{fourCC('H', '2', '6', '4'): common},
+		{"nothing usable", map[PixelFormat][]FrameSize{formatH264: common},
 			image.Pt(1280, 720), Choice{}, ErrNoFormat},
 		{"no formats", nil, image.Pt(1280, 720), Choice{}, ErrNoFormat},
 	}
@@ -123,6 +123,16 @@ func TestChooseFormat(t *testing.T) {
 		}
 		if got != tt.wantC {
 			t.Errorf("%s: ChooseFormat = %v %v, want %v %v", tt.name, got.Format, got.Size, tt.wantC.Format, tt.wantC.Size)
+		}
+	}
+}
+
+const formatH264 PixelFormat = 'H' | '2'<<8 | '6'<<16 | '4'<<24
+
+func TestPixelFormatString(t *testing.T) {
+	for f, want := range map[PixelFormat]string{FormatMJPEG: "MJPG", FormatJPEG: "JPEG", FormatYUYV: "YUYV", formatH264: "H264"} {
+		if got := f.String(); got != want {
+			t.Errorf("PixelFormat(%#x).String() = %q, want %q", uint32(f), got, want)
 		}
 	}
 }
