@@ -32,6 +32,7 @@ func run(args []string) int {
 			return 0
 		}
 	}
+	wireGUI()
 	return runGUI(args)
 }
 
