@@ -85,6 +85,12 @@ type Options struct {
 	QuotaCloseAfter time.Duration
 	// QuotaExhausted refuses upgrades with HTTP 429.
 	QuotaExhausted bool
+	// SeparateUsage sends usageMetadata as its own message after turnComplete
+	// instead of beside it; OmitTurnComplete ends replies with generationComplete
+	// (+ usage) and no turnComplete, as some models do. Both are for client
+	// robustness tests; barge-ins still end with turnComplete.
+	SeparateUsage    bool
+	OmitTurnComplete bool
 	// StrictToolAudio closes with 1008 "The operation was aborted." when audio
 	// arrives while a blocking tool call is unanswered.
 	StrictToolAudio bool

@@ -151,7 +151,17 @@ func (c *conn) startReply(t Turn, r Reply) {
 		c.steps = append(c.steps, st)
 	} else {
 		add(at, &serverMsg{ServerContent: &serverContent{GenerationComplete: true}})
-		c.steps = append(c.steps, step{at: at, mk: c.turnComplete})
+		o := c.s.opt
+		switch {
+		case o.OmitTurnComplete:
+			c.steps = append(c.steps, step{at: at, mk: func() *serverMsg { return &serverMsg{UsageMetadata: c.usage()} }})
+		case o.SeparateUsage:
+			c.steps = append(c.steps,
+				step{at: at, msg: &serverMsg{ServerContent: &serverContent{TurnComplete: true}}},
+				step{at: at, mk: func() *serverMsg { return &serverMsg{UsageMetadata: c.usage()} }})
+		default:
+			c.steps = append(c.steps, step{at: at, mk: c.turnComplete})
+		}
 		if c.resumable {
 			c.steps = append(c.steps, step{at: at, mk: c.resumptionUpdate})
 		}

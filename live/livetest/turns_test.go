@@ -742,3 +742,34 @@ func TestContextUpdateTools(t *testing.T) {
 		t.Errorf("called %q", name)
 	}
 }
+
+func TestTurnEndVariants(t *testing.T) {
+	tests := []struct {
+		name string
+		opt  Options
+		want []string
+	}{
+		{"default", Options{}, []string{"serverContent.generationComplete", "serverContent.turnComplete", "usageMetadata"}},
+		{"separate usage", Options{SeparateUsage: true}, []string{"serverContent.generationComplete", "serverContent.turnComplete", "usageMetadata"}},
+		{"no turnComplete", Options{OmitTurnComplete: true}, []string{"serverContent.generationComplete", "usageMetadata"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := start(t, tt.opt)
+			c := connect(t, s, setupJSON("gemini-3.8-live", ""))
+			c.send(msg{"realtimeInput": msg{"text": "hi"}})
+			ms := c.recvUntil("usageMetadata")
+			p := slices.DeleteFunc(parts(ms), func(s string) bool { return s == "serverContent.modelTurn" })
+			if diff := cmp.Diff(tt.want, p); diff != "" {
+				t.Errorf("parts (-want +got):\n%s", diff)
+			}
+			last := ms[len(ms)-1]
+			if tt.opt.SeparateUsage && has(last, "serverContent") {
+				t.Errorf("usage not separate: %v", last)
+			}
+			// The fake is idle again either way: the next turn is answered.
+			c.send(msg{"realtimeInput": msg{"text": "again"}})
+			c.recvUntil("usageMetadata")
+		})
+	}
+}
