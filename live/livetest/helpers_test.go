@@ -44,8 +44,9 @@ func start(t testing.TB, opt Options) *Server {
 // client is an independent raw WebSocket client for the tests: it decodes
 // server frames as generic JSON, never with the package's own types.
 type client struct {
-	t  testing.TB
-	ws *websocket.Conn
+	t       testing.TB
+	ws      *websocket.Conn
+	timeout time.Duration // per read; 0 = testTimeout
 }
 
 type msg map[string]any
@@ -123,7 +124,11 @@ func (c *client) sendAudioChunked(pcm []int16) {
 }
 
 func (c *client) read() (websocket.MessageType, []byte, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	d := c.timeout
+	if d == 0 {
+		d = testTimeout
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	return c.ws.Read(ctx)
 }
