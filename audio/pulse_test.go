@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -447,5 +448,96 @@ func TestPulsePlayerClear(t *testing.T) {
 	}
 	if st := p.Stats(); st.StaleChunks != 1 || st.Cleared < time.Second {
 		t.Errorf("player stats %+v", st)
+	}
+}
+
+// loadModule loads a PulseAudio module for the duration of the test.
+func loadModule(t *testing.T, args ...string) {
+	t.Helper()
+	out, err := exec.Command("pactl", append([]string{"load-module"}, args...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("pactl load-module %v: %v\n%s", args, err, out)
+	}
+	id := strings.TrimSpace(string(out))
+	t.Cleanup(func() { _ = exec.Command("pactl", "unload-module", id).Run() })
+}
+
+// readFor reads chunks from m until d of audio has been read and returns them as samples.
+func readFor(t *testing.T, m *Mic, d time.Duration) []float32 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), d+10*time.Second)
+	defer cancel()
+	var out []float32
+	for len(out) < int(d.Seconds()*InputRate) {
+		b, err := m.Read(ctx)
+		if err != nil {
+			t.Fatalf("Read: %v", err)
+		}
+		out = S16LEToFloat(out, b)
+	}
+	return out
+}
+
+// TestPulseSpeakerMode simulates a laptop without headphones: a loopback from the speaker's
+// monitor into the microphone feed is the acoustic echo (attenuated, 60 ms late). With speaker
+// mode the model's own voice must not reach the microphone stream; without it, it does; and a
+// user talking over the model still gets through.
+func TestPulseSpeakerMode(t *testing.T) {
+	c := pulseContext(t, "espeak-ng", "paplay", "pactl")
+	path, sp := speech(t)
+	loadModule(t, "module-loopback", "source=spk.monitor", "sink=micsrc", "latency_msec=60",
+		"source_dont_move=true", "sink_dont_move=true")
+	// 40% in PulseAudio's cubic volume scale is about -24 dB: a plausible echo level.
+	if out, err := exec.Command("sh", "-c",
+		`pactl list short sink-inputs | awk '$0 ~ /module-loopback/ {print $1}' | while read i; do pactl set-sink-input-volume $i 40%; done`).CombinedOutput(); err != nil {
+		t.Fatalf("set loopback volume: %v\n%s", err, out)
+	}
+
+	p, err := c.OpenPlayer(PlayerConfig{Device: "Speaker", Jitter: JitterConfig{KeepDuplicates: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	m, err := c.OpenMic(MicConfig{Device: "VirtualMic", SpeakerMode: true, FarEnd: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	far := FloatToS16LE(nil, Resample(sp.Mono(), sp.Rate, OutputRate))
+	g := p.Generation()
+	p.Write(g, far)
+	p.Write(g, far) // the model keeps talking for about 12 s
+	waitFor(t, "the model to be heard", 10*time.Second, func() bool { return p.FarEndActive(50 * time.Millisecond) })
+	readFor(t, m, 500*time.Millisecond) // the echo path settles
+
+	gated := readFor(t, m, 1500*time.Millisecond)
+	m.SetSpeakerMode(false)
+	readFor(t, m, 100*time.Millisecond)
+	open := readFor(t, m, 1500*time.Millisecond)
+	m.SetSpeakerMode(true)
+	readFor(t, m, 100*time.Millisecond)
+
+	// The user talks over the model at full level.
+	user := exec.Command("paplay", "--device=micsrc", path)
+	if err := user.Start(); err != nil {
+		t.Fatal(err)
+	}
+	bargeIn := readFor(t, m, 3*time.Second)
+	_ = user.Wait()
+
+	st := m.Stats()
+	t.Logf("echo with speaker mode %.1f dBFS, without %.1f dBFS, user over the model %.1f dBFS; stats %+v",
+		db(rmsF(gated)), db(rmsF(open)), db(rmsF(bargeIn)), st)
+	if r := db(rmsF(gated)); r > -70 {
+		t.Errorf("speaker mode let the echo through at %.1f dBFS, want silence", r)
+	}
+	if r := db(rmsF(open)); r < -60 {
+		t.Errorf("without speaker mode the echo is only %.1f dBFS: the test's echo path is not working", r)
+	}
+	if r := db(rmsF(bargeIn)); r < -35 || st.BargeIns == 0 {
+		t.Errorf("user talking over the model: %.1f dBFS and %d barge-ins, want speech to pass", r, st.BargeIns)
+	}
+	if st.GatedPeriods == 0 {
+		t.Errorf("no periods were gated")
 	}
 }
