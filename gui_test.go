@@ -18,6 +18,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/livedesk/livedesk/live/livetest"
 	"github.com/livedesk/livedesk/ui"
 )
 
@@ -168,7 +169,7 @@ func startApp(t *testing.T, env []string, args ...string) *runningApp {
 
 func (a *runningApp) waitFor(what string, cond func() bool) {
 	a.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(60 * time.Second) // generous: the machine is shared
 	for !cond() {
 		if time.Now().After(deadline) {
 			a.t.Fatalf("timed out waiting for %s; log:\n%s", what, a.log)
@@ -268,6 +269,35 @@ func TestConnectWithoutConversation(t *testing.T) {
 	a := startApp(t, nil, "--endpoint", "ws://127.0.0.1:1", "--connect", "--share", "screen")
 	a.waitLog(`msg=state state=error reason="no conversation is wired into this build"`)
 	a.screenshot("gui-not-wired.png")
+}
+
+// TestLiveWindow is the end-to-end check of the window: the real binary against livetest, with
+// the screen shared and PulseAudio as mic and speaker. It reaches "live", shows the model's
+// transcript of a typed Chinese and Arabic message, and saves screenshots.
+func TestLiveWindow(t *testing.T) {
+	requireTestEnv(t)
+	if newConversation == nil {
+		t.Skip("no conversation is wired into runGUI yet (main.go sets newConversation)")
+	}
+	srv, err := livetest.Start(livetest.Options{Pace: livetest.RealTime})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	a := startApp(t, []string{"GEMINI_API_KEY=test-key"}, "--endpoint", srv.URL(), "--connect", "--share", "screen")
+	a.waitLog("msg=state state=live")
+	a.screenshot("gui-live.png")
+
+	a.xdotool("mousemove", "--window", a.win, "300", "640", "click", "1")
+	a.xdotool("type", "--delay", "200", "你好 مرحبا")
+	a.xdotool("key", "--window", a.win, "Return")
+	a.waitLog("msg=turn role=gemini")
+	time.Sleep(time.Second) // let the frame with the turn be drawn
+	a.screenshot("gui-live-transcript.png")
+
+	// Clicking Mute while live reaches the conversation.
+	a.xdotool("mousemove", "--window", a.win, "240", "21", "click", "1")
+	a.waitLog("msg=microphone muted=true")
 }
 
 // TestIdleCPU measures the CPU the window uses while open and not connected.

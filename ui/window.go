@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -116,12 +117,13 @@ type Window struct {
 	previewNote      *widget.Label
 	transcriptBox    *fyne.Container
 	transcriptScroll *container.Scroll
-	input            *widget.Entry
+	input            *inputEntry
 	sendBtn          *widget.Button
 	status           *widget.Label
 	diagList         *widget.List
 	settings         *settingsForm // the open (or last) settings dialog
 	top              *fyne.Container
+	shortcuts        map[string]func() // by fyne.Shortcut name
 }
 
 type turnView struct {
@@ -333,12 +335,10 @@ func (w *Window) build() fyne.CanvasObject {
 
 	w.transcriptBox = container.NewVBox()
 	w.transcriptScroll = container.NewVScroll(w.transcriptBox)
-	w.input = widget.NewMultiLineEntry()
+	w.input = newInputEntry(w.SendInput, w.runShortcut)
 	w.input.SetMinRowsVisible(2)
-	w.input.Wrapping = fyne.TextWrapWord
-	w.input.SetPlaceHolder(lang.L("Type to Gemini… (Ctrl+Enter sends)"))
+	w.input.SetPlaceHolder(lang.L("Type to Gemini… (Enter sends, Shift+Enter adds a line)"))
 	w.sendBtn = widget.NewButtonWithIcon(lang.L("Send"), theme.MailSendIcon(), w.SendInput)
-	w.input.OnSubmitted = func(string) { w.SendInput() }
 	inputRow := container.NewBorder(nil, nil, nil, w.sendBtn, w.input)
 	transcriptPane := container.NewBorder(widget.NewLabelWithStyle(lang.L("Transcript"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		inputRow, nil, nil, w.transcriptScroll)
@@ -629,8 +629,11 @@ func (w *Window) SetPushToTalk(down bool) {
 
 func (w *Window) addShortcuts() {
 	c := w.win.Canvas()
+	w.shortcuts = map[string]func(){}
 	add := func(k fyne.KeyName, mod fyne.KeyModifier, f func()) {
-		c.AddShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: mod}, func(fyne.Shortcut) { f() })
+		sc := &desktop.CustomShortcut{KeyName: k, Modifier: mod}
+		w.shortcuts[sc.ShortcutName()] = f
+		c.AddShortcut(sc, func(fyne.Shortcut) { f() })
 	}
 	add(fyne.KeyK, fyne.KeyModifierShortcutDefault, w.ToggleConnect)
 	add(fyne.KeyM, fyne.KeyModifierShortcutDefault, w.ToggleMute)
@@ -649,6 +652,15 @@ func (w *Window) addShortcuts() {
 			}
 		})
 	}
+}
+
+// runShortcut runs one of the window's shortcuts; it reports false for any other shortcut.
+func (w *Window) runShortcut(s fyne.Shortcut) bool {
+	if f, ok := w.shortcuts[s.ShortcutName()]; ok {
+		f()
+		return true
+	}
+	return false
 }
 
 func (w *Window) setState(s State, reason, model string) {
@@ -707,8 +719,12 @@ func clamp01(v float64) float64 { return min(max(v, 0), 1) }
 
 func (w *Window) applyTranscript(ev TranscriptEvent) {
 	i := w.tr.apply(ev, w.now())
-	if i >= 0 {
-		w.renderTurn(i)
+	if i < 0 {
+		return
+	}
+	w.renderTurn(i)
+	if t := w.tr.turns[i]; t.Final {
+		w.log.Info("turn", "role", t.Role.String(), "chars", utf8.RuneCountInString(t.Text)) // never the text
 	}
 }
 

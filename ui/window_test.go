@@ -677,3 +677,30 @@ func TestTranscriptViewBounded(t *testing.T) {
 		t.Errorf("transcript keeps %d turns, want all %d for export", got, n)
 	}
 }
+
+func TestInputKeys(t *testing.T) {
+	var w *Window
+	conv := &fakeConversation{br: func() *Bridge { return w.Bridge() }}
+	w, loop := newTestWindow(t, Options{Conversation: conv})
+	go w.Run(t.Context())
+	w.Connect()
+	w.win.Canvas().Focus(w.input)
+	test.Type(w.input, "first")
+	w.input.KeyDown(&fyne.KeyEvent{Name: desktop.KeyShiftLeft})
+	w.input.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) // Shift+Enter: new line
+	w.input.KeyUp(&fyne.KeyEvent{Name: desktop.KeyShiftLeft})
+	test.Type(w.input, "second")
+	if got, want := w.input.Text, "first\nsecond"; got != want {
+		t.Fatalf("text = %q, want %q", got, want)
+	}
+	w.input.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) // Enter: send
+	loop.until(t, "reply", func() bool { return len(w.tr.turns) == 2 })
+	if w.input.Text != "" || w.tr.turns[0].Text != "first\nsecond" {
+		t.Errorf("after Enter: box %q, turn %q", w.input.Text, w.tr.turns[0].Text)
+	}
+	// The window's shortcuts work while the text box has the focus.
+	w.input.TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyM, Modifier: fyne.KeyModifierShortcutDefault})
+	if !w.muted {
+		t.Error("Ctrl+M in the text box did not mute")
+	}
+}
