@@ -208,7 +208,8 @@ func TestCPUCaptureAndPlayback60s(t *testing.T) {
 	m.SetSpeakerMode(false)
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
-	tone := FloatToS16LE(nil, sine(440, 0.3, OutputRate, OutputRate*40/1000))
+	tone := FloatToS16LE(nil, sine(440, 0.3, OutputRate, OutputRate*61))
+	chunk := 2 * OutputRate * 40 / 1000
 	var ru0, ru1 syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru0); err != nil {
 		t.Fatal(err)
@@ -232,7 +233,8 @@ func TestCPUCaptureAndPlayback60s(t *testing.T) {
 			case <-ctx.Done():
 				return
 			case <-tick.C:
-				p.Write(p.Generation(), tone)
+				p.Write(p.Generation(), tone[:chunk])
+				tone = tone[chunk:]
 			}
 		}
 	})
