@@ -84,6 +84,17 @@ func inBubble(t *testing.T, opt Options) (*Server, *client) {
 	return s, &client{t: t, ws: ws, timeout: 24 * time.Hour}
 }
 
+// connectBubble is inBubble plus setup; the first message must be setupComplete.
+func connectBubble(t *testing.T, opt Options, setup string) (*Server, *client) {
+	t.Helper()
+	s, c := inBubble(t, opt)
+	c.sendRaw(setup)
+	if m := c.recv(); !has(m, "setupComplete") {
+		t.Fatalf("first message = %v, want setupComplete", m)
+	}
+	return s, c
+}
+
 // TestPacing checks that model audio is sent at Pace × real time, measured on
 // synctest's fake clock (exact, no wall-clock assertion).
 func TestPacing(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/coder/websocket"
@@ -202,55 +203,46 @@ func TestBargeIn(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rec := &recorder{reply: longReply}
-			// Pace 4: the long reply plays for ~5 s of wall time, far more than
-			// the test needs to barge in. Without barge-in it plays to the end,
-			// so play it faster.
-			pace := 4.0
-			if !tt.wantInterrupted {
-				pace = 20
-			}
-			s := start(t, Options{Responder: rec.respond, Pace: pace})
-			extra := ""
-			if tt.handling != "" {
-				extra = `"realtimeInputConfig":{"activityHandling":"` + tt.handling + `"}`
-			}
-			c := connect(t, s, setupJSON("gemini-3.8-live", extra))
-			c.send(msg{"realtimeInput": msg{"text": "talk"}})
-			first := c.recvUntil("serverContent.modelTurn")
-			c.sendAudioChunked(speech(600*time.Millisecond, time.Second))
+			// On synctest's clock the reply is paced in real time but the test
+			// runs instantly, and the barge-in lands after exactly one chunk.
+			synctest.Test(t, func(t *testing.T) {
+				rec := &recorder{reply: longReply}
+				extra := ""
+				if tt.handling != "" {
+					extra = `"realtimeInputConfig":{"activityHandling":"` + tt.handling + `"}`
+				}
+				s, c := connectBubble(t, Options{Responder: rec.respond, Pace: RealTime}, setupJSON("gemini-3.8-live", extra))
+				c.send(msg{"realtimeInput": msg{"text": "talk"}})
+				first := c.recvUntil("serverContent.modelTurn")
+				c.sendAudioChunked(speech(600*time.Millisecond, time.Second))
 
-			var ms []msg
-			if tt.wantInterrupted {
-				ms = c.recvUntil("serverContent.turnComplete")
+				ms := c.recvUntil("serverContent.turnComplete")
 				p := parts(ms)
-				if i := slices.Index(p, "serverContent.interrupted"); i < 0 || i > slices.Index(p, "serverContent.turnComplete") {
-					t.Errorf("parts %v: want interrupted before turnComplete", p)
+				if tt.wantInterrupted {
+					want := []string{"serverContent.interrupted", "serverContent.turnComplete", "usageMetadata"}
+					if diff := cmp.Diff(want, p); diff != "" {
+						t.Errorf("parts after the barge-in (-want +got):\n%s", diff)
+					}
+					if n := len(audioOf(t, first)); n != 2*2400 {
+						t.Errorf("%d bytes of audio before the barge-in, want exactly one 100 ms chunk", n)
+					}
+				} else if slices.Contains(p, "serverContent.interrupted") || !slices.Contains(p, "serverContent.generationComplete") ||
+					len(audioOf(t, append(first, ms...))) != len(Synthesize(longReply(Turn{}).Text)) {
+					t.Errorf("NO_INTERRUPTION: the reply was cut: %v", slices.Compact(p))
 				}
-				if slices.Contains(p, "serverContent.generationComplete") {
-					t.Errorf("interrupted turn sent generationComplete: %v", p)
-				}
-				if len(audioOf(t, append(first, ms...))) >= len(Synthesize(longReply(Turn{}).Text)) {
-					t.Errorf("the whole reply was sent despite the interruption")
-				}
-			} else {
+				// Either way the user's speech is answered next.
 				ms = c.recvUntil("serverContent.turnComplete")
-				if p := parts(ms); slices.Contains(p, "serverContent.interrupted") || !slices.Contains(p, "serverContent.generationComplete") {
-					t.Errorf("NO_INTERRUPTION turn parts %v", p)
+				if p := parts(ms); slices.Contains(p, "serverContent.interrupted") {
+					t.Errorf("second turn interrupted: %v", p)
 				}
-			}
-			// Either way the user's speech is answered next.
-			ms = c.recvUntil("serverContent.turnComplete")
-			if p := parts(ms); slices.Contains(p, "serverContent.interrupted") {
-				t.Errorf("second turn interrupted: %v", p)
-			}
-			turns := rec.got()
-			if len(turns) != 2 || !turns[1].Speech {
-				t.Fatalf("turns = %+v, want text then speech", turns)
-			}
-			if ci := s.Conns()[0]; (ci.Interruptions == 1) != tt.wantInterrupted {
-				t.Errorf("Interruptions = %d", ci.Interruptions)
-			}
+				turns := rec.got()
+				if len(turns) != 2 || !turns[1].Speech {
+					t.Fatalf("turns = %+v, want text then speech", turns)
+				}
+				if ci := s.Conns()[0]; (ci.Interruptions == 1) != tt.wantInterrupted {
+					t.Errorf("Interruptions = %d", ci.Interruptions)
+				}
+			})
 		})
 	}
 }
@@ -287,15 +279,17 @@ func TestManualActivity(t *testing.T) {
 }
 
 func TestManualActivityStartInterrupts(t *testing.T) {
-	s := start(t, Options{Responder: longReply, Pace: 4})
-	c := connect(t, s, setupJSON("gemini-3.8-live", `"realtimeInputConfig":{"automaticActivityDetection":{"disabled":true}}`))
-	c.send(msg{"realtimeInput": msg{"text": "talk"}})
-	c.recvUntil("serverContent.modelTurn")
-	c.send(msg{"realtimeInput": msg{"activityStart": msg{}}})
-	ms := c.recvUntil("serverContent.turnComplete")
-	if p := parts(ms); !slices.Contains(p, "serverContent.interrupted") {
-		t.Errorf("parts %v, want interrupted", p)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		_, c := connectBubble(t, Options{Responder: longReply, Pace: RealTime},
+			setupJSON("gemini-3.8-live", `"realtimeInputConfig":{"automaticActivityDetection":{"disabled":true}}`))
+		c.send(msg{"realtimeInput": msg{"text": "talk"}})
+		c.recvUntil("serverContent.modelTurn")
+		c.send(msg{"realtimeInput": msg{"activityStart": msg{}}})
+		ms := c.recvUntil("serverContent.turnComplete")
+		if p := parts(ms); !slices.Equal(p, []string{"serverContent.interrupted", "serverContent.turnComplete", "usageMetadata"}) {
+			t.Errorf("parts %v, want interrupted, turnComplete", p)
+		}
+	})
 }
 
 func TestAudioStreamEndEndsTurn(t *testing.T) {
@@ -425,21 +419,19 @@ func TestNonBlockingToolCall(t *testing.T) {
 }
 
 func TestSendToolCallAndInterruptControls(t *testing.T) {
-	s := start(t, Options{Responder: longReply, Pace: 4})
-	c := connect(t, s, setupJSON("gemini-3.1-flash-live-preview", ""))
-	if _, err := s.WaitConns(ctxT(t), 1); err != nil {
-		t.Fatal(err)
-	}
-	s.SendToolCall("lookup", map[string]any{"x": 1.0})
-	id, name, args := toolCallOf(t, c.recvUntil("toolCall"))
-	if name != "lookup" || args["x"] != 1.0 {
-		t.Errorf("call %s %s(%v)", id, name, args)
-	}
-	s.Interrupt()
-	ms := c.recvUntil("serverContent.turnComplete")
-	if p := parts(ms); !slices.Contains(p, "toolCallCancellation") || !slices.Contains(p, "serverContent.interrupted") {
-		t.Errorf("parts %v", p)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		s, c := connectBubble(t, Options{Responder: longReply, Pace: RealTime}, setupJSON("gemini-3.1-flash-live-preview", ""))
+		s.SendToolCall("lookup", map[string]any{"x": 1.0})
+		id, name, args := toolCallOf(t, c.recvUntil("toolCall"))
+		if name != "lookup" || args["x"] != 1.0 {
+			t.Errorf("call %s %s(%v)", id, name, args)
+		}
+		s.Interrupt()
+		ms := c.recvUntil("serverContent.turnComplete")
+		if p := parts(ms); !slices.Contains(p, "toolCallCancellation") || !slices.Contains(p, "serverContent.interrupted") {
+			t.Errorf("parts %v", p)
+		}
+	})
 }
 
 func TestResumption(t *testing.T) {
