@@ -376,3 +376,30 @@ func TestGoSDKBargeIn(t *testing.T) {
 		t.Errorf("the speech after the barge-in was not answered: %+v", tr.usage)
 	}
 }
+
+func TestGoSDKEphemeralToken(t *testing.T) {
+	const token = "auth_tokens/test-token"
+	s := startFake(t, livetest.Options{APIKey: token})
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	client, err := genai.NewClient(ctx, &genai.ClientConfig{
+		APIKey:      token,
+		Backend:     genai.BackendGeminiAPI,
+		HTTPOptions: genai.HTTPOptions{BaseURL: s.URL(), APIVersion: "v1alpha"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := client.Live.Connect(ctx, "gemini-3.1-flash-live-preview", &genai.LiveConnectConfig{ResponseModalities: []genai.Modality{genai.ModalityAudio}})
+	if err != nil {
+		t.Fatalf("Connect: %v", err)
+	}
+	defer sess.Close()
+	if m := receive(t, sess); m.SetupComplete == nil {
+		t.Fatalf("got %+v", m)
+	}
+	ci := s.Conns()[0]
+	if ci.Method != "BidiGenerateContentConstrained" || ci.Version != "v1alpha" || ci.Credential != livetest.CredTokenHeader {
+		t.Errorf("token connection: %s %s %s", ci.Method, ci.Version, ci.Credential)
+	}
+}
