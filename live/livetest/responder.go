@@ -103,7 +103,11 @@ func DefaultResponder(t Turn) Reply {
 				}
 			}
 		}
-		return Reply{Text: "You said: " + strings.TrimRight(t.Text, ".!? ") + "."}
+		text := "You said: " + strings.TrimRight(t.Text, ".!? ") + "."
+		if t.Frames > 0 {
+			text += " I saw " + images(t.Frames) + "."
+		}
+		return Reply{Text: text}
 	}
 	var b strings.Builder
 	switch {
@@ -118,17 +122,20 @@ func DefaultResponder(t Turn) Reply {
 		} else {
 			b.WriteString("I saw ")
 		}
-		if t.Frames == 1 {
-			b.WriteString("1 image")
-		} else {
-			fmt.Fprintf(&b, "%d images", t.Frames)
-		}
+		b.WriteString(images(t.Frames))
 	}
 	if b.Len() == 0 {
 		return Reply{Text: "I did not receive anything."}
 	}
 	b.WriteString(".")
 	return Reply{Text: b.String()}
+}
+
+func images(n int) string {
+	if n == 1 {
+		return "1 image"
+	}
+	return fmt.Sprintf("%d images", n)
 }
 
 func compactJSON(raw json.RawMessage) string {

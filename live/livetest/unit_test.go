@@ -151,6 +151,7 @@ func TestDefaultResponder(t *testing.T) {
 		{"images only", Turn{Frames: 3}, Reply{Text: "I saw 3 images."}},
 		{"nothing", Turn{}, Reply{Text: "I did not receive anything."}},
 		{"typed", Turn{Text: "Hello!"}, Reply{Text: "You said: Hello."}},
+		{"typed while sharing", Turn{Text: "what is this?", Frames: 2}, Reply{Text: "You said: what is this. I saw 2 images."}},
 		{"typed mentions a tool", Turn{Text: "use Get_Weather", Tools: []string{"get_weather"}},
 			Reply{Text: "Let me check.", ToolCalls: []ToolCall{{Name: "get_weather", Args: map[string]any{"query": "use Get_Weather"}}}}},
 		{"tool result", Turn{ToolResponses: []FunctionResponse{{Name: "f", Response: json.RawMessage(`{ "a" : 1 }`)}}},
