@@ -16,7 +16,10 @@ import (
 type PlayerConfig struct {
 	Device   string // ID or name from PlaybackDevices; "" = the system default
 	PeriodMs int    // device period in milliseconds (10)
-	Jitter   JitterConfig
+	// StallTimeout: when the device asks for nothing for this long, the player counts as lost
+	// (3 s). miniaudio does not always report a vanished PulseAudio sink; its callbacks just stop.
+	StallTimeout time.Duration
+	Jitter       JitterConfig
 }
 
 // PlayerStats are the player's counters.
@@ -40,6 +43,9 @@ type Player struct {
 	scratch []int16 // callback only
 
 	callbacks atomic.Uint64
+	start     time.Time
+	lastData  atomic.Int64 // nanoseconds since start at the last callback
+	stall     time.Duration
 	lost      atomic.Bool
 	closing   atomic.Bool
 	closeOnce sync.Once
@@ -55,6 +61,9 @@ func (c *Context) OpenPlayer(cfg PlayerConfig) (*Player, error) {
 	if cfg.PeriodMs <= 0 {
 		cfg.PeriodMs = 10
 	}
+	if cfg.StallTimeout <= 0 {
+		cfg.StallTimeout = 3 * time.Second
+	}
 	id, name, err := c.resolve(malgo.Playback, cfg.Device)
 	if err != nil {
 		return nil, fmt.Errorf("open player: %w", err)
@@ -66,6 +75,8 @@ func (c *Context) OpenPlayer(cfg PlayerConfig) (*Player, error) {
 		ref:     newReference(OutputRate),
 		name:    name,
 		scratch: make([]int16, maxCallbackFrames),
+		start:   time.Now(),
+		stall:   cfg.StallTimeout,
 	}
 	dc := malgo.DefaultDeviceConfig(malgo.Playback)
 	dc.Playback.Format = malgo.FormatS16
@@ -94,6 +105,7 @@ func (c *Context) OpenPlayer(cfg PlayerConfig) (*Player, error) {
 // onData is the device callback: it must not block, allocate or log.
 func (p *Player) onData(out, _ []byte, frames uint32) {
 	p.callbacks.Add(1)
+	p.lastData.Store(int64(time.Since(p.start)))
 	p.render(out, int(frames))
 }
 
@@ -140,11 +152,15 @@ func (p *Player) SetVolume(v float64) { p.j.setVolume(v) }
 
 // Stats returns the counters.
 func (p *Player) Stats() PlayerStats {
-	return PlayerStats{JitterStats: p.j.stats(), Callbacks: p.callbacks.Load(), Lost: p.lost.Load()}
+	return PlayerStats{JitterStats: p.j.stats(), Callbacks: p.callbacks.Load(), Lost: p.Err() != nil}
 }
 
-// Err reports ErrDeviceLost once the device has stopped on its own; nil otherwise.
+// Err reports ErrDeviceLost once the device has stopped on its own or has asked for no audio
+// for StallTimeout; nil otherwise.
 func (p *Player) Err() error {
+	if !p.lost.Load() && !p.closing.Load() && time.Since(p.start)-time.Duration(p.lastData.Load()) > p.stall {
+		p.lost.Store(true)
+	}
 	if p.lost.Load() {
 		return fmt.Errorf("player %q: %w", p.name, ErrDeviceLost)
 	}

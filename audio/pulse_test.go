@@ -541,3 +541,68 @@ func TestPulseSpeakerMode(t *testing.T) {
 		t.Errorf("no periods were gated")
 	}
 }
+
+// TestPulseDeviceDisappears unloads the module behind the microphone and the speaker while they
+// run: Read must fail with ErrDeviceLost instead of hanging, the player must report it, Close
+// must return, and the app must be able to open the default devices again.
+func TestPulseDeviceDisappears(t *testing.T) {
+	c := pulseContext(t, "pactl")
+	out, err := exec.Command("pactl", "load-module", "module-null-sink", "sink_name=gone",
+		"sink_properties=device.description=Unplugged").CombinedOutput()
+	if err != nil {
+		t.Fatalf("load null sink: %v\n%s", err, out)
+	}
+	id := strings.TrimSpace(string(out))
+	unloaded := false
+	t.Cleanup(func() {
+		if !unloaded {
+			_ = exec.Command("pactl", "unload-module", id).Run()
+		}
+	})
+	m, err := c.OpenMic(MicConfig{Device: "gone.monitor"})
+	if err != nil {
+		t.Fatalf("OpenMic: %v", err)
+	}
+	p, err := c.OpenPlayer(PlayerConfig{Device: "Unplugged"})
+	if err != nil {
+		t.Fatalf("OpenPlayer: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	t0 := time.Now()
+	if _, err := m.Read(ctx); err != nil {
+		t.Fatalf("first Read: %v", err)
+	}
+	t.Logf("first chunk after %v", time.Since(t0))
+	if out, err := exec.Command("pactl", "unload-module", id).CombinedOutput(); err != nil {
+		t.Fatalf("unload: %v\n%s", err, out)
+	}
+	unloaded = true
+	var rerr error
+	for rerr == nil {
+		_, rerr = m.Read(ctx)
+	}
+	if !errors.Is(rerr, ErrDeviceLost) {
+		t.Errorf("Read after the device vanished = %v, want ErrDeviceLost", rerr)
+	}
+	waitFor(t, "the player to notice", 10*time.Second, func() bool { return p.Err() != nil })
+	closed := make(chan error, 2)
+	go func() { closed <- m.Close() }()
+	go func() { closed <- p.Close() }()
+	for range 2 {
+		select {
+		case err := <-closed:
+			t.Logf("Close after loss: %v", err)
+		case <-time.After(15 * time.Second):
+			t.Fatal("Close hangs after the device vanished")
+		}
+	}
+	m2, err := c.OpenMic(MicConfig{})
+	if err != nil {
+		t.Fatalf("reopen default mic: %v", err)
+	}
+	defer m2.Close()
+	if _, err := m2.Read(ctx); err != nil {
+		t.Errorf("Read from the reopened mic: %v", err)
+	}
+}

@@ -15,7 +15,9 @@ import (
 
 // The doubles have the method sets of the real types.
 type (
-	mic     interface{ Read(context.Context) ([]byte, error) }
+	mic interface {
+		Read(context.Context) ([]byte, error)
+	}
 	speaker interface {
 		Write(gen uint64, pcm []byte)
 		Clear() uint64
