@@ -145,6 +145,12 @@ type Server struct {
 	serveDone chan struct{}
 	handlers  sync.WaitGroup
 
+	pipeOnce  sync.Once
+	pipe      *pipeListener
+	pipeSrv   *http.Server
+	pipeDone  chan struct{}
+	pipeTrans *http.Transport
+
 	mu        sync.Mutex
 	closed    bool
 	conns     []*conn
@@ -249,6 +255,11 @@ func (s *Server) Close() error {
 			err = s.hs.Close()
 			<-s.serveDone
 		}
+		if s.pipeSrv != nil {
+			_ = s.pipeSrv.Close()
+			<-s.pipeDone
+			s.pipeTrans.CloseIdleConnections()
+		}
 		s.handlers.Wait()
 	})
 	if err != nil {
@@ -256,6 +267,73 @@ func (s *Server) Close() error {
 	}
 	return nil
 }
+
+// PipeURL is the base URL to dial with PipeClient.
+const PipeURL = "ws://livetest.invalid"
+
+// PipeClient returns an HTTP client whose connections reach this fake over
+// in-memory pipes instead of TCP (dial PipeURL + the usual path, e.g. with
+// websocket.DialOptions.HTTPClient). Every read and write then blocks on
+// channels, so a test can run client and fake inside a testing/synctest
+// bubble and get exact, instant timing for pacing, goAway and lifetimes. Call
+// it inside the bubble that will use it; Close stops what it started.
+func (s *Server) PipeClient() *http.Client {
+	s.pipeOnce.Do(func() {
+		s.pipe = newPipeListener()
+		s.pipeSrv = &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+		s.pipeDone = make(chan struct{})
+		s.pipeTrans = &http.Transport{DialContext: s.pipe.dial}
+		go func() {
+			defer close(s.pipeDone)
+			_ = s.pipeSrv.Serve(s.pipe)
+		}()
+	})
+	return &http.Client{Transport: s.pipeTrans}
+}
+
+// pipeListener is an in-memory net.Listener fed by dial.
+type pipeListener struct {
+	conns chan net.Conn
+	done  chan struct{}
+	once  sync.Once
+}
+
+func newPipeListener() *pipeListener {
+	return &pipeListener{conns: make(chan net.Conn), done: make(chan struct{})}
+}
+
+func (l *pipeListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *pipeListener) Close() error {
+	l.once.Do(func() { close(l.done) })
+	return nil
+}
+
+func (l *pipeListener) Addr() net.Addr { return pipeAddr{} }
+
+func (l *pipeListener) dial(ctx context.Context, _, _ string) (net.Conn, error) {
+	a, b := net.Pipe()
+	select {
+	case l.conns <- a:
+		return b, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("livetest: pipe dial: %w", ctx.Err())
+	case <-l.done:
+		return nil, fmt.Errorf("livetest: pipe dial: %w", net.ErrClosed)
+	}
+}
+
+type pipeAddr struct{}
+
+func (pipeAddr) Network() string { return "pipe" }
+func (pipeAddr) String() string  { return "livetest.invalid" }
 
 // Handler serves the Live endpoint at any path ending in
 // "GenerativeService.BidiGenerateContent" or "…Constrained". It is a bare

@@ -1,10 +1,6 @@
 package livetest
 
 import (
-	"context"
-	"net"
-	"net/http"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -12,74 +8,22 @@ import (
 	"github.com/coder/websocket"
 )
 
-// pipeListener is an in-memory net.Listener: inside a synctest bubble every
-// read and write blocks on channels, so the bubble's fake clock drives the
-// fake's pacing timers deterministically.
-type pipeListener struct {
-	conns chan net.Conn
-	done  chan struct{}
-	once  sync.Once
-}
-
-func newPipeListener() *pipeListener {
-	return &pipeListener{conns: make(chan net.Conn), done: make(chan struct{})}
-}
-
-func (l *pipeListener) Accept() (net.Conn, error) {
-	select {
-	case c := <-l.conns:
-		return c, nil
-	case <-l.done:
-		return nil, net.ErrClosed
-	}
-}
-
-func (l *pipeListener) Close() error {
-	l.once.Do(func() { close(l.done) })
-	return nil
-}
-
-func (l *pipeListener) Addr() net.Addr { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)} }
-
-func (l *pipeListener) dial(ctx context.Context, _, _ string) (net.Conn, error) {
-	a, b := net.Pipe()
-	select {
-	case l.conns <- a:
-		return b, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-l.done:
-		return nil, net.ErrClosed
-	}
-}
-
-// inBubble starts a fake on an in-memory listener and dials it; call it inside
+// inBubble starts a fake and dials it over PipeClient; call it inside
 // synctest.Test. Everything is torn down when the bubble's test ends.
 func inBubble(t *testing.T, opt Options) (*Server, *client) {
 	t.Helper()
 	s := New(opt)
-	l := newPipeListener()
-	hs := &http.Server{Handler: s.Handler()}
-	served := make(chan struct{})
-	go func() {
-		defer close(served)
-		_ = hs.Serve(l)
-	}()
-	tr := &http.Transport{DialContext: l.dial}
-	ws, _, err := websocket.Dial(t.Context(), "ws://fake"+livePath+"?key=k", &websocket.DialOptions{HTTPClient: &http.Client{Transport: tr}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ws.SetReadLimit(1 << 20)
 	t.Cleanup(func() {
-		_ = ws.CloseNow()
 		if err := s.Close(); err != nil {
 			t.Error(err)
 		}
-		_ = hs.Close()
-		<-served
-		tr.CloseIdleConnections()
 	})
+	ws, _, err := websocket.Dial(t.Context(), PipeURL+livePath+"?key=k", &websocket.DialOptions{HTTPClient: s.PipeClient()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ws.CloseNow() })
+	ws.SetReadLimit(1 << 20)
 	// Reads may wait for hours of fake time.
 	return s, &client{t: t, ws: ws, timeout: 24 * time.Hour}
 }
