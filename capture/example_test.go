@@ -18,17 +18,18 @@ func ExamplePipeline() {
 	p := capture.NewPipeline(src, capture.DefaultOptions(), nil)
 
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- p.Run(ctx) }()
 
 	f, err := p.Next(ctx)
+	cancel() // stops Run
+	if runErr := <-done; runErr != nil {
+		fmt.Println(runErr)
+	}
 	if err != nil {
 		fmt.Println(err)
 		return
-	}
-	cancel()
-	if err := <-done; err != nil {
-		fmt.Println(err)
 	}
 	fmt.Printf("frame %d: %dx%d JPEG\n", f.Seq, f.Width, f.Height)
 	// Output: frame 1: 1024x576 JPEG

@@ -1,13 +1,16 @@
 package capture_test
 
 import (
+	"bytes"
 	"errors"
 	"image"
 	"image/color"
+	"image/jpeg"
 	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
+	"testing/synctest"
 
 	"github.com/livedesk/livedesk/capture"
 	"github.com/livedesk/livedesk/capture/capturetest"
@@ -177,5 +180,65 @@ func TestOpenWebcamWithoutCamera(t *testing.T) {
 	}
 	if _, err := capture.OpenWebcam("", image.Pt(1280, 720)); !errors.Is(err, capture.ErrNoCamera) {
 		t.Errorf("OpenWebcam(\"\") with no cameras = %v, want ErrNoCamera", err)
+	}
+}
+
+// A camera unplugged while the pipeline runs ends Run with
+// ErrCameraUnplugged instead of retrying.
+func TestPipelineStopsWhenCameraUnplugged(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cam := capturetest.NewCamera()
+		cam.UnplugAfter = 2
+		w, err := capture.NewWebcam(cam, "fake0", image.Pt(640, 480))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		p := capture.NewPipeline(w, capture.Options{}, nil)
+		err = p.Run(t.Context()) // frames at 0 s and 1 s, then the camera is gone
+		if !errors.Is(err, capture.ErrCameraUnplugged) {
+			t.Errorf("Run = %v, want ErrCameraUnplugged", err)
+		}
+		if s := p.Stats(); s.Sent != 2 || s.Errors != 1 {
+			t.Errorf("stats %+v, want 2 sent and 1 error", s)
+		}
+		if _, err := p.Next(t.Context()); err != nil {
+			t.Errorf("the last frame is still delivered after Run ends: %v", err)
+		}
+		if _, err := p.Next(t.Context()); !errors.Is(err, capture.ErrStopped) {
+			t.Errorf("Next on a stopped, empty pipeline = %v, want ErrStopped", err)
+		}
+	})
+}
+
+func BenchmarkYUYVToRGBA720p(b *testing.B) {
+	src := capturetest.EncodeYUYV(capturetest.Pattern(image.Pt(1280, 720)))
+	dst := image.NewRGBA(image.Rect(0, 0, 1280, 720))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := capture.YUYVToRGBA(dst, src, 1280, 720); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkMJPEG720p is the per-frame cost of a table-less MJPEG frame:
+// inserting the Huffman tables and decoding.
+func BenchmarkMJPEG720p(b *testing.B) {
+	j, err := capturetest.EncodeJPEG(capture.DesktopLike(image.Pt(1280, 720)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	frame := capturetest.StripDHT(j)
+	var fixed []byte
+	b.ReportAllocs()
+	for b.Loop() {
+		fixed, err = capture.FixMJPEG(fixed, frame)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := jpeg.Decode(bytes.NewReader(fixed)); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
