@@ -212,3 +212,38 @@ func TestResample(t *testing.T) {
 		t.Errorf("RMS %.3f -> %.3f", r1, r2)
 	}
 }
+
+// The realtimeInput fast path must decode exactly like the generic path.
+func TestRealtimeFastPath(t *testing.T) {
+	msgs := []string{
+		`{"realtimeInput":{"audio":{"data":"AAAA","mimeType":"audio/pcm;rate=16000"}}}`,
+		`{"realtime_input":{"video":{"mime_type":"image/jpeg","data":"AAAA"},"text":""}}`,
+		`{"realtimeInput":{"activityStart":{},"activityEnd":{},"audioStreamEnd":true,"text":"hi"}}`,
+		`{"realtimeInput":{"mediaChunks":[{"mimeType":"audio/pcm","data":"AAAA"},{"data":"AA=="}]}}`,
+		`{"realtimeInput":{"audio":null,"audioStreamEnd":false}}`,
+	}
+	for _, m := range msgs {
+		p, perr := parseClient([]byte(m))
+		if perr != nil {
+			t.Fatalf("%s: %v", m, perr)
+		}
+		var raw any
+		dec := json.NewDecoder(strings.NewReader(m))
+		dec.UseNumber()
+		if err := dec.Decode(&raw); err != nil {
+			t.Fatal(err)
+		}
+		norm, perr := validate(messages["ClientMessage"], raw, "")
+		if perr != nil {
+			t.Fatal(perr)
+		}
+		b, _ := json.Marshal(norm)
+		var want clientMsg
+		if err := json.Unmarshal(b, &want); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want.RealtimeInput, p.msg.RealtimeInput); diff != "" {
+			t.Errorf("%s (-generic +fast):\n%s", m, diff)
+		}
+	}
+}

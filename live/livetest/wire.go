@@ -160,15 +160,53 @@ func parseClient(data []byte) (*parsed, *payloadError) {
 		// parser refuses a second member of a oneof.
 		return nil, &payloadError{"Invalid JSON payload received. Multiple oneof fields set for 'message_type'."}
 	}
+	p := &parsed{raw: obj, kind: set[0]}
+	if p.kind == "realtimeInput" {
+		// The hot path (audio every 20–100 ms): build the struct directly.
+		p.msg.RealtimeInput = realtimeFromMap(norm.(map[string]any)["realtimeInput"].(map[string]any))
+		return p, nil
+	}
 	b, err := json.Marshal(norm)
 	if err != nil {
 		return nil, &payloadError{"Request contains an invalid argument."}
 	}
-	p := &parsed{raw: obj, kind: set[0]}
 	if err := json.Unmarshal(b, &p.msg); err != nil {
 		return nil, &payloadError{"Request contains an invalid argument."}
 	}
 	return p, nil
+}
+
+// realtimeFromMap converts a validated, normalised realtimeInput.
+func realtimeFromMap(m map[string]any) *realtimeInputMsg {
+	toBlob := func(v any) *blob {
+		bm, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		b := &blob{}
+		b.MIMEType, _ = bm["mimeType"].(string)
+		b.Data, _ = bm["data"].(string)
+		return b
+	}
+	ri := &realtimeInputMsg{Audio: toBlob(m["audio"]), Video: toBlob(m["video"])}
+	if chunks, ok := m["mediaChunks"].([]any); ok {
+		for _, c := range chunks {
+			if b := toBlob(c); b != nil {
+				ri.MediaChunks = append(ri.MediaChunks, *b)
+			}
+		}
+	}
+	if _, ok := m["activityStart"]; ok {
+		ri.ActivityStart = &struct{}{}
+	}
+	if _, ok := m["activityEnd"]; ok {
+		ri.ActivityEnd = &struct{}{}
+	}
+	ri.AudioStreamEnd, _ = m["audioStreamEnd"].(bool)
+	if t, ok := m["text"].(string); ok {
+		ri.Text = &t
+	}
+	return ri
 }
 
 // Server messages. Field order follows the proto; empty fields are omitted.
