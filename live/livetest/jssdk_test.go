@@ -11,8 +11,8 @@ import (
 )
 
 // TestJSSDKFidelity runs jssdk/fidelity.mjs, which drives the official JS SDK
-// (@google/genai 3.1.0) through a full audio turn, a tool call and a
-// resumption against this fake. CI runs `npm ci --prefix live/livetest/jssdk` first.
+// (@google/genai 3.1.0) through a full audio turn, a tool call, a resumption
+// and a barge-in against this fake. CI runs `npm ci --prefix live/livetest/jssdk` first.
 func TestJSSDKFidelity(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts Node")
@@ -29,13 +29,21 @@ func TestJSSDKFidelity(t *testing.T) {
 		t.Skipf("JS SDK not installed (%v); run `npm ci --prefix live/livetest/jssdk`", err)
 	}
 
+	// The script's barge-in needs a long reply that is still playing when its
+	// speech arrives: pace 10 plays ~27 s of story in ~2.7 s.
+	story := func(t Turn) Reply {
+		if strings.Contains(t.Text, "long story") {
+			return Reply{Text: strings.Repeat("Once upon a time there was a fake server. ", 10)}
+		}
+		return DefaultResponder(t)
+	}
 	tests := []struct {
 		name     string
 		opt      Options
 		wantPass bool
 	}{
-		{"binary pretty frames", Options{APIKey: "test-key"}, true},
-		{"text compact frames", Options{APIKey: "test-key", TextFrames: true, Compact: true}, true},
+		{"binary pretty frames", Options{APIKey: "test-key", Responder: story, Pace: 10}, true},
+		{"text compact frames", Options{APIKey: "test-key", Responder: story, Pace: 10, TextFrames: true, Compact: true}, true},
 		// The oracle must be able to fail: a fake that answers wrongly is caught.
 		{"wrong answers are caught", Options{APIKey: "test-key", Responder: func(Turn) Reply { return Reply{Text: "Something else."} }}, false},
 	}

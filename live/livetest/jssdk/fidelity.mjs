@@ -1,5 +1,7 @@
 // Drives the official JS SDK (@google/genai, pinned in package.json) against a
-// running livetest fake: a full audio turn, a tool call and a resumption.
+// running livetest fake: a full audio turn, a tool call, a resumption and a
+// barge-in. The fake must pace its audio and answer "tell me a long story" with
+// a long reply (see jssdk_test.go).
 // Usage: node fidelity.mjs http://127.0.0.1:PORT
 // Exits 0 when everything matched, 1 with a message on the first mismatch.
 import { GoogleGenAI, Modality } from "@google/genai";
@@ -185,11 +187,44 @@ async function resumption(ai) {
   console.log("ok resumption with " + handle);
 }
 
+// Barge-in: the fake runs with pacing, so the long story is still playing
+// when speech arrives; the SDK must surface interrupted then turnComplete.
+async function bargeIn(ai) {
+  const s = await open(ai, "gemini-3.8-live", { responseModalities: [Modality.AUDIO] });
+  s.session.sendRealtimeInput({ text: "tell me a long story" });
+  for (;;) {
+    const item = await s.next();
+    if (item.closed || item.error) fail("barge-in: " + JSON.stringify(item));
+    if (item.m?.serverContent?.modelTurn) break;
+  }
+  const pcm = speech();
+  for (let off = 0; off < pcm.length; off += 3200) {
+    s.session.sendRealtimeInput({ audio: { data: pcm.subarray(off, off + 3200).toString("base64"), mimeType: "audio/pcm;rate=16000" } });
+  }
+  let interrupted = false;
+  let generationComplete = false;
+  for (;;) {
+    const item = await s.next();
+    if (item.closed || item.error) fail("barge-in: " + JSON.stringify(item));
+    const sc = item.m?.serverContent;
+    if (!sc) continue;
+    interrupted ||= !!sc.interrupted;
+    generationComplete ||= !!sc.generationComplete;
+    if (sc.turnComplete) break;
+  }
+  check(interrupted && !generationComplete, `barge-in: interrupted=${interrupted} generationComplete=${generationComplete}`);
+  const t = await collectTurn(s); // the answer to the speech
+  check(t.audio.length > 0, "no answer after the barge-in");
+  s.session.close();
+  console.log("ok barge-in");
+}
+
 async function main() {
   const ai = new GoogleGenAI({ apiKey: "test-key", httpOptions: { baseUrl } });
   await audioTurn(ai);
   await toolCall(ai);
   await resumption(ai);
+  await bargeIn(ai);
   console.log("PASS");
   process.exit(0);
 }
