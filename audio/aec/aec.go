@@ -1,0 +1,417 @@
+package aec
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"sync/atomic"
+	"time"
+)
+
+// Source is the far-end reference: what the speaker actually played, at its own rate.
+// *audio.Reference (Player.Reference()) satisfies it.
+type Source interface {
+	// Rate is the reference's sample rate.
+	Rate() int
+	// Read copies the most recent len(dst) samples into dst and returns the absolute position,
+	// in samples since the start, of the end of dst.
+	Read(dst []int16) uint64
+}
+
+// Config tunes a Canceller. Zero fields take the defaults shown.
+type Config struct {
+	Rate       int // microphone sample rate (16000, audio.InputRate)
+	TailMs     int // echo tail the adaptive filter models after the bulk delay (128)
+	MaxDelayMs int // largest bulk delay searched: playback + capture latency + acoustic path (480)
+	// ERLEWindow is the time constant of the running echo reduction estimate (3 s).
+	ERLEWindow time.Duration
+	Log        *slog.Logger // nil: discard
+}
+
+func (c Config) withDefaults() Config {
+	if c.Rate == 0 {
+		c.Rate = 16000
+	}
+	if c.TailMs == 0 {
+		c.TailMs = 128
+	}
+	if c.MaxDelayMs == 0 {
+		c.MaxDelayMs = 480
+	}
+	if c.ERLEWindow <= 0 {
+		c.ERLEWindow = 3 * time.Second
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+// Stats are the canceller's counters and measurements, safe to read from any goroutine.
+type Stats struct {
+	// ERLE is the echo return loss enhancement, in dB: how much quieter the processed
+	// microphone signal is than the raw one while the far end plays, averaged over the last
+	// ERLEWindow. Near-end speech during that time lowers it. NaN until the far end has played.
+	ERLE      float64
+	Delay     time.Duration // bulk echo delay in use (reference read position to filter start)
+	Blocks    uint64        // blocks processed (8 ms at 16 kHz)
+	Underruns uint64        // blocks whose reference was not there yet (filled with silence)
+	Skips     uint64        // blocks the reference read position stepped forward (clock drift)
+	Rewinds   uint64        // blocks it stepped back
+	Resyncs   uint64        // times the reference was lost and re-acquired from scratch
+	Copies    uint64        // background filter adopted by the foreground
+	Resets    uint64        // background filter reset after diverging (double talk)
+}
+
+// Block is the canceller's internal block size in samples: Process adds this much latency
+// twice (framing and the suppressor's overlap), 16 ms at 16 kHz.
+const Block = 128
+
+// maxChunk bounds the samples one Process call handles at a time (longer periods are split).
+const maxChunk = 4096
+
+// Canceller is an acoustic echo canceller for the microphone path. It implements
+// audio.Processor: Process runs on the capture callback, never blocks or allocates, and takes
+// no locks. Stats, ERLE and SetEnabled are safe from any goroutine.
+//
+// Engine: a pure-Go partitioned-block frequency-domain adaptive filter (see mdf), fed with the
+// speaker reference resampled to the microphone rate, read at a position that tracks the
+// playback clock, and delayed by an estimated bulk delay.
+type Canceller struct {
+	ref Source
+	cfg Config
+	log *slog.Logger
+
+	m   *mdf
+	rs  *resampler
+	est *delayEstimator
+
+	// callback-only state
+	started    bool
+	t          int64 // far output index of the next block
+	win        []int16
+	nearBuf    []float32
+	nearN      int
+	outBuf     []float32
+	outN       int
+	farBlk     []float32
+	outBlk     []float32
+	minLag     int64
+	lagSpan    int
+	lastLag    int64
+	sinceEst   int
+	lastEst    int
+	delayKnown bool
+	sd, so     float64 // ERLE accumulators
+	erleN      int
+	decay      float64
+	wasOn      bool
+	fill       int   // reference samples in the window for this call's blocks (0: none)
+	end        int64 // absolute reference position of the window's end
+
+	enabled   atomic.Bool
+	erle      atomic.Uint64 // float64 bits
+	delayBlk  atomic.Int64
+	blocks    atomic.Uint64
+	underruns atomic.Uint64
+	skips     atomic.Uint64
+	rewinds   atomic.Uint64
+	resyncs   atomic.Uint64
+	copies    atomic.Uint64
+	resets    atomic.Uint64
+}
+
+// New returns an enabled canceller that uses ref as the far-end reference.
+func New(ref Source, cfg Config) (*Canceller, error) {
+	if ref == nil {
+		return nil, errors.New("echo canceller: no far-end reference")
+	}
+	cfg = cfg.withDefaults()
+	if cfg.Rate < 8000 || cfg.Rate > 48000 {
+		return nil, fmt.Errorf("echo canceller: microphone rate %d Hz, want 8000..48000", cfg.Rate)
+	}
+	blockMs := float64(Block) * 1000 / float64(cfg.Rate)
+	parts := max(1, int(math.Ceil(float64(cfg.TailMs)/blockMs)))
+	maxDelay := max(2, int(math.Ceil(float64(cfg.MaxDelayMs)/blockMs)))
+	m, err := newMDF(Block, parts, maxDelay)
+	if err != nil {
+		return nil, fmt.Errorf("echo canceller: %w", err)
+	}
+	rs, err := newResampler(ref.Rate(), cfg.Rate)
+	if err != nil {
+		return nil, fmt.Errorf("echo canceller: %w", err)
+	}
+	c := &Canceller{
+		ref:     ref,
+		cfg:     cfg,
+		log:     cfg.Log,
+		m:       m,
+		rs:      rs,
+		est:     newDelayEstimator(int(math.Ceil(1.5*float64(cfg.Rate)/Block)), int(math.Ceil(0.5*float64(cfg.Rate)/Block)), maxDelay+2),
+		win:     make([]int16, ref.Rate()),
+		nearBuf: make([]float32, maxChunk+Block),
+		outBuf:  make([]float32, maxChunk+2*Block),
+		farBlk:  make([]float32, Block),
+		outBlk:  make([]float32, Block),
+		decay:   math.Exp(-float64(Block) / (cfg.ERLEWindow.Seconds() * float64(cfg.Rate))),
+		lastEst: -1,
+	}
+	c.outN = Block // framing latency
+	c.erle.Store(math.Float64bits(math.NaN()))
+	c.enabled.Store(true)
+	c.wasOn = true
+	return c, nil
+}
+
+// SetEnabled turns the canceller on or off. Off, Process leaves the audio untouched; turning it
+// back on starts learning the echo path afresh.
+func (c *Canceller) SetEnabled(on bool) { c.enabled.Store(on) }
+
+// Enabled reports whether the canceller is on.
+func (c *Canceller) Enabled() bool { return c.enabled.Load() }
+
+// ERLE returns the running echo reduction estimate in dB (see Stats.ERLE).
+func (c *Canceller) ERLE() float64 { return math.Float64frombits(c.erle.Load()) }
+
+// Stats returns the counters and measurements.
+func (c *Canceller) Stats() Stats {
+	return Stats{
+		ERLE:      c.ERLE(),
+		Delay:     time.Duration(c.delayBlk.Load()) * Block * time.Second / time.Duration(c.cfg.Rate),
+		Blocks:    c.blocks.Load(),
+		Underruns: c.underruns.Load(),
+		Skips:     c.skips.Load(),
+		Rewinds:   c.rewinds.Load(),
+		Resyncs:   c.resyncs.Load(),
+		Copies:    c.copies.Load(),
+		Resets:    c.resets.Load(),
+	}
+}
+
+// Process cancels the echo in one period of microphone samples, in place. It is meant for the
+// capture callback: one caller at a time, no blocking, no allocation.
+func (c *Canceller) Process(near []int16) {
+	on := c.enabled.Load()
+	if on != c.wasOn {
+		c.wasOn = on
+		if on {
+			c.restart()
+		}
+	}
+	if !on {
+		return
+	}
+	for len(near) > 0 {
+		k := min(len(near), maxChunk)
+		c.chunk(near[:k])
+		near = near[k:]
+	}
+}
+
+// restart forgets the echo path and the reference position.
+func (c *Canceller) restart() {
+	c.m.reset()
+	c.est.reset()
+	c.started = false
+	c.nearN = 0
+	clear(c.outBuf)
+	c.outN = Block
+	c.delayKnown = false
+	c.lastEst = -1
+	c.sd, c.so, c.erleN = 0, 0, 0
+	c.delayBlk.Store(0)
+}
+
+func (c *Canceller) chunk(near []int16) {
+	const scale = 1.0 / 32768
+	for i, v := range near {
+		c.nearBuf[c.nearN+i] = float32(v) * scale
+	}
+	c.nearN += len(near)
+	blocks := c.nearN / Block
+	if blocks > 0 {
+		c.prepare(blocks)
+		for b := range blocks {
+			c.block(c.nearBuf[b*Block : (b+1)*Block])
+		}
+		used := blocks * Block
+		copy(c.nearBuf, c.nearBuf[used:c.nearN])
+		c.nearN -= used
+	}
+	for i := range near {
+		v := c.outBuf[i] * 32768
+		near[i] = int16(max(-32768, min(32767, math.Round(float64(v)))))
+	}
+	copy(c.outBuf, c.outBuf[len(near):c.outN])
+	c.outN -= len(near)
+}
+
+// Reference read position control, in reference samples.
+const lagSpanBlocks = 125 // how many blocks the minimum lag is tracked over (1 s at 16 kHz)
+
+// prepare reads the reference window for the next blocks and keeps the read position between
+// "not yet played" and "too far behind": it steps back a block when the reference is late and
+// forward a block when it has been comfortably early for a second (clock drift).
+func (c *Canceller) prepare(blocks int) {
+	if !c.started {
+		end := c.ref.Read(c.win[:1])
+		if end == 0 {
+			c.fill = 0
+			return // nothing played yet: the far end is silence
+		}
+		c.started = true
+		// Put the first block's last needed sample one block before the newest.
+		perBlock := int64(Block) * int64(c.rs.down) / int64(c.rs.up)
+		target := int64(end) - perBlock - int64(c.rs.half)
+		c.t = target * int64(c.rs.up) / int64(c.rs.down)
+		c.t -= int64(blocks * Block)
+		c.minLag = math.MaxInt64
+		c.lagSpan = 0
+		c.lastLag = perBlock
+	}
+	s, e := c.rs.need(c.t, blocks*Block)
+	wlen := int(min(int64(len(c.win)), max(int64(2048), c.lastLag+(e-s)+1024)))
+	end := int64(c.ref.Read(c.win[len(c.win)-wlen:]))
+	if s < end-int64(wlen) {
+		if s < end-int64(len(c.win))+int64(Block) {
+			c.resync(end)
+			s, e = c.rs.need(c.t, blocks*Block)
+		}
+		wlen = len(c.win)
+		end = int64(c.ref.Read(c.win))
+	}
+	lag := end - e
+	c.lastLag = max(lag, 0)
+	perBlock := int64(Block) * int64(c.rs.down) / int64(c.rs.up)
+	// Late: step back whole blocks while the filter window can move with the stream.
+	for lag < 0 {
+		c.t -= Block
+		c.m.popFar()
+		c.est.popFar()
+		c.m.place(max(c.m.delay-1, 0), -1)
+		c.rewinds.Add(1)
+		lag += perBlock
+	}
+	c.minLag = min(c.minLag, lag)
+	c.lagSpan += blocks
+	if c.lagSpan >= lagSpanBlocks {
+		if c.minLag > 2*perBlock+int64(c.rs.half) && c.m.delay < c.m.maxDelay {
+			// Early for a whole second: consume one extra block into the history.
+			c.far(c.t, end, wlen)
+			c.m.pushFar(c.farBlk)
+			c.est.pushFar(c.farBlk)
+			c.t += Block
+			c.m.place(c.m.delay+1, 1)
+			c.skips.Add(1)
+		}
+		c.minLag = math.MaxInt64
+		c.lagSpan = 0
+	}
+	c.fill = wlen
+	c.end = end
+}
+
+func (c *Canceller) resync(end int64) {
+	c.resyncs.Add(1)
+	c.m.reset()
+	c.est.reset()
+	c.delayKnown = false
+	c.lastEst = -1
+	perBlock := int64(Block) * int64(c.rs.down) / int64(c.rs.up)
+	target := end - perBlock - int64(c.rs.half)
+	c.t = target*int64(c.rs.up)/int64(c.rs.down) - Block
+}
+
+// far writes the far block starting at output index t into c.farBlk from the window (the
+// newest wlen reference samples, ending at end); samples not yet played are silence.
+func (c *Canceller) far(t, end int64, wlen int) {
+	if wlen == 0 {
+		clear(c.farBlk)
+		return
+	}
+	s, e := c.rs.need(t, Block)
+	winStart := end - int64(wlen)
+	in := c.win[len(c.win)-wlen:]
+	if s >= winStart && e <= end {
+		c.rs.run(c.farBlk, t, in, winStart)
+		return
+	}
+	// Partly unavailable: compute what we can, silence for the rest.
+	c.underruns.Add(1)
+	for i := range c.farBlk {
+		s1, e1 := c.rs.need(t+int64(i), 1)
+		if s1 >= winStart && e1 <= end {
+			c.rs.run(c.farBlk[i:i+1], t+int64(i), in, winStart)
+		} else {
+			c.farBlk[i] = 0
+		}
+	}
+}
+
+// block runs one block: far block, delay estimation, filter, ERLE bookkeeping.
+func (c *Canceller) block(near []float32) {
+	c.far(c.t, c.end, c.fill)
+	c.t += Block
+	c.m.pushFar(c.farBlk)
+	c.est.pushFar(c.farBlk)
+	c.est.pushNear(near)
+	c.m.process(near, c.outBlk, true)
+	copy(c.outBuf[c.outN:], c.outBlk)
+	c.outN += Block
+	c.blocks.Add(1)
+	c.copies.Store(c.m.st.copies)
+	c.resets.Store(c.m.st.resets)
+
+	c.sinceEst++
+	if c.sinceEst >= 16 {
+		c.sinceEst = 0
+		c.updateDelay()
+	}
+
+	if c.m.lastFarActive {
+		c.sd = c.sd*c.decay + c.m.lastNearE
+		c.so = c.so*c.decay + c.m.lastOutE
+		c.erleN++
+		if c.erleN >= 60 && c.so > 0 {
+			c.erle.Store(math.Float64bits(10 * math.Log10(c.sd/c.so)))
+		}
+	}
+}
+
+// preMargin is how many partitions of the filter lie before the strongest echo.
+const preMargin = 2
+
+// updateDelay re-estimates the bulk delay: from the envelope correlation while the filter has
+// not converged, and from where the filter's own energy sits once it has.
+func (c *Canceller) updateDelay() {
+	if c.delayKnown && c.m.leak < 0.1 {
+		if p := c.m.peak(); p < preMargin-1 || p > preMargin+2 {
+			c.m.place(c.m.delay+p-preMargin, 0)
+		}
+		c.delayBlk.Store(int64(c.m.delay))
+		return
+	}
+	lag, rho, ok := c.est.estimate()
+	if !ok || rho < 0.4 {
+		return
+	}
+	consistent := c.lastEst >= 0 && abs(lag-c.lastEst) <= 1
+	c.lastEst = lag
+	if !(rho > 0.6 && !c.delayKnown) && !consistent {
+		return
+	}
+	want := max(0, lag-preMargin)
+	if !c.delayKnown || abs(want-c.m.delay) >= 1 {
+		c.m.place(want, 0)
+		c.delayKnown = true
+	}
+	c.delayBlk.Store(int64(c.m.delay))
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}

@@ -1,0 +1,386 @@
+package aec
+
+import (
+	"math"
+)
+
+// mdf is the echo canceller's core: a partitioned-block frequency-domain adaptive filter
+// (overlap-save, block b, FFT 2b, p partitions of b taps) with
+//
+//   - a bulk delay: the filter's first partition lines up with the far-end block delay blocks
+//     ago, so a short filter covers a long path (the far-end spectra are kept for maxDelay+p
+//     blocks and the filter simply reads further back);
+//   - two filters (the two-path structure): a background filter that always adapts and a
+//     foreground filter that makes the output. The background is copied into the foreground only
+//     while it cancels better, and is reset from the foreground when it diverges (double talk),
+//     so near-end speech cannot destroy a converged echo path;
+//   - residual echo suppression: a spectral gain on the output, from the foreground's echo
+//     estimate scaled by the measured leakage (what fraction of the echo the filter leaves).
+//
+// It works on float32 samples in [-1, 1], one block at a time, and never allocates after
+// construction.
+type mdf struct {
+	b, n, bins int
+	parts      int
+	maxDelay   int
+	delay      int // blocks between the newest far block and the filter's first partition
+
+	fft *realFFT
+
+	xs      [][]complex64 // far-end spectra ring (parts+maxDelay slots), newest at head
+	xpow    [][]float32   // |X|² of each slot
+	head    int
+	sxx     []float32 // Σ |X|² over the filter's partitions
+	sxxMean float32
+
+	fg, bg [][]complex64 // parts × bins
+
+	xt   [][]float32 // far blocks (time domain), same ring as xs
+	tbuf []float32   // n samples scratch
+	cbuf []complex64
+	gbuf []complex64
+	yfg  []float32 // foreground echo estimate (b)
+	ybg  []float32
+	efg  []float32 // foreground error (b)
+	ebg  []float32
+
+	// residual echo suppression (50 % overlapped sqrt-Hann STFT on the foreground output)
+	win      []float32 // n
+	ePrev    []float32 // previous efg block
+	yPrev    []float32 // previous yfg block
+	ola      []float32 // overlap-add tail (b)
+	ew, yw   []complex64
+	pe, pr   []float32 // smoothed |E|² and residual echo estimate per bin
+	gain     []float32
+	suppress bool
+
+	mu       float32
+	sef, seb float64 // smoothed error energies
+	sd, sy   float64 // smoothed near and echo-estimate energies
+	leak     float64 // residual echo / echo estimate, during echo-only blocks
+	st       mdfStats
+
+	lastFarActive       bool    // the last block's far window was playing
+	lastNearE, lastOutE float64 // the last block's input and output energies
+}
+
+type mdfStats struct {
+	blocks, farBlocks, copies, resets uint64
+	nearE, outE, linE                 float64 // energies during far-active blocks (for ERLE)
+}
+
+const farActiveMS = 1e-7 // mean square above which a far block counts as playing (-70 dBFS)
+
+func newMDF(b, parts, maxDelay int) (*mdf, error) {
+	n := 2 * b
+	f, err := newRealFFT(n)
+	if err != nil {
+		return nil, err
+	}
+	bins := b + 1
+	m := &mdf{
+		b: b, n: n, bins: bins, parts: parts, maxDelay: maxDelay,
+		fft:      f,
+		xs:       make2c(parts+maxDelay, bins),
+		xpow:     make2f(parts+maxDelay, bins),
+		sxx:      make([]float32, bins),
+		fg:       make2c(parts, bins),
+		bg:       make2c(parts, bins),
+		xt:       make2f(parts+maxDelay, b),
+		tbuf:     make([]float32, n),
+		cbuf:     make([]complex64, bins),
+		gbuf:     make([]complex64, bins),
+		yfg:      make([]float32, b),
+		ybg:      make([]float32, b),
+		efg:      make([]float32, b),
+		ebg:      make([]float32, b),
+		win:      make([]float32, n),
+		ePrev:    make([]float32, b),
+		yPrev:    make([]float32, b),
+		ola:      make([]float32, b),
+		ew:       make([]complex64, bins),
+		yw:       make([]complex64, bins),
+		pe:       make([]float32, bins),
+		pr:       make([]float32, bins),
+		gain:     make([]float32, bins),
+		suppress: true,
+		mu:       0.5,
+		leak:     1,
+	}
+	for i := range m.win {
+		m.win[i] = float32(math.Sqrt(0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/float64(n))))
+	}
+	return m, nil
+}
+
+func make2c(r, c int) [][]complex64 {
+	all := make([]complex64, r*c)
+	out := make([][]complex64, r)
+	for i := range out {
+		out[i] = all[i*c : (i+1)*c : (i+1)*c]
+	}
+	return out
+}
+
+func make2f(r, c int) [][]float32 {
+	all := make([]float32, r*c)
+	out := make([][]float32, r)
+	for i := range out {
+		out[i] = all[i*c : (i+1)*c : (i+1)*c]
+	}
+	return out
+}
+
+// slot returns the ring index of the far spectrum age blocks old (0 = newest).
+func (m *mdf) slot(age int) int {
+	h := len(m.xs)
+	return ((m.head-age)%h + h) % h
+}
+
+// pushFar adds one far block to the history without filtering (used for the current block and
+// when the reference stream skips ahead).
+func (m *mdf) pushFar(far []float32) {
+	copy(m.tbuf, m.xt[m.head])
+	copy(m.tbuf[m.b:], far)
+	m.head = (m.head + 1) % len(m.xs)
+	copy(m.xt[m.head], far)
+	x := m.xs[m.head]
+	m.fft.forward(x, m.tbuf)
+	p := m.xpow[m.head]
+	for k, v := range x {
+		p[k] = real(v)*real(v) + imag(v)*imag(v)
+	}
+}
+
+// popFar forgets the newest far block (the reference stream stepped back one block).
+func (m *mdf) popFar() {
+	m.head = m.slot(1)
+}
+
+// place moves the filter's window to start newDelay blocks back, while everything the filters
+// modelled moves ageShift blocks further into the past (the far stream gained ageShift blocks
+// relative to the microphone). Taps that fall outside the window are dropped.
+func (m *mdf) place(newDelay, ageShift int) {
+	newDelay = max(0, min(newDelay, m.maxDelay))
+	s := m.delay + ageShift - newDelay // partition p moves to p+s
+	m.delay = newDelay
+	if s == 0 {
+		return
+	}
+	for _, w := range [][][]complex64{m.fg, m.bg} {
+		if s > 0 {
+			for p := m.parts - 1; p >= 0; p-- {
+				if q := p - s; q >= 0 {
+					copy(w[p], w[q])
+				} else {
+					clear(w[p])
+				}
+			}
+		} else {
+			for p := range m.parts {
+				if q := p - s; q < m.parts {
+					copy(w[p], w[q])
+				} else {
+					clear(w[p])
+				}
+			}
+		}
+	}
+}
+
+// peak returns the foreground partition holding the most energy.
+func (m *mdf) peak() int {
+	best, bp := float32(-1), 0
+	for p, w := range m.fg {
+		var e float32
+		for _, v := range w {
+			e += real(v)*real(v) + imag(v)*imag(v)
+		}
+		if e > best {
+			best, bp = e, p
+		}
+	}
+	return bp
+}
+
+// reset forgets everything learnt.
+func (m *mdf) reset() {
+	for p := range m.parts {
+		clear(m.fg[p])
+		clear(m.bg[p])
+	}
+	for i := range m.xs {
+		clear(m.xs[i])
+		clear(m.xpow[i])
+		clear(m.xt[i])
+	}
+	clear(m.ePrev)
+	clear(m.yPrev)
+	clear(m.ola)
+	clear(m.pe)
+	clear(m.pr)
+	clear(m.gain)
+	m.delay = 0
+	m.sef, m.seb, m.sd, m.sy = 0, 0, 0, 0
+	m.leak = 1
+}
+
+// filter computes the echo estimate of w for the newest far block into y (b samples).
+func (m *mdf) filter(y []float32, w [][]complex64) {
+	acc := m.cbuf
+	clear(acc)
+	for p := range m.parts {
+		x := m.xs[m.slot(m.delay+p)]
+		wp := w[p]
+		for k := range acc {
+			acc[k] += wp[k] * x[k]
+		}
+	}
+	m.fft.inverse(m.tbuf, acc)
+	copy(y, m.tbuf[m.b:])
+}
+
+func energy(s []float32) float64 {
+	var e float32
+	for _, v := range s {
+		e += v * v
+	}
+	return float64(e)
+}
+
+// process cancels the echo of the newest far block (pushed with pushFar) in near and writes b
+// samples of output, delayed by one block (the suppressor's overlap).
+func (m *mdf) process(near, out []float32, adapt bool) {
+	m.st.blocks++
+	clear(m.sxx)
+	for p := range m.parts {
+		pw := m.xpow[m.slot(m.delay+p)]
+		for k, v := range pw {
+			m.sxx[k] += v
+		}
+	}
+	var sum float32
+	for _, v := range m.sxx {
+		sum += v
+	}
+	m.sxxMean = sum / float32(m.bins)
+	farActive := float64(m.sxxMean) > farActiveMS*float64(m.parts*m.n)
+	m.filter(m.yfg, m.fg)
+	m.filter(m.ybg, m.bg)
+	for i, d := range near {
+		m.efg[i] = d - m.yfg[i]
+		m.ebg[i] = d - m.ybg[i]
+	}
+	d, ef, eb, y := energy(near), energy(m.efg), energy(m.ebg), energy(m.yfg)
+	const a = 0.5
+	m.sd = a*m.sd + (1-a)*d
+	m.sef = a*m.sef + (1-a)*ef
+	m.seb = a*m.seb + (1-a)*eb
+	m.sy = a*m.sy + (1-a)*y
+
+	if farActive && adapt {
+		m.st.farBlocks++
+		m.adapt()
+		switch {
+		case m.seb < 0.9*m.sef && eb < ef:
+			for p := range m.parts {
+				copy(m.fg[p], m.bg[p])
+			}
+			m.sef = m.seb
+			m.st.copies++
+		case m.seb > 4*m.sef && m.sef < m.sd:
+			for p := range m.parts {
+				copy(m.bg[p], m.fg[p])
+			}
+			m.seb = m.sef
+			m.st.resets++
+		}
+		// Leakage: how much of the echo estimate's energy remains, measured only where the
+		// microphone holds little besides echo (its energy is explained by the estimate).
+		if m.sy > 0 && m.sd < 2*m.sy {
+			inst := min(m.sef/m.sy, 1)
+			m.leak = 0.95*m.leak + 0.05*inst
+		}
+	}
+	m.suppressResidual(out, farActive)
+	m.lastFarActive = farActive
+	m.lastNearE = d
+	m.lastOutE = energy(out)
+	if farActive {
+		m.st.nearE += d
+		m.st.linE += ef
+		m.st.outE += m.lastOutE
+	}
+}
+
+// adapt runs one constrained NLMS step of the background filter on its error.
+func (m *mdf) adapt() {
+	// Σ|X|² over the filter window (from process), regularised.
+	reg := 0.01*m.sxxMean + float32(m.parts)*float32(m.n)*1e-8
+
+	clear(m.tbuf[:m.b])
+	copy(m.tbuf[m.b:], m.ebg)
+	e := m.gbuf
+	m.fft.forward(e, m.tbuf)
+	for k := range e {
+		e[k] *= complex(m.mu/(m.sxx[k]+reg), 0)
+	}
+	g := m.cbuf
+	for p := range m.parts {
+		x := m.xs[m.slot(m.delay+p)]
+		for k := range g {
+			xc := complex(real(x[k]), -imag(x[k]))
+			g[k] = xc * e[k]
+		}
+		// Gradient constraint: keep the first b taps (a linear, not circular, convolution).
+		m.fft.inverse(m.tbuf, g)
+		clear(m.tbuf[m.b:])
+		m.fft.forward(g, m.tbuf)
+		w := m.bg[p]
+		for k := range w {
+			w[k] += g[k]
+		}
+	}
+}
+
+// suppressResidual applies the residual echo suppressor to the foreground output and writes
+// the output block (one block late).
+func (m *mdf) suppressResidual(out []float32, farActive bool) {
+	n, b := m.n, m.b
+	for i := range b {
+		m.tbuf[i] = m.ePrev[i] * m.win[i]
+		m.tbuf[b+i] = m.efg[i] * m.win[b+i]
+	}
+	m.fft.forward(m.ew, m.tbuf)
+	for i := range b {
+		m.tbuf[i] = m.yPrev[i] * m.win[i]
+		m.tbuf[b+i] = m.yfg[i] * m.win[b+i]
+	}
+	m.fft.forward(m.yw, m.tbuf)
+	copy(m.ePrev, m.efg)
+	copy(m.yPrev, m.yfg)
+
+	leak := float32(m.leak)
+	for k := range m.ew {
+		e, y := m.ew[k], m.yw[k]
+		pe := real(e)*real(e) + imag(e)*imag(e)
+		r := leak * (real(y)*real(y) + imag(y)*imag(y))
+		m.pe[k] = 0.5*m.pe[k] + 0.5*pe
+		m.pr[k] = max(r, 0.6*m.pr[k]) // residual echo decays slower than the estimate (reverb)
+		g := float32(1)
+		if m.suppress && m.pe[k] > 0 {
+			g = 1 - 2*m.pr[k]/m.pe[k]
+			g = max(g, 0.05)
+			g = max(g, m.gain[k]*0.5) // limit how fast the gain falls: fewer artefacts
+		}
+		m.gain[k] = g
+		m.ew[k] = e * complex(g, 0)
+	}
+	_ = farActive
+	m.fft.inverse(m.tbuf, m.ew)
+	for i := range b {
+		out[i] = m.ola[i] + m.tbuf[i]*m.win[i]
+		m.ola[i] = m.tbuf[b+i] * m.win[b+i]
+	}
+	_ = n
+}
