@@ -4,6 +4,7 @@ package capture
 
 import (
 	"bytes"
+	"context"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -58,6 +59,36 @@ func BenchmarkEncode(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(buf.Len()), "jpeg-bytes")
+		})
+	}
+}
+
+// staticSource returns the same image every time.
+type staticSource struct{ img image.Image }
+
+func (s staticSource) Grab(context.Context) (image.Image, error) { return s.img, nil }
+func (staticSource) Close() error                                { return nil }
+
+// BenchmarkPipelineStep is one paced frame through the pipeline from an
+// in-memory 1080p source: scale, change check, JPEG, preview, mailbox.
+// "sent" encodes every frame; "skipped" is a static screen (pixel hash).
+func BenchmarkPipelineStep(b *testing.B) {
+	for _, tt := range []struct {
+		name string
+		skip bool
+	}{{"sent", false}, {"skipped", true}} {
+		b.Run(tt.name, func(b *testing.B) {
+			p := NewPipeline(staticSource{desktopLike(image.Pt(1920, 1080))}, Options{SkipUnchanged: tt.skip}, nil)
+			if err := p.step(b.Context(), false); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			defer cpuMetric(b)()
+			for b.Loop() {
+				if err := p.step(b.Context(), false); err != nil {
+					b.Fatal(err)
+				}
+			}
 		})
 	}
 }

@@ -88,8 +88,8 @@ type Scaler struct {
 	accE, accO       []uint64 // vertically filtered row: even / odd bytes in 16-bit lanes
 	acc              []uint32 // the same row unpacked, 4 values per pixel
 	dst              *image.RGBA
-	conv             *image.RGBA    // non-RGBA sources are converted here first
-	half             [2]*image.RGBA // 2× reductions of large sources
+	conv             *image.RGBA   // non-RGBA sources are converted here first
+	half             []*image.RGBA // successive 2× reductions of large sources
 }
 
 // NewScaler returns a Scaler whose output's longest side is at most maxSide
@@ -111,13 +111,16 @@ func (s *Scaler) Scale(src image.Image) *image.RGBA {
 	}
 	// Halve exactly (2×2 averages) while at least 2× too big: much cheaper
 	// per source pixel than the general filter, and still an area average.
-	for i := 0; size.X >= 2*want.X && size.Y >= 2*want.Y; i = (i + 1) % 2 {
+	for level := 0; size.X >= 2*want.X && size.Y >= 2*want.Y; level++ {
 		h := image.Pt(size.X/2, size.Y/2)
-		if s.half[i] == nil || s.half[i].Rect.Size() != h {
-			s.half[i] = image.NewRGBA(image.Rectangle{Max: h})
+		if level == len(s.half) {
+			s.half = append(s.half, nil)
 		}
-		halve(s.half[i], rgba)
-		rgba, size = s.half[i], h
+		if s.half[level] == nil || s.half[level].Rect.Size() != h {
+			s.half[level] = image.NewRGBA(image.Rectangle{Max: h})
+		}
+		halve(s.half[level], rgba)
+		rgba, size = s.half[level], h
 	}
 	if size == want {
 		return rgba

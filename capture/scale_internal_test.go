@@ -222,11 +222,21 @@ func TestScalerInputs(t *testing.T) {
 }
 
 func TestScalerSteadyStateDoesNotAllocate(t *testing.T) {
-	src := randomRGBA(image.Pt(1920, 1080), 9)
-	s := NewScaler(1024)
-	s.Scale(src)
-	if n := testing.AllocsPerRun(5, func() { s.Scale(src) }); n != 0 {
-		t.Errorf("Scale allocates %v times per frame in steady state, want 0", n)
+	tests := []struct {
+		src image.Point
+		max int
+	}{
+		{image.Pt(1920, 1080), 1024},
+		{image.Pt(3840, 2160), 1024}, // one halving
+		{image.Pt(1024, 576), 64},    // four halvings (the change thumbnail)
+	}
+	for _, tt := range tests {
+		src := randomRGBA(tt.src, 9)
+		s := NewScaler(tt.max)
+		s.Scale(src)
+		if n := testing.AllocsPerRun(3, func() { s.Scale(src) }); n != 0 {
+			t.Errorf("Scale %v→%d allocates %v times per frame in steady state, want 0", tt.src, tt.max, n)
+		}
 	}
 }
 

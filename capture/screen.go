@@ -388,3 +388,5 @@ func (s *Screen) Close() error {
 	s.conn.Close()
 	return err
 }
+
+var _ Source = (*Screen)(nil)

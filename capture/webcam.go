@@ -300,3 +300,5 @@ func cameraError(path, op string, err error) error {
 func errMentions(err error, errno syscall.Errno) bool {
 	return bytes.Contains([]byte(err.Error()), []byte(errno.Error()))
 }
+
+var _ Source = (*Webcam)(nil)

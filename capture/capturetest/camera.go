@@ -165,3 +165,8 @@ func (c *Camera) Close() error {
 	c.closed = true
 	return nil
 }
+
+var (
+	_ capture.Device = (*Camera)(nil)
+	_ capture.Source = (*Source)(nil)
+)
