@@ -67,7 +67,7 @@ func (c *conn) handleRealtime(ri *realtimeInputMsg) {
 			}
 		}
 	}
-	if ri.Text != nil {
+	if ri.Text != nil && *ri.Text != "" {
 		t := *ri.Text
 		c.s.update(c, func(ci *ConnInfo) { ci.Texts = append(ci.Texts, t) })
 		c.userTurn(Turn{Text: t})
