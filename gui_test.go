@@ -295,6 +295,17 @@ func TestLiveWindow(t *testing.T) {
 	a.waitLog("msg=microphone muted=true")
 }
 
+// TestDemo starts the app as a newcomer would try it: no key, the built-in fake server.
+func TestDemo(t *testing.T) {
+	requireTestEnv(t)
+	a := startApp(t, nil, "--demo")
+	a.waitLog("msg=state state=live")
+	if strings.Contains(a.log.String(), "settings opened") {
+		t.Error("the demo asked for an API key")
+	}
+	a.screenshot("gui-demo.png")
+}
+
 // TestIdleCPU measures the CPU the window uses while open and not connected.
 func TestIdleCPU(t *testing.T) {
 	requireTestEnv(t)
