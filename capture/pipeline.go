@@ -132,7 +132,7 @@ const maxGrabFailures = 3
 func permanentError(err error) bool {
 	return errors.Is(err, ErrCameraUnplugged) || errors.Is(err, ErrNoDisplay) ||
 		errors.Is(err, ErrXUnreachable) || errors.Is(err, ErrWaylandNoX) ||
-		errors.Is(err, ErrClosed)
+		errors.Is(err, ErrClosed) || errors.Is(err, ErrNoSuchDisplay)
 }
 
 // Pipeline turns a Source into paced, downscaled JPEG frames. Run captures;

@@ -87,17 +87,61 @@ func Displays() ([]Display, error) {
 		return nil, err
 	}
 	defer c.Close()
-	return queryDisplays(c), nil
+	return newXConn(c).displays(true)
 }
 
-func queryDisplays(c *xgb.Conn) []Display {
-	screen := xproto.Setup(c).DefaultScreen(c)
-	ds := randrMonitors(c, screen.Root)
-	if len(ds) == 0 {
-		ds = xineramaScreens(c)
+// extInit serialises extension set-up: jezek/xgb's extension Init functions
+// write process-wide maps.
+var extInit sync.Mutex
+
+// xconn is an X connection with the monitor-listing extensions it has.
+type xconn struct {
+	c        *xgb.Conn
+	root     xproto.Window
+	randr15  bool
+	xinerama bool
+}
+
+func newXConn(c *xgb.Conn) *xconn {
+	x := &xconn{c: c, root: xproto.Setup(c).DefaultScreen(c).Root}
+	extInit.Lock()
+	defer extInit.Unlock()
+	if randr.Init(c) == nil {
+		v, err := randr.QueryVersion(c, 1, 5).Reply()
+		x.randr15 = err == nil && (v.MajorVersion > 1 || (v.MajorVersion == 1 && v.MinorVersion >= 5))
+	}
+	if xinerama.Init(c) == nil {
+		a, err := xinerama.IsActive(c).Reply()
+		x.xinerama = err == nil && a.State != 0
+	}
+	return x
+}
+
+// rootSize returns the current size of the root window (the X setup data
+// goes stale when the screen is resized).
+func (x *xconn) rootSize() (image.Point, error) {
+	g, err := xproto.GetGeometry(x.c, xproto.Drawable(x.root)).Reply()
+	if err != nil {
+		return image.Point{}, fmt.Errorf("x get root geometry: %v: %w", err, ErrXUnreachable)
+	}
+	return image.Pt(int(g.Width), int(g.Height)), nil
+}
+
+// displays lists the monitors now; names costs one round trip per monitor.
+func (x *xconn) displays(names bool) ([]Display, error) {
+	var ds []Display
+	if x.randr15 {
+		ds = x.randrMonitors(names)
+	}
+	if len(ds) == 0 && x.xinerama {
+		ds = x.xineramaScreens()
 	}
 	if len(ds) == 0 {
-		ds = []Display{{Bounds: image.Rect(0, 0, int(screen.WidthInPixels), int(screen.HeightInPixels))}}
+		root, err := x.rootSize()
+		if err != nil {
+			return nil, err
+		}
+		ds = []Display{{Bounds: image.Rectangle{Max: root}}}
 	}
 	primary := false
 	for i := range ds {
@@ -107,19 +151,12 @@ func queryDisplays(c *xgb.Conn) []Display {
 	if !primary {
 		ds[0].Primary = true
 	}
-	return ds
+	return ds, nil
 }
 
-// randrMonitors lists RandR 1.5 monitors; nil when RandR is too old.
-func randrMonitors(c *xgb.Conn, root xproto.Window) []Display {
-	if err := randr.Init(c); err != nil {
-		return nil
-	}
-	v, err := randr.QueryVersion(c, 1, 5).Reply()
-	if err != nil || v.MajorVersion < 1 || (v.MajorVersion == 1 && v.MinorVersion < 5) {
-		return nil
-	}
-	r, err := randr.GetMonitors(c, root, true).Reply()
+// randrMonitors lists RandR 1.5 monitors.
+func (x *xconn) randrMonitors(names bool) []Display {
+	r, err := randr.GetMonitors(x.c, x.root, true).Reply()
 	if err != nil {
 		return nil
 	}
@@ -132,24 +169,19 @@ func randrMonitors(c *xgb.Conn, root xproto.Window) []Display {
 			Bounds:  image.Rect(int(m.X), int(m.Y), int(m.X)+int(m.Width), int(m.Y)+int(m.Height)),
 			Primary: m.Primary,
 		}
-		if name, err := xproto.GetAtomName(c, m.Name).Reply(); err == nil {
-			d.Name = name.Name
+		if names {
+			if name, err := xproto.GetAtomName(x.c, m.Name).Reply(); err == nil {
+				d.Name = name.Name
+			}
 		}
 		ds = append(ds, d)
 	}
 	return ds
 }
 
-// xineramaScreens lists Xinerama screens; nil when Xinerama is inactive.
-func xineramaScreens(c *xgb.Conn) []Display {
-	if err := xinerama.Init(c); err != nil {
-		return nil
-	}
-	active, err := xinerama.IsActive(c).Reply()
-	if err != nil || active.State == 0 {
-		return nil
-	}
-	r, err := xinerama.QueryScreens(c).Reply()
+// xineramaScreens lists Xinerama screens.
+func (x *xconn) xineramaScreens() []Display {
+	r, err := xinerama.QueryScreens(x.c).Reply()
 	if err != nil {
 		return nil
 	}
@@ -187,17 +219,19 @@ func targetRect(ds []Display, t ScreenTarget) (image.Rectangle, error) {
 
 // Screen captures part of the X screen. It keeps one X connection and, when
 // the server supports MIT-SHM on this machine, one shared-memory segment the
-// server writes each frame into, so a grab costs one round trip and a pixel
-// swizzle and allocates nothing.
+// server writes each frame into, so a grab costs a few round trips and a
+// pixel swizzle and allocates nothing. Each Grab re-reads the monitor layout,
+// so a resized screen or rearranged monitors are followed.
 //
 // The image returned by Grab is overwritten by the next Grab.
 type Screen struct {
 	mu     sync.Mutex
-	conn   *xgb.Conn
-	root   xproto.Window
+	x      *xconn
+	target ScreenTarget
 	rect   image.Rectangle
 	seg    mshm.Seg
 	shm    []byte // attached segment, nil without MIT-SHM
+	noSHM  bool   // MIT-SHM failed once; do not retry
 	buf    []byte // pixels when MIT-SHM is not available
 	img    image.RGBA
 	closed bool
@@ -209,40 +243,62 @@ func NewScreen(t ScreenTarget) (*Screen, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := newScreen(c, t)
-	if err != nil {
+	setup := xproto.Setup(c)
+	if err := checkPixelFormat(setup, setup.DefaultScreen(c)); err != nil {
 		c.Close()
 		return nil, err
 	}
-	return s, nil
+	s := &Screen{x: newXConn(c), target: t, noSHM: disableSHM}
+	r, err := s.resolve()
+	if err == nil {
+		s.setRect(r)
+		return s, nil
+	}
+	c.Close()
+	return nil, err
 }
 
-func newScreen(c *xgb.Conn, t ScreenTarget) (*Screen, error) {
-	setup := xproto.Setup(c)
-	screen := setup.DefaultScreen(c)
-	if err := checkPixelFormat(setup, screen); err != nil {
-		return nil, err
-	}
-	r, err := targetRect(queryDisplays(c), t)
+// resolve finds the target's rectangle in the current layout.
+func (s *Screen) resolve() (image.Rectangle, error) {
+	ds, err := s.x.displays(false)
 	if err != nil {
-		return nil, err
+		return image.Rectangle{}, err
+	}
+	r, err := targetRect(ds, s.target)
+	if err != nil {
+		return image.Rectangle{}, err
+	}
+	root, err := s.x.rootSize()
+	if err != nil {
+		return image.Rectangle{}, err
 	}
 	// The root window is the bounding box of all displays; stay inside it.
-	r = r.Intersect(image.Rect(0, 0, int(screen.WidthInPixels), int(screen.HeightInPixels)))
+	r = r.Intersect(image.Rectangle{Max: root})
 	if r.Empty() {
-		return nil, fmt.Errorf("capture area lies outside the X screen: %w", ErrNoSuchDisplay)
+		return image.Rectangle{}, fmt.Errorf("capture area lies outside the X screen: %w", ErrNoSuchDisplay)
 	}
-	s := &Screen{conn: c, root: screen.Root, rect: r}
-	s.attachSHM()
-	if s.shm == nil {
-		s.buf = make([]byte, r.Dx()*r.Dy()*4)
+	return r, nil
+}
+
+// setRect (re)allocates the capture buffers for r.
+func (s *Screen) setRect(r image.Rectangle) {
+	if s.rect.Size() != r.Size() || (s.shm == nil && s.buf == nil) {
+		s.detachSHM()
+		s.buf = nil
+		if !s.noSHM {
+			s.attachSHM(r.Dx() * r.Dy() * 4)
+			s.noSHM = s.shm == nil
+		}
+		if s.shm == nil {
+			s.buf = make([]byte, r.Dx()*r.Dy()*4)
+		}
 	}
+	s.rect = r
 	pix := s.buf
 	if s.shm != nil {
 		pix = s.shm[:r.Dx()*r.Dy()*4]
 	}
 	s.img = image.RGBA{Pix: pix, Stride: r.Dx() * 4, Rect: image.Rectangle{Max: r.Size()}}
-	return s, nil
 }
 
 // checkPixelFormat accepts the 24/32-bit TrueColor layouts every current X
@@ -277,14 +333,13 @@ func checkPixelFormat(setup *xproto.SetupInfo, screen *xproto.ScreenInfo) error 
 // attachSHM sets up a shared-memory segment the X server can write frames
 // into. Failure (remote X server, no MIT-SHM, SHM limits) leaves s.shm nil
 // and Grab falls back to plain GetImage.
-func (s *Screen) attachSHM() {
-	if disableSHM {
+func (s *Screen) attachSHM(size int) {
+	extInit.Lock()
+	err := mshm.Init(s.x.c)
+	extInit.Unlock()
+	if err != nil {
 		return
 	}
-	if err := mshm.Init(s.conn); err != nil {
-		return
-	}
-	size := s.rect.Dx() * s.rect.Dy() * 4
 	id, err := unix.SysvShmGet(unix.IPC_PRIVATE, size, unix.IPC_CREAT|0o600)
 	if err != nil {
 		return
@@ -296,23 +351,49 @@ func (s *Screen) attachSHM() {
 	if err != nil {
 		return
 	}
-	seg, err := mshm.NewSegId(s.conn)
+	seg, err := mshm.NewSegId(s.x.c)
 	if err != nil {
 		_ = unix.SysvShmDetach(data)
 		return
 	}
-	if err := mshm.AttachChecked(s.conn, seg, uint32(id), false).Check(); err != nil {
+	if err := mshm.AttachChecked(s.x.c, seg, uint32(id), false).Check(); err != nil {
 		_ = unix.SysvShmDetach(data)
 		return
 	}
 	s.seg, s.shm = seg, data
 }
 
-// Bounds returns the captured area in root-window coordinates.
-func (s *Screen) Bounds() image.Rectangle { return s.rect }
+// detachSHM releases the shared-memory segment, if any.
+func (s *Screen) detachSHM() error {
+	if s.shm == nil {
+		return nil
+	}
+	var err error
+	// A round trip makes sure the server has detached before we do.
+	if derr := mshm.DetachChecked(s.x.c, s.seg).Check(); derr != nil {
+		err = fmt.Errorf("x shm detach: %w", derr)
+	}
+	if derr := unix.SysvShmDetach(s.shm); derr != nil && err == nil {
+		err = fmt.Errorf("shm detach: %w", derr)
+	}
+	s.shm = nil
+	return err
+}
+
+// Bounds returns the captured area in root-window coordinates, as of the
+// last Grab.
+func (s *Screen) Bounds() image.Rectangle {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rect
+}
 
 // SharedMemory reports whether frames arrive through MIT-SHM.
-func (s *Screen) SharedMemory() bool { return s.shm != nil }
+func (s *Screen) SharedMemory() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.shm != nil
+}
 
 // Grab captures the target area. The returned *image.RGBA is reused by the
 // next Grab.
@@ -325,16 +406,22 @@ func (s *Screen) Grab(ctx context.Context) (image.Image, error) {
 	if s.closed {
 		return nil, ErrClosed
 	}
-	r := s.rect
+	r, err := s.resolve()
+	if err != nil {
+		return nil, err
+	}
+	if r != s.rect {
+		s.setRect(r)
+	}
 	x, y, w, h := int16(r.Min.X), int16(r.Min.Y), uint16(r.Dx()), uint16(r.Dy())
 	if s.shm != nil {
-		_, err := mshm.GetImage(s.conn, xproto.Drawable(s.root), x, y, w, h, 0xffffffff,
+		_, err := mshm.GetImage(s.x.c, xproto.Drawable(s.x.root), x, y, w, h, 0xffffffff,
 			xproto.ImageFormatZPixmap, s.seg, 0).Reply()
 		if err != nil {
 			return nil, fmt.Errorf("x shm get image %v: %w", r, err)
 		}
 	} else {
-		reply, err := xproto.GetImage(s.conn, xproto.ImageFormatZPixmap, xproto.Drawable(s.root),
+		reply, err := xproto.GetImage(s.x.c, xproto.ImageFormatZPixmap, xproto.Drawable(s.x.root),
 			x, y, w, h, 0xffffffff).Reply()
 		if err != nil {
 			return nil, fmt.Errorf("x get image %v: %w", r, err)
@@ -373,19 +460,9 @@ func (s *Screen) Close() error {
 		return nil
 	}
 	s.closed = true
-	var err error
-	if s.shm != nil {
-		// A round trip makes sure the server has detached before we do.
-		if derr := mshm.DetachChecked(s.conn, s.seg).Check(); derr != nil {
-			err = fmt.Errorf("x shm detach: %w", derr)
-		}
-		if derr := unix.SysvShmDetach(s.shm); derr != nil && err == nil {
-			err = fmt.Errorf("shm detach: %w", derr)
-		}
-		s.shm = nil
-	}
+	err := s.detachSHM()
 	s.img.Pix = nil
-	s.conn.Close()
+	s.x.c.Close()
 	return err
 }
 

@@ -199,7 +199,7 @@ func TestScreenMultiDisplayXvfb(t *testing.T) {
 	requireTestEnv(t)
 	startXvfb(t, "-screen", "0", "2304x800x24")
 	left, right := image.Rect(0, 0, 1280, 800), image.Rect(1280, 0, 2304, 768)
-	setMonitors(t, []monitor{{"right", right, true}, {"left", left, false}})
+	setMonitors(t, []monitor{{"right", right, true, true}, {"left", left, false, false}})
 	ds, err := capture.Displays()
 	if err != nil {
 		t.Fatal(err)
@@ -246,5 +246,48 @@ func TestScreenMultiDisplayXvfb(t *testing.T) {
 		if err := s.Close(); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestScreenFollowsLayoutXvfb changes the monitor layout under a running
+// Screen: it follows a resized monitor and reports a removed one.
+func TestScreenFollowsLayoutXvfb(t *testing.T) {
+	requireTestEnv(t)
+	startXvfb(t, "-screen", "0", "2304x800x24")
+	left, right := image.Rect(0, 0, 1280, 800), image.Rect(1280, 0, 2304, 768)
+	setMonitors(t, []monitor{{"right", right, true, true}, {"left", left, false, false}})
+	green := color.RGBA{0, 180, 0, 255}
+	showRects(t, []image.Rectangle{image.Rect(0, 0, 2304, 800)}, []color.RGBA{green})
+
+	s, err := capture.NewScreen(capture.ScreenTarget{Display: 1}) // left
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	grabSize := func() (image.Point, error) {
+		img, err := s.Grab(t.Context())
+		if err != nil {
+			return image.Point{}, err
+		}
+		if got := img.(*image.RGBA).RGBAAt(img.Bounds().Dx()-1, img.Bounds().Dy()-1); got != green {
+			t.Errorf("corner pixel %v, want %v", got, green)
+		}
+		return img.Bounds().Size(), nil
+	}
+	if got, err := grabSize(); err != nil || got != left.Size() {
+		t.Fatalf("first grab: %v %v, want %v", got, err, left.Size())
+	}
+	narrower := image.Rect(0, 0, 1000, 700)
+	deleteMonitor(t, "left") // X refuses to redefine a monitor in place
+	setMonitors(t, []monitor{{"left", narrower, false, false}})
+	if got, err := grabSize(); err != nil || got != narrower.Size() {
+		t.Errorf("after resizing the monitor: %v %v, want %v", got, err, narrower.Size())
+	}
+	if got := s.Bounds(); got != narrower {
+		t.Errorf("Bounds() = %v, want %v", got, narrower)
+	}
+	deleteMonitor(t, "left")
+	if _, err := s.Grab(t.Context()); !errors.Is(err, capture.ErrNoSuchDisplay) {
+		t.Errorf("grab after the monitor went away: %v, want ErrNoSuchDisplay", err)
 	}
 }

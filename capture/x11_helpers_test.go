@@ -211,11 +211,12 @@ type monitor struct {
 	name    string
 	bounds  image.Rectangle
 	primary bool
+	output  bool // takes over the server's only output
 }
 
 // setMonitors splits the X screen into RandR 1.5 monitors, as a desktop
-// with several physical screens has. The first monitor takes over the
-// server's only output, which removes its automatic whole-screen monitor.
+// with several physical screens has. A monitor that takes over the server's
+// only output removes its automatic whole-screen monitor.
 func setMonitors(t testing.TB, ms []monitor) {
 	t.Helper()
 	c, err := xgb.NewConn()
@@ -231,7 +232,7 @@ func setMonitors(t testing.TB, ms []monitor) {
 	if err != nil || len(res.Outputs) == 0 {
 		t.Fatalf("randr outputs: %v (%d outputs)", err, len(res.Outputs))
 	}
-	for i, m := range ms {
+	for _, m := range ms {
 		atom, err := xproto.InternAtom(c, false, uint16(len(m.name)), m.name).Reply()
 		if err != nil {
 			t.Fatal(err)
@@ -242,11 +243,31 @@ func setMonitors(t testing.TB, ms []monitor) {
 			Width: uint16(m.bounds.Dx()), Height: uint16(m.bounds.Dy()),
 			WidthInMillimeters: uint32(m.bounds.Dx() / 4), HeightInMillimeters: uint32(m.bounds.Dy() / 4),
 		}
-		if i == 0 {
+		if m.output {
 			info.NOutput, info.Outputs = 1, res.Outputs[:1]
 		}
 		if err := randr.SetMonitorChecked(c, root, info).Check(); err != nil {
 			t.Fatalf("set monitor %s: %v", m.name, err)
 		}
+	}
+}
+
+// deleteMonitor removes a RandR monitor made by setMonitors.
+func deleteMonitor(t testing.TB, name string) {
+	t.Helper()
+	c, err := xgb.NewConn()
+	if err != nil {
+		t.Fatalf("connect to X: %v", err)
+	}
+	defer c.Close()
+	if err := randr.Init(c); err != nil {
+		t.Fatalf("randr: %v", err)
+	}
+	atom, err := xproto.InternAtom(c, true, uint16(len(name)), name).Reply()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := randr.DeleteMonitorChecked(c, xproto.Setup(c).DefaultScreen(c).Root, atom.Atom).Check(); err != nil {
+		t.Fatalf("delete monitor %s: %v", name, err)
 	}
 }
