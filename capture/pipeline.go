@@ -137,7 +137,8 @@ func permanentError(err error) bool {
 
 // Pipeline turns a Source into paced, downscaled JPEG frames. Run captures;
 // Next hands frames to one consumer through a one-slot mailbox in which the
-// latest frame wins.
+// latest frame wins. All methods are safe for concurrent use; Run and
+// Snapshot take turns on the source.
 type Pipeline struct {
 	src   Source
 	opt   Options

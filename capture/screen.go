@@ -283,7 +283,9 @@ func (s *Screen) resolve() (image.Rectangle, error) {
 // setRect (re)allocates the capture buffers for r.
 func (s *Screen) setRect(r image.Rectangle) {
 	if s.rect.Size() != r.Size() || (s.shm == nil && s.buf == nil) {
-		s.detachSHM()
+		// A failed detach leaves the old segment to the kernel (it is
+		// already marked for removal); capture goes on with a new one.
+		_ = s.detachSHM()
 		s.buf = nil
 		if !s.noSHM {
 			s.attachSHM(r.Dx() * r.Dy() * 4)
