@@ -22,7 +22,8 @@ type batch struct {
 	transcript []TranscriptEvent // adjacent deltas of an open turn merged
 	grounding  []Link
 	usage      *UsageEvent
-	level      *LevelEvent
+	level      LevelEvent
+	hasLevel   bool
 	preview    *PreviewEvent
 	diag       []DiagEvent
 	dropped    int // diagnostics or transcript pieces dropped because the batch was full
@@ -30,7 +31,7 @@ type batch struct {
 
 func (b *batch) empty() bool {
 	return b.state == nil && len(b.transcript) == 0 && len(b.grounding) == 0 && b.usage == nil &&
-		b.level == nil && b.preview == nil && len(b.diag) == 0 && b.dropped == 0
+		!b.hasLevel && b.preview == nil && len(b.diag) == 0 && b.dropped == 0
 }
 
 // Bridge carries events from any goroutine to the widgets. Post never blocks; Run applies what
@@ -88,7 +89,7 @@ func (br *Bridge) Post(ev Event) {
 	case UsageEvent:
 		b.usage = &e
 	case LevelEvent:
-		b.level = &e
+		b.level, b.hasLevel = e, true
 	case PreviewEvent:
 		b.preview = &e
 	case DiagEvent:

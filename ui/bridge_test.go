@@ -27,7 +27,7 @@ func TestBridgeCoalesces(t *testing.T) {
 			for _, tr := range b.transcript {
 				text.WriteString(tr.Text)
 			}
-			if b.level != nil {
+			if b.hasLevel {
 				lastLvl = b.level.Mic
 			}
 			if b.usage != nil {
@@ -119,5 +119,15 @@ func BenchmarkBridgePost(b *testing.B) {
 		if i%1000 == 0 {
 			br.flush()
 		}
+	}
+}
+
+// BenchmarkBridgePostLevel is the meter path: audio levels posted ~50 times a second per
+// device; it must not allocate.
+func BenchmarkBridgePostLevel(b *testing.B) {
+	br := newBridge(func(f func()) { f() }, func(*batch) {}, DefaultFlushInterval)
+	b.ReportAllocs()
+	for b.Loop() {
+		br.Post(LevelEvent{Mic: 0.5, Speaker: 0.25})
 	}
 }

@@ -701,7 +701,7 @@ func (w *Window) applyBatch(b *batch) {
 	if b.usage != nil {
 		w.usage = *b.usage
 	}
-	if b.level != nil {
+	if b.hasLevel {
 		w.micMeter.SetValue(clamp01(b.level.Mic))
 		w.speakerMeter.SetValue(clamp01(b.level.Speaker))
 	}

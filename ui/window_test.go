@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/color"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -493,16 +494,40 @@ func TestNoKeyOpensSettings(t *testing.T) {
 }
 
 func TestNoKeyringExplained(t *testing.T) {
-	keys := &settings.Keys{Keyring: &fakeRing{err: errors.New("dbus: no secret service")}, Getenv: func(string) string { return "" }}
-	w, _ := newTestWindow(t, Options{Keys: keys})
-	w.ShowSettings()
-	if !strings.Contains(w.settings.keyStatus.Text, "No OS keyring") {
-		t.Errorf("key status = %q, want the missing keyring explained", w.settings.keyStatus.Text)
+	tests := []struct {
+		name      string
+		allowFile bool
+		want      settings.KeySource
+	}{
+		{"session only", false, settings.KeySession},
+		{"file with consent", true, settings.KeyFile},
 	}
-	test.Type(w.settings.key, "AIza-session")
-	test.Tap(w.settings.saveBtn)
-	if w.keySource != settings.KeySession || w.cfg.APIKey != "AIza-session" {
-		t.Errorf("key kept as %v (%v), want this session only", w.keySource, w.cfg.APIKey)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "livedesk", "api-key")
+			keys := &settings.Keys{Keyring: &fakeRing{err: errors.New("dbus: no secret service")},
+				FilePath: file, Getenv: func(string) string { return "" }}
+			w, _ := newTestWindow(t, Options{Keys: keys})
+			w.ShowSettings()
+			if !strings.Contains(w.settings.keyStatus.Text, "No OS keyring") {
+				t.Errorf("key status = %q, want the missing keyring explained", w.settings.keyStatus.Text)
+			}
+			test.Type(w.settings.key, "AIza-secret")
+			w.settings.allowFile.SetChecked(tt.allowFile)
+			test.Tap(w.settings.saveBtn)
+			if w.keySource != tt.want || w.cfg.APIKey != "AIza-secret" {
+				t.Errorf("key kept as %v, want %v", w.keySource, tt.want)
+			}
+			fi, err := os.Stat(file)
+			switch {
+			case tt.allowFile && err != nil:
+				t.Errorf("no key file: %v", err)
+			case tt.allowFile && fi.Mode().Perm() != 0o600:
+				t.Errorf("key file mode %v, want 0600", fi.Mode().Perm())
+			case !tt.allowFile && err == nil:
+				t.Error("key written to a file without consent")
+			}
+		})
 	}
 }
 
@@ -654,7 +679,8 @@ func BenchmarkApplyBatch(b *testing.B) {
 		final := i%50 == 49 // a turn of 50 deltas
 		w.applyBatch(&batch{
 			transcript: []TranscriptEvent{{Role: RoleModel, Text: "word ", Final: final, At: testNow}},
-			level:      &lvl,
+			level:      lvl,
+			hasLevel:   true,
 			usage:      &usage,
 		})
 		i++
