@@ -23,6 +23,7 @@ type Display struct {
 type ScreenTarget struct {
 	Display int
 	Region  image.Rectangle
+	Cursor  bool
 }
 
 // AllDisplays is the ScreenTarget.Display value that captures every display.

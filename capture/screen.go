@@ -15,6 +15,7 @@ import (
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/randr"
 	mshm "github.com/jezek/xgb/shm"
+	"github.com/jezek/xgb/xfixes"
 	"github.com/jezek/xgb/xinerama"
 	"github.com/jezek/xgb/xproto"
 	"golang.org/x/sys/unix"
@@ -37,6 +38,9 @@ type ScreenTarget struct {
 	// desktop when Display is -1) to capture, relative to its top-left
 	// corner. It is clipped to the display.
 	Region image.Rectangle
+	// Cursor draws the mouse pointer into the frames (X captures leave it
+	// out), so the model sees what the user points at. Needs XFixes.
+	Cursor bool
 }
 
 // AllDisplays is the ScreenTarget.Display value that captures every display.
@@ -100,6 +104,7 @@ type xconn struct {
 	root     xproto.Window
 	randr15  bool
 	xinerama bool
+	xfixes   bool // XFixes 2+ (cursor images)
 }
 
 func newXConn(c *xgb.Conn) *xconn {
@@ -113,6 +118,10 @@ func newXConn(c *xgb.Conn) *xconn {
 	if xinerama.Init(c) == nil {
 		a, err := xinerama.IsActive(c).Reply()
 		x.xinerama = err == nil && a.State != 0
+	}
+	if xfixes.Init(c) == nil {
+		v, err := xfixes.QueryVersion(c, 4, 0).Reply()
+		x.xfixes = err == nil && v.MajorVersion >= 2
 	}
 	return x
 }
@@ -434,7 +443,47 @@ func (s *Screen) Grab(ctx context.Context) (image.Image, error) {
 		copy(s.buf, reply.Data)
 	}
 	bgrxToRGBA(s.img.Pix)
+	if s.target.Cursor && s.x.xfixes {
+		if err := s.drawCursor(); err != nil {
+			return nil, err
+		}
+	}
 	return &s.img, nil
+}
+
+// drawCursor blends the current mouse pointer image into s.img.
+func (s *Screen) drawCursor() error {
+	cur, err := xfixes.GetCursorImage(s.x.c).Reply()
+	if err != nil {
+		return fmt.Errorf("x get cursor image: %w", err)
+	}
+	at := image.Pt(int(cur.X)-int(cur.Xhot), int(cur.Y)-int(cur.Yhot)).Sub(s.rect.Min)
+	blendCursor(&s.img, at, int(cur.Width), int(cur.Height), cur.CursorImage)
+	return nil
+}
+
+// blendCursor draws a w×h cursor of premultiplied ARGB pixels onto dst with
+// its top-left corner at p, clipped to dst.
+func blendCursor(dst *image.RGBA, p image.Point, w, h int, argb []uint32) {
+	if len(argb) < w*h {
+		return
+	}
+	r := image.Rect(p.X, p.Y, p.X+w, p.Y+h).Intersect(dst.Rect)
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			c := argb[(y-p.Y)*w+(x-p.X)]
+			a := c >> 24
+			if a == 0 {
+				continue
+			}
+			o := dst.Pix[dst.PixOffset(x, y):]
+			o = o[:3:3]
+			inv := 255 - a
+			o[0] = uint8((c>>16)&0xff + (uint32(o[0])*inv+127)/255)
+			o[1] = uint8((c>>8)&0xff + (uint32(o[1])*inv+127)/255)
+			o[2] = uint8(c&0xff + (uint32(o[2])*inv+127)/255)
+		}
+	}
 }
 
 // bgrxToRGBA converts little-endian X pixels (B, G, R, unused) to RGBA in

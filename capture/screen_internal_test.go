@@ -6,6 +6,8 @@ import (
 	"bytes"
 	"errors"
 	"image"
+	"image/color"
+	"image/draw"
 	"math/rand/v2"
 	"os"
 	"testing"
@@ -134,4 +136,30 @@ func paintNoise(t *testing.T, r image.Rectangle) {
 			t.Fatalf("put image: %v", err)
 		}
 	}
+}
+
+func TestBlendCursor(t *testing.T) {
+	grey := color.RGBA{100, 100, 100, 255}
+	dst := image.NewRGBA(image.Rect(0, 0, 4, 3))
+	draw.Draw(dst, dst.Rect, image.NewUniform(grey), image.Point{}, draw.Src)
+	// A 2×2 cursor: opaque red, transparent, half-transparent white
+	// (premultiplied: 0x80 alpha, 0x80 channels), opaque black.
+	cursor := []uint32{0xffff0000, 0x00000000, 0x80808080, 0xff000000}
+	blendCursor(dst, image.Pt(3, 2), 2, 2, cursor) // only the top-left pixel lands inside
+	blendCursor(dst, image.Pt(0, 0), 2, 2, cursor)
+	half := uint8(0x80 + (100*0x7f+127)/255)
+	want := map[image.Point]color.RGBA{
+		{0, 0}: {255, 0, 0, 255},
+		{1, 0}: grey,
+		{0, 1}: {half, half, half, 255},
+		{1, 1}: {0, 0, 0, 255},
+		{3, 2}: {255, 0, 0, 255},
+		{2, 2}: grey,
+	}
+	for p, c := range want {
+		if got := dst.RGBAAt(p.X, p.Y); got != c {
+			t.Errorf("pixel %v = %v, want %v", p, got, c)
+		}
+	}
+	blendCursor(dst, image.Pt(0, 0), 4, 4, cursor) // too little data: ignored
 }

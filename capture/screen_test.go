@@ -291,3 +291,49 @@ func TestScreenFollowsLayoutXvfb(t *testing.T) {
 		t.Errorf("grab after the monitor went away: %v, want ErrNoSuchDisplay", err)
 	}
 }
+
+// TestScreenCursorXvfb checks that ScreenTarget.Cursor draws the pointer
+// where it is, and only there.
+func TestScreenCursorXvfb(t *testing.T) {
+	requireTestEnv(t)
+	startXvfb(t, "-screen", "0", "800x600x24")
+	bg := color.RGBA{20, 120, 220, 255}
+	showRects(t, []image.Rectangle{image.Rect(0, 0, 800, 600)}, []color.RGBA{bg})
+	warpPointer(t, image.Pt(300, 300))
+	region := image.Rect(200, 200, 400, 400)
+	for _, withCursor := range []bool{false, true} {
+		s, err := capture.NewScreen(capture.ScreenTarget{Region: region, Cursor: withCursor})
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := s.Grab(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := img.(*image.RGBA)
+		var changed image.Rectangle
+		for y := range m.Rect.Dy() {
+			for x := range m.Rect.Dx() {
+				if m.RGBAAt(x, y) != bg {
+					changed = changed.Union(image.Rect(x, y, x+1, y+1))
+				}
+			}
+		}
+		// The pointer is at (100, 100) in the region; cursors are at most
+		// 64 pixels and their hot spot lies inside them.
+		near := image.Rect(100-64, 100-64, 100+64, 100+64)
+		switch {
+		case !withCursor && !changed.Empty():
+			t.Errorf("without Cursor: pixels in %v differ from the background", changed)
+		case withCursor && changed.Empty():
+			t.Error("with Cursor: no pointer drawn")
+		case withCursor && !changed.In(near):
+			t.Errorf("with Cursor: pointer pixels in %v, want within %v", changed, near)
+		case withCursor:
+			t.Logf("pointer drawn over %v", changed)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -271,3 +271,17 @@ func deleteMonitor(t testing.TB, name string) {
 		t.Fatalf("delete monitor %s: %v", name, err)
 	}
 }
+
+// warpPointer moves the mouse pointer to p on the root window.
+func warpPointer(t testing.TB, p image.Point) {
+	t.Helper()
+	c, err := xgb.NewConn()
+	if err != nil {
+		t.Fatalf("connect to X: %v", err)
+	}
+	defer c.Close()
+	root := xproto.Setup(c).DefaultScreen(c).Root
+	if err := xproto.WarpPointerChecked(c, 0, root, 0, 0, 0, 0, int16(p.X), int16(p.Y)).Check(); err != nil {
+		t.Fatalf("warp pointer: %v", err)
+	}
+}
