@@ -1,5 +1,7 @@
 package ui
 
+import "github.com/livedesk/livedesk/live"
+
 // Support says whether a model accepts an optional feature.
 type Support int
 
@@ -21,28 +23,32 @@ type Caps struct {
 }
 
 // Models lists the models offered in the settings dialog, default first.
-var Models = []string{
-	"gemini-3.8-live",
-	"gemini-3.8-live-extended-thinking",
-	"gemini-3.1-flash-live-preview",
-	"gemini-2.5-flash-native-audio-preview-12-2025",
-}
+var Models = live.Models()
 
-// CapabilitiesFunc returns a model's capabilities. It mirrors live.Capabilities (same table) and
-// is the one place to swap it in once ui may import live.
+// CapabilitiesFunc returns a model's capabilities; tests may swap it.
 var CapabilitiesFunc = capabilities
 
+// capabilities maps the protocol's per-model table (live.Capabilities, the one source of
+// truth for what each model accepts) onto what the settings dialog shows.
 func capabilities(model string) Caps {
-	switch model {
-	case "gemini-3.8-live-extended-thinking":
-		return Caps{Proactive: AlwaysOn, Affective: Unsupported, ThinkingLevel: true,
-			ThinkingLevels: []string{"LOW", "MEDIUM", "HIGH"}, NonBlocking: true}
-	case "gemini-3.1-flash-live-preview":
-		return Caps{Proactive: Unsupported, Affective: Unsupported, ThinkingLevel: true,
-			ThinkingLevels: []string{"MINIMAL", "LOW", "MEDIUM", "HIGH"}}
-	case "gemini-2.5-flash-native-audio-preview-12-2025":
-		return Caps{Proactive: Optional, Affective: Optional, ThinkingBudget: true, NonBlocking: true}
-	default: // gemini-3.8-live and unknown models: the strictest known table
-		return Caps{Proactive: AlwaysOn, Affective: Unsupported, NonBlocking: true}
+	c := live.Capabilities(model)
+	support := map[live.Proactive]Support{
+		live.ProactiveUnsupported: Unsupported,
+		live.ProactiveOptional:    Optional,
+		live.ProactiveAlways:      AlwaysOn,
 	}
+	out := Caps{
+		Proactive:      support[c.Proactive],
+		Affective:      Unsupported,
+		ThinkingLevel:  c.Thinking == live.ThinkingLevel,
+		ThinkingBudget: c.Thinking == live.ThinkingBudget,
+		NonBlocking:    c.NonBlocking,
+	}
+	if c.AffectiveDialog {
+		out.Affective = Optional
+	}
+	if out.ThinkingLevel {
+		out.ThinkingLevels = c.ThinkingLevels
+	}
+	return out
 }
