@@ -34,8 +34,19 @@ go test -race -shuffle=on -count=1 -timeout 20m ./... || fail=1
 
 if [ -f live/livetest/sdktest/go.mod ]; then
 	step "official Go SDK fidelity test (nested module)"
-	(cd live/livetest/sdktest && go vet ./... && go test -race -count=1 ./...) || fail=1
+	(cd live/livetest/sdktest && go vet ./... && go test -race -shuffle=on -count=1 ./...) || fail=1
 fi
+
+step "fyne package -os linux (installable archive)"
+# fyne package bumps Build in FyneApp.toml on every run: keep the tree clean.
+cp FyneApp.toml "${TMPDIR:-/tmp}/FyneApp.toml.ci"
+if go tool fyne package -os linux; then
+	ls -l "Live Desk.tar.xz" && tar -tJf "Live Desk.tar.xz" | sed 's/^/  /'
+else
+	fail=1
+fi
+cp "${TMPDIR:-/tmp}/FyneApp.toml.ci" FyneApp.toml
+rm -f "Live Desk.tar.xz"
 
 if [ "$fail" -ne 0 ]; then
 	echo; echo "FAILED"; exit 1
