@@ -62,6 +62,7 @@ type Stats struct {
 	Resyncs   uint64        // times the reference was lost and re-acquired from scratch
 	Copies    uint64        // background filter adopted by the foreground
 	Resets    uint64        // background filter reset after diverging (double talk)
+	DriftPPM  int64         // playback clock relative to capture clock, as compensated
 }
 
 // Block is the canceller's internal block size in samples: Process adds this much latency
@@ -89,7 +90,9 @@ type Canceller struct {
 
 	// callback-only state
 	started    bool
-	t          int64 // far output index of the next block
+	x          float64 // reference position of the next far sample
+	step       float64 // reference samples per far sample: the rate ratio, drift-corrected
+	drift      *driftTracker
 	win        []int16
 	nearBuf    []float32
 	nearN      int
@@ -113,6 +116,7 @@ type Canceller struct {
 	enabled   atomic.Bool
 	erle      atomic.Uint64 // float64 bits
 	delayBlk  atomic.Int64
+	driftPPM  atomic.Int64
 	blocks    atomic.Uint64
 	underruns atomic.Uint64
 	skips     atomic.Uint64
@@ -156,6 +160,8 @@ func New(ref Source, cfg Config) (*Canceller, error) {
 		outBlk:  make([]float32, Block),
 		decay:   math.Exp(-float64(Block) / (cfg.ERLEWindow.Seconds() * float64(cfg.Rate))),
 		lastEst: -1,
+		step:    rs.ratio,
+		drift:   newDriftTracker(parts, Block+1, int(math.Round(0.5*float64(cfg.Rate)/Block)), int(math.Round(2*float64(cfg.Rate)/Block))),
 	}
 	c.outN = Block // framing latency
 	c.erle.Store(math.Float64bits(math.NaN()))
@@ -186,6 +192,7 @@ func (c *Canceller) Stats() Stats {
 		Resyncs:   c.resyncs.Load(),
 		Copies:    c.copies.Load(),
 		Resets:    c.resets.Load(),
+		DriftPPM:  c.driftPPM.Load(),
 	}
 }
 
@@ -221,6 +228,9 @@ func (c *Canceller) restart() {
 	c.lastEst = -1
 	c.sd, c.so, c.erleN = 0, 0, 0
 	c.delayBlk.Store(0)
+	c.drift.reset()
+	c.step = c.rs.ratio
+	c.driftPPM.Store(0)
 }
 
 func (c *Canceller) chunk(near []int16) {
@@ -247,13 +257,14 @@ func (c *Canceller) chunk(near []int16) {
 	c.outN -= len(near)
 }
 
-// Reference read position control, in reference samples.
-const lagSpanBlocks = 125 // how many blocks the minimum lag is tracked over (1 s at 16 kHz)
+// lagSpanBlocks is how many blocks the reference's minimum lead is tracked over (1 s at 16 kHz).
+const lagSpanBlocks = 125
 
 // prepare reads the reference window for the next blocks and keeps the read position between
-// "not yet played" and "too far behind": it steps back a block when the reference is late and
-// forward a block when it has been comfortably early for a second (clock drift).
+// "not played yet" and "too far behind": it steps back a block when the reference is late and
+// forward a block when it has been comfortably early for a second.
 func (c *Canceller) prepare(blocks int) {
+	perBlock := float64(Block) * c.step
 	if !c.started {
 		end := c.ref.Read(c.win[:1])
 		if end == 0 {
@@ -261,98 +272,102 @@ func (c *Canceller) prepare(blocks int) {
 			return // nothing played yet: the far end is silence
 		}
 		c.started = true
-		// Put the first block's last needed sample one block before the newest.
-		perBlock := int64(Block) * int64(c.rs.down) / int64(c.rs.up)
-		target := int64(end) - perBlock - int64(c.rs.half)
-		c.t = target * int64(c.rs.up) / int64(c.rs.down)
-		c.t -= int64(blocks * Block)
+		c.x = c.startPos(int64(end), blocks)
 		c.minLag = math.MaxInt64
 		c.lagSpan = 0
-		c.lastLag = perBlock
+		c.lastLag = int64(perBlock)
 	}
-	s, e := c.rs.need(c.t, blocks*Block)
-	wlen := int(min(int64(len(c.win)), max(int64(2048), c.lastLag+(e-s)+1024)))
+	span := float64(blocks*Block) * c.step
+	s, _ := c.rs.span(c.x)
+	_, e := c.rs.span(c.x + span)
+	wlen := int(min(int64(len(c.win)), max(2048, c.lastLag+(e-s)+1024)))
 	end := int64(c.ref.Read(c.win[len(c.win)-wlen:]))
 	if s < end-int64(wlen) {
-		if s < end-int64(len(c.win))+int64(Block) {
-			c.resync(end)
-			s, e = c.rs.need(c.t, blocks*Block)
+		if s < end-int64(len(c.win))+int64(perBlock) {
+			c.resync(end, blocks)
+			s, _ = c.rs.span(c.x)
+			_, e = c.rs.span(c.x + span)
 		}
 		wlen = len(c.win)
 		end = int64(c.ref.Read(c.win))
 	}
-	lag := end - e
+	lag := end - e - 1
 	c.lastLag = max(lag, 0)
-	perBlock := int64(Block) * int64(c.rs.down) / int64(c.rs.up)
-	// Late: step back whole blocks while the filter window can move with the stream.
+	// Late: step back whole blocks; the filter's window moves with the stream.
 	for lag < 0 {
-		c.t -= Block
+		c.x -= perBlock
 		c.m.popFar()
 		c.est.popFar()
 		c.m.place(max(c.m.delay-1, 0), -1)
 		c.rewinds.Add(1)
-		lag += perBlock
+		lag += int64(perBlock)
 	}
+	c.fill = wlen
+	c.end = end
 	c.minLag = min(c.minLag, lag)
 	c.lagSpan += blocks
 	if c.lagSpan >= lagSpanBlocks {
-		if c.minLag > 2*perBlock+int64(c.rs.half) && c.m.delay < c.m.maxDelay {
-			// Early for a whole second: consume one extra block into the history.
-			c.far(c.t, end, wlen)
+		if c.minLag > 2*int64(perBlock)+int64(c.rs.half) && c.m.delay < c.m.maxDelay {
+			// Early for a whole second: take one extra block into the history.
+			c.far()
 			c.m.pushFar(c.farBlk)
 			c.est.pushFar(c.farBlk)
-			c.t += Block
 			c.m.place(c.m.delay+1, 1)
 			c.skips.Add(1)
 		}
 		c.minLag = math.MaxInt64
 		c.lagSpan = 0
 	}
-	c.fill = wlen
-	c.end = end
 }
 
-func (c *Canceller) resync(end int64) {
+// startPos puts the last sample the next blocks need one block before the newest.
+func (c *Canceller) startPos(end int64, blocks int) float64 {
+	return float64(end) - float64(Block+blocks*Block)*c.step - float64(c.rs.half) - 1
+}
+
+func (c *Canceller) resync(end int64, blocks int) {
 	c.resyncs.Add(1)
 	c.m.reset()
 	c.est.reset()
+	c.drift.reset()
 	c.delayKnown = false
 	c.lastEst = -1
-	perBlock := int64(Block) * int64(c.rs.down) / int64(c.rs.up)
-	target := end - perBlock - int64(c.rs.half)
-	c.t = target*int64(c.rs.up)/int64(c.rs.down) - Block
+	c.x = c.startPos(end, blocks)
 }
 
-// far writes the far block starting at output index t into c.farBlk from the window (the
-// newest wlen reference samples, ending at end); samples not yet played are silence.
-func (c *Canceller) far(t, end int64, wlen int) {
-	if wlen == 0 {
+// far writes the next far block into c.farBlk from the window (the newest c.fill reference
+// samples, ending at c.end) and advances the read position; samples not played yet are silence.
+func (c *Canceller) far() {
+	x := c.x
+	c.x += float64(Block) * c.step
+	if c.fill == 0 {
 		clear(c.farBlk)
 		return
 	}
-	s, e := c.rs.need(t, Block)
-	winStart := end - int64(wlen)
-	in := c.win[len(c.win)-wlen:]
-	if s >= winStart && e <= end {
-		c.rs.run(c.farBlk, t, in, winStart)
+	winStart := c.end - int64(c.fill)
+	in := c.win[len(c.win)-c.fill:]
+	s, _ := c.rs.span(x)
+	_, e := c.rs.span(x + float64(Block-1)*c.step)
+	if s >= winStart && e < c.end {
+		c.rs.run(c.farBlk, x, c.step, in, winStart)
 		return
 	}
 	// Partly unavailable: compute what we can, silence for the rest.
 	c.underruns.Add(1)
 	for i := range c.farBlk {
-		s1, e1 := c.rs.need(t+int64(i), 1)
-		if s1 >= winStart && e1 <= end {
-			c.rs.run(c.farBlk[i:i+1], t+int64(i), in, winStart)
+		xi := x + float64(i)*c.step
+		s, e := c.rs.span(xi)
+		if s >= winStart && e < c.end {
+			c.rs.run(c.farBlk[i:i+1], xi, c.step, in, winStart)
 		} else {
 			c.farBlk[i] = 0
 		}
 	}
 }
 
-// block runs one block: far block, delay estimation, filter, ERLE bookkeeping.
+// block runs one block: far block, delay estimation, filter, drift tracking, ERLE bookkeeping.
 func (c *Canceller) block(near []float32) {
-	c.far(c.t, c.end, c.fill)
-	c.t += Block
+	c.far()
 	c.m.pushFar(c.farBlk)
 	c.est.pushFar(c.farBlk)
 	c.est.pushNear(near)
@@ -368,6 +383,13 @@ func (c *Canceller) block(near []float32) {
 		c.sinceEst = 0
 		c.updateDelay()
 	}
+	if c.delayKnown {
+		if corr, ok := c.drift.update(c.m); ok {
+			corr = max(-2*maxDrift, min(2*maxDrift, corr))
+			c.step = c.rs.ratio * (1 + corr)
+			c.driftPPM.Store(int64(math.Round(c.drift.integral * 1e6)))
+		}
+	}
 
 	if c.m.lastFarActive {
 		c.sd = c.sd*c.decay + c.m.lastNearE
@@ -378,6 +400,9 @@ func (c *Canceller) block(near []float32) {
 		}
 	}
 }
+
+// maxDrift bounds the clock drift compensated (±0.1 %).
+const maxDrift = 1e-3
 
 // preMargin is how many partitions of the filter lie before the strongest echo.
 const preMargin = 2

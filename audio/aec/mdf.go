@@ -60,6 +60,7 @@ type mdf struct {
 	leak     float64 // residual echo / echo estimate, during echo-only blocks
 	st       mdfStats
 
+	moves               uint64  // times the taps were shifted by whole partitions
 	lastFarActive       bool    // the last block's far window was playing
 	lastNearE, lastOutE float64 // the last block's input and output energies
 }
@@ -104,7 +105,7 @@ func newMDF(b, parts, maxDelay int) (*mdf, error) {
 		pr:       make([]float32, bins),
 		gain:     make([]float32, bins),
 		suppress: true,
-		mu:       0.5,
+		mu:       1.0,
 		leak:     1,
 	}
 	for i := range m.win {
@@ -167,6 +168,7 @@ func (m *mdf) place(newDelay, ageShift int) {
 	if s == 0 {
 		return
 	}
+	m.moves++
 	for _, w := range [][][]complex64{m.fg, m.bg} {
 		if s > 0 {
 			for p := m.parts - 1; p >= 0; p-- {
@@ -221,6 +223,7 @@ func (m *mdf) reset() {
 	clear(m.pr)
 	clear(m.gain)
 	m.delay = 0
+	m.moves++
 	m.sef, m.seb, m.sd, m.sy = 0, 0, 0, 0
 	m.leak = 1
 }

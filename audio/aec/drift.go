@@ -1,0 +1,122 @@
+package aec
+
+import (
+	"math"
+	"math/cmplx"
+)
+
+// driftTracker keeps the echo path from sliding in time. The clocks of the speaker and the
+// microphone never run at exactly the same rate (and PulseAudio's loopback adapts its rate), so
+// with a fixed resampling ratio the echo arrives a little later or earlier every second and the
+// adaptive filter is forever chasing it. The tracker compares the converged foreground filter
+// with a snapshot taken a few seconds earlier: a shift of d samples turns each bin's
+// cross-spectrum W_now·conj(W_then) into |W|²·e^{-j2πkd/n}, so the energy-weighted phase step
+// between neighbouring bins gives d, and d over the elapsed time is the drift. Each measurement
+// corrects half of it (a first-order loop that converges on the true clock ratio without
+// reacting to the filter's own adaptation noise).
+type driftTracker struct {
+	then     [][]complex64 // the foreground filter at the snapshot
+	cross    []complex128  // Σ_p W_now·conj(W_then) per bin
+	interval int           // blocks between checks
+	baseline int           // blocks between snapshot and measurement
+	blocks   int           // since the last check
+	active   int           // far-active blocks since the last check
+	elapsed  int           // blocks since the snapshot
+	have     bool
+	moves    uint64  // m.moves at the snapshot
+	integral float64 // accumulated ratio correction (the clock drift)
+}
+
+func newDriftTracker(parts, bins, interval, baseline int) *driftTracker {
+	return &driftTracker{
+		then: make2c(parts, bins), cross: make([]complex128, bins),
+		interval: interval, baseline: baseline,
+	}
+}
+
+// reset forgets the snapshot and the measured drift.
+func (d *driftTracker) reset() {
+	d.have = false
+	d.blocks, d.active, d.elapsed = 0, 0, 0
+	d.integral = 0
+}
+
+// update is called once per block. It returns the relative correction of the reference read
+// rate (the new step is ratio·(1+correction)) when it has a new one.
+func (d *driftTracker) update(m *mdf) (float64, bool) {
+	d.blocks++
+	d.elapsed++
+	if m.lastFarActive {
+		d.active++
+	}
+	if d.blocks < d.interval {
+		return 0, false
+	}
+	usable := d.active*2 >= d.interval && m.leak < 0.2
+	if debugDriftState != nil {
+		debugDriftState(d.active, m.leak, d.have, d.moves != m.moves, d.elapsed)
+	}
+	d.blocks, d.active = 0, 0
+	if !usable {
+		return 0, false
+	}
+	if !d.have || d.moves != m.moves || d.elapsed > 8*d.baseline {
+		if m.leak < 0.1 { // start from a well converged filter
+			d.snapshot(m)
+		}
+		return 0, false
+	}
+	if d.elapsed < d.baseline {
+		return 0, false
+	}
+	shift, ok := d.shift(m)
+	samples := float64(d.elapsed * m.b)
+	d.snapshot(m)
+	if !ok {
+		return 0, false
+	}
+	if debugDrift != nil {
+		debugDrift(shift)
+	}
+	// A later echo means the reference is read too fast.
+	d.integral -= 0.5 * shift / samples
+	d.integral = max(-maxDrift, min(maxDrift, d.integral))
+	return d.integral, true
+}
+
+func (d *driftTracker) snapshot(m *mdf) {
+	for p, w := range m.fg {
+		copy(d.then[p], w)
+	}
+	d.have = true
+	d.moves = m.moves
+	d.elapsed = 0
+}
+
+// shift measures how many samples later the echo path now sits than at the snapshot. It fails
+// when the path no longer looks like a shifted copy (a new room, a diverged filter).
+func (d *driftTracker) shift(m *mdf) (float64, bool) {
+	clear(d.cross)
+	for p, w := range m.fg {
+		s := d.then[p]
+		for k := range w {
+			d.cross[k] += complex128(w[k]) * cmplx.Conj(complex128(s[k]))
+		}
+	}
+	var acc complex128
+	var mag float64
+	for k := 1; k < len(d.cross); k++ {
+		v := d.cross[k] * cmplx.Conj(d.cross[k-1])
+		acc += v
+		mag += cmplx.Abs(v)
+	}
+	if mag == 0 || cmplx.Abs(acc) < 0.5*mag {
+		return 0, false
+	}
+	n := float64(2 * (len(d.cross) - 1))
+	return -cmplx.Phase(acc) * n / (2 * math.Pi), true
+}
+
+var debugDrift func(float64)
+
+var debugDriftState func(active int, leak float64, have, moved bool, elapsed int)

@@ -1,0 +1,216 @@
+package aec
+
+import (
+	"log/slog"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/livedesk/livedesk/audio"
+)
+
+var _ audio.Processor = (*Canceller)(nil)
+var _ Source = (*audio.Reference)(nil)
+
+// tap is a Processor that records what passes through it into a preallocated buffer (the
+// capture callback does not allocate); n is published atomically after the samples.
+type tap struct {
+	buf []int16
+	n   atomic.Int64
+}
+
+func newTap(d time.Duration) *tap {
+	return &tap{buf: make([]int16, int(d.Seconds()*audio.InputRate))}
+}
+
+func (t *tap) Process(s []int16) {
+	n := int(t.n.Load())
+	k := copy(t.buf[n:], s)
+	t.n.Store(int64(n + k))
+}
+
+func (t *tap) samples() []float32 { return toF32(t.buf[:t.n.Load()]) }
+
+type logWriter struct{ t testing.TB }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+// pulse returns a PulseAudio context from scripts/with-testenv.sh, skipping without it and
+// failing when it is announced but missing.
+func pulse(t *testing.T, tools ...string) *audio.Context {
+	t.Helper()
+	if os.Getenv("LIVEDESK_TESTENV") == "" {
+		t.Skip("needs the PulseAudio test environment: scripts/with-testenv.sh go test ./audio/aec/...")
+	}
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("LIVEDESK_TESTENV is set but %s is missing: %v", tool, err)
+		}
+	}
+	log := slog.New(slog.NewTextHandler(logWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	c, err := audio.NewContext(audio.BackendPulse, log)
+	if err != nil {
+		t.Fatalf("LIVEDESK_TESTENV is set but PulseAudio is not reachable: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := c.Close(); err != nil {
+			t.Errorf("audio context close: %v", err)
+		}
+	})
+	return c
+}
+
+// loopback loads module-loopback from the speaker's monitor into the microphone feed: the
+// acoustic echo path, with PulseAudio's own latency and rate adaptation. It is unloaded when
+// the test ends.
+func loopback(t *testing.T, latencyMs int) {
+	t.Helper()
+	out, err := exec.Command("pactl", "load-module", "module-loopback", "source=spk.monitor",
+		"sink=micsrc", "latency_msec="+strconv.Itoa(latencyMs), "source_dont_move=true",
+		"sink_dont_move=true").CombinedOutput()
+	if err != nil {
+		t.Fatalf("pactl load-module module-loopback: %v\n%s", err, out)
+	}
+	id := strings.TrimSpace(string(out))
+	t.Cleanup(func() {
+		if out, err := exec.Command("pactl", "unload-module", id).CombinedOutput(); err != nil {
+			t.Errorf("pactl unload-module %s: %v\n%s", id, err, out)
+		}
+	})
+}
+
+// TestPulseEchoPath plays far-end speech through the real player into "Speaker", loops the
+// speaker back into the virtual microphone at 60 ms, captures it through the real Mic with the
+// canceller installed, and, part way, talks into the microphone at the same time (double
+// talk) and after the far end stops.
+func TestPulseEchoPath(t *testing.T) {
+	ac := pulse(t, "pactl", "paplay")
+	loopback(t, 60)
+	far := loadWAV(t, "far24k.wav", 24000)
+	const (
+		farLen  = 14 * time.Second
+		nearAt  = 8 * time.Second
+		nearLen = 9 * time.Second
+		total   = 18 * time.Second
+	)
+	player, err := ac.OpenPlayer(audio.PlayerConfig{Device: "Speaker"})
+	if err != nil {
+		t.Fatalf("open player: %v", err)
+	}
+	defer player.Close()
+	c, err := New(player.Reference(), Config{Log: slog.New(slog.NewTextHandler(logWriter{t}, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, out := newTap(total+5*time.Second), newTap(total+5*time.Second)
+	mic, err := ac.OpenMic(audio.MicConfig{Device: "VirtualMic", Processors: []audio.Processor{raw, c, out}})
+	if err != nil {
+		t.Fatalf("open mic: %v", err)
+	}
+	defer mic.Close()
+	var last Stats
+	watch = func() {
+		st := c.Stats()
+		st.ERLE, last.ERLE = 0, 0
+		st.Blocks, last.Blocks = 0, 0
+		st.Copies, last.Copies = 0, 0
+		if st != last {
+			t.Logf("%.2fs %+v", float64(raw.n.Load())/16000, st)
+			last = st
+		}
+	}
+	defer func() { watch = nil }()
+	waitFor(t, "the microphone to start", 5*time.Second, func() bool { return raw.n.Load() > 1600 })
+	start := raw.n.Load()
+	player.Write(player.Generation(), audio.FloatToS16LE(nil, far[:int(farLen.Seconds()*24000)]))
+	waitFor(t, "the far end to play up to the double talk", nearAt+5*time.Second, func() bool {
+		return raw.n.Load()-start >= int64(nearAt.Seconds()*audio.InputRate)
+	})
+	talk := exec.Command("paplay", "--device=micsrc", filepath.Join("testdata", "near16k.wav"))
+	if out, err := talk.CombinedOutput(); err != nil {
+		t.Fatalf("paplay: %v\n%s", err, out)
+	}
+	waitFor(t, "the recording to end", total, func() bool {
+		return raw.n.Load()-start >= int64(total.Seconds()*audio.InputRate)
+	})
+	if err := mic.Close(); err != nil {
+		t.Errorf("mic close: %v", err)
+	}
+	st := c.Stats()
+	t.Logf("canceller stats: %+v", st)
+	r := raw.samples()[start:]
+	o := out.samples()[start+2*Block:]
+	n := min(len(r), len(o))
+	r, o = r[:n], o[:n]
+
+	const rate = audio.InputRate
+	if os.Getenv("AEC_DIAG") != "" {
+		far16 := loadWAV(t, "far16k.wav", 16000)
+		for w := 0; w < 8; w++ {
+			d, g := fracDelay(r, far16, w*rate, rate, 4000)
+			t.Logf("window %ds: echo delay %.2f samples, gain %.3f", w, d, g)
+		}
+	}
+	at := func(d time.Duration) int { return min(n, int(d.Seconds()*rate)) }
+	t.Logf("ERLE per 0.5 s (far only, then double talk at %v, far ends %v): %.1f", nearAt, farLen, erleWindows(r, o, rate/2))
+	conv := convergence(r[:at(nearAt)], o[:at(nearAt)], rate, 30)
+	erle := ratioDB(r[at(2*time.Second):at(nearAt)], o[at(2*time.Second):at(nearAt)])
+	t.Logf("echo path via PulseAudio loopback 60 ms: ERLE 2s..%v = %.1f dB, first 0.5 s window >= 30 dB at %v, estimated delay %v",
+		nearAt, erle, conv, st.Delay)
+	if erle < 30 {
+		t.Errorf("ERLE after 2 s of convergence = %.1f dB, want >= 30", erle)
+	}
+	// Near-end speech must come through: after the far end stops the canceller passes it, and
+	// during double talk the output must keep most of the microphone's level (the echo is 20+
+	// dB below the voice's contribution after convergence, so what remains is mostly voice).
+	nearOnly := ratioDB(r[at(farLen+500*time.Millisecond):at(nearAt+nearLen-500*time.Millisecond)],
+		o[at(farLen+500*time.Millisecond):at(nearAt+nearLen-500*time.Millisecond)])
+	dt := ratioDB(r[at(nearAt+time.Second):at(farLen)], o[at(nearAt+time.Second):at(farLen)])
+	t.Logf("level loss: near end alone %.1f dB, double talk %.1f dB", nearOnly, dt)
+	if nearOnly > 1 {
+		t.Errorf("near-end speech alone lost %.1f dB, want <= 1", nearOnly)
+	}
+	if dt > 6 {
+		t.Errorf("double talk lost %.1f dB of the microphone level, want <= 6", dt)
+	}
+}
+
+// ratioDB is 10·log10 of the energy ratio a/b.
+func ratioDB(a, b []float32) float64 {
+	return 10 * math.Log10(energy(a)/max(energy(b), 1e-12))
+}
+
+// convergence returns the start of the first 0.5 s window whose ERLE reaches target dB, or -1.
+func convergence(near, out []float32, rate int, target float64) time.Duration {
+	for i, e := range erleWindows(near, out, rate/2) {
+		if e >= target {
+			return time.Duration(i) * 500 * time.Millisecond
+		}
+	}
+	return -1
+}
+
+func waitFor(t testing.TB, what string, limit time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if watch != nil {
+			watch()
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", limit, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+var watch func()
