@@ -21,31 +21,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Display is one monitor of the X screen.
-type Display struct {
-	Index   int
-	Bounds  image.Rectangle // in root-window (virtual desktop) coordinates
-	Primary bool
-	Name    string // RandR monitor name (e.g. "DP-1"), empty when unknown
-}
-
-// ScreenTarget chooses what a Screen captures.
-type ScreenTarget struct {
-	// Display is the index of the display to capture, or -1 for all displays
-	// side by side (the bounding box of the virtual desktop).
-	Display int
-	// Region, when not empty, is the part of the display (or of the whole
-	// desktop when Display is -1) to capture, relative to its top-left
-	// corner. It is clipped to the display.
-	Region image.Rectangle
-	// Cursor draws the mouse pointer into the frames (X captures leave it
-	// out), so the model sees what the user points at. Needs XFixes.
-	Cursor bool
-}
-
-// AllDisplays is the ScreenTarget.Display value that captures every display.
-const AllDisplays = -1
-
 var silenceXGB sync.Once
 
 // disableSHM forces the plain GetImage path; tests set it.
@@ -200,30 +175,6 @@ func (x *xconn) xineramaScreens() []Display {
 		ds = append(ds, Display{Bounds: b})
 	}
 	return ds
-}
-
-// targetRect resolves t against the displays into root coordinates.
-func targetRect(ds []Display, t ScreenTarget) (image.Rectangle, error) {
-	var area image.Rectangle
-	switch {
-	case t.Display == AllDisplays:
-		for _, d := range ds {
-			area = area.Union(d.Bounds)
-		}
-	case t.Display >= 0 && t.Display < len(ds):
-		area = ds[t.Display].Bounds
-	default:
-		return image.Rectangle{}, fmt.Errorf("display %d (have %d): %w", t.Display, len(ds), ErrNoSuchDisplay)
-	}
-	if t.Region.Empty() {
-		return area, nil
-	}
-	r := t.Region.Add(area.Min).Intersect(area)
-	if r.Empty() {
-		return image.Rectangle{}, fmt.Errorf("region %v lies outside display %v (%dx%d)",
-			t.Region, t.Display, area.Dx(), area.Dy())
-	}
-	return r, nil
 }
 
 // Screen captures part of the X screen. It keeps one X connection and, when
