@@ -156,7 +156,7 @@ func startShare(ctx context.Context, spec shareSpec, opt capture.Options, log *s
 		}
 		src = w
 	} else {
-		s, err := capture.NewScreen(capture.ScreenTarget{Display: spec.display, Region: spec.region})
+		s, err := capture.NewScreen(capture.ScreenTarget{Display: spec.display, Region: spec.region, Cursor: true})
 		if err != nil {
 			return nil, err
 		}
