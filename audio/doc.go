@@ -5,4 +5,30 @@
 //
 // The package knows nothing about the Live API session or the UI: its concrete types satisfy the
 // small interfaces that package live declares, and main wires them together.
+//
+// # Threads
+//
+// miniaudio calls the device callbacks on its own threads. They copy audio in or out of
+// preallocated rings, touch only atomics and state private to the callback, never allocate,
+// log or wait, and never take a lock that other code holds:
+//
+//   - Mic: callback → meter → mute → Processors → speaker-mode gate → chunk queue (lock-free,
+//     single producer/single consumer, drop-oldest) → Mic.Read.
+//   - Player: Player.Write/Clear (serialised by a mutex the callback never takes) → jitter
+//     buffer (lock-free ring with absolute positions) → callback → Reference tap → device.
+//
+// Clear publishes the write position at the time of the flush; the callback's next period fades
+// out over at most 5 ms from there and is silent after it. Audio is tagged with a generation:
+// Clear starts a new one, and late chunks of an older generation are dropped.
+//
+// # Speaker mode
+//
+// For people without headphones, speaker mode gates the microphone while the Player is audible
+// (plus a tail for the room and device latency): periods are replaced by silence unless the
+// near end is louder than a barge-in threshold for a short attack time, after which the gate
+// stays open (with hysteresis and a hold time) so the user can talk over the model. It keeps the
+// model from hearing and interrupting itself. It is not echo cancellation: speech quieter than
+// the threshold is lost while the model talks, the first tens of milliseconds of a barge-in are
+// cut, and an echo louder than the threshold (loud speakers close to the microphone) opens the
+// gate. A canceller plugs in as a Processor, using Player.Reference as its far-end signal.
 package audio

@@ -3,6 +3,7 @@ package audio
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -189,58 +190,83 @@ func TestPulseMicCapturesSpeech(t *testing.T) {
 		t.Fatalf("OpenMic: %v", err)
 	}
 	defer m.Close()
-	ctx, cancel := context.WithCancel(t.Context())
-	var (
-		wg       sync.WaitGroup
-		captured []byte
-		peak     = math.Inf(-1)
-	)
-	wg.Go(func() {
-		for {
-			b, err := m.Read(ctx)
-			if err != nil {
-				if !errors.Is(err, context.Canceled) {
-					t.Errorf("Read: %v", err)
-				}
-				return
-			}
-			captured = append(captured, b...)
-			peak = max(peak, m.Level().Peak)
+	withRetries(t, func() string {
+		ctx, cancel := context.WithCancel(t.Context())
+		var (
+			wg       sync.WaitGroup
+			captured []byte
+			peak     = math.Inf(-1)
+		)
+		for m.q.pop(make([]byte, m.q.chunkBytes)) { // start from an empty queue
 		}
-	})
-	waitFor(t, "the first capture callback", 10*time.Second, func() bool { return m.Stats().Callbacks > 0 })
-	if out, err := exec.Command("paplay", "--device=micsrc", path).CombinedOutput(); err != nil {
-		t.Fatalf("paplay: %v\n%s", err, out)
-	}
-	time.Sleep(500 * time.Millisecond)
-	st := m.Stats() // before the reader stops: after that the queue fills and drops, as designed
-	cancel()
-	wg.Wait()
+		dropped0 := m.Stats().Dropped
+		wg.Go(func() {
+			for {
+				b, err := m.Read(ctx)
+				if err != nil {
+					if !errors.Is(err, context.Canceled) {
+						t.Errorf("Read: %v", err)
+					}
+					return
+				}
+				captured = append(captured, b...)
+				peak = max(peak, m.Level().Peak)
+			}
+		})
+		waitFor(t, "the first capture callback", 10*time.Second, func() bool { return m.Stats().Callbacks > 0 })
+		if out, err := exec.Command("paplay", "--device=micsrc", path).CombinedOutput(); err != nil {
+			t.Fatalf("paplay: %v\n%s", err, out)
+		}
+		time.Sleep(500 * time.Millisecond)
+		st := m.Stats() // before the reader stops: after that the queue fills and drops, as designed
+		cancel()
+		wg.Wait()
 
-	got := S16LEToFloat(nil, captured)
-	if len(got) < len(ref) {
-		t.Fatalf("captured %d samples, less than the %d of the speech", len(got), len(ref))
-	}
-	off, corr := align(got, ref, InputRate)
-	gain := db(rmsF(got[off:off+len(ref)]) / rmsF(ref))
-	good, voiced := matchSegments(t, got, ref, InputRate, off)
-	t.Logf("speech %.2fs, captured %.2fs, offset %dms, whole-signal correlation %.3f, gain %.2f dB, %d/%d pieces match, meter peak %.1f dBFS, stats %+v",
-		float64(len(ref))/InputRate, float64(len(got))/InputRate, off*1000/InputRate, corr, gain, good, voiced, peak, m.Stats())
-	if good*100 < voiced*85 {
-		t.Errorf("only %d of %d voiced pieces of the speech came out of the mic", good, voiced)
-	}
-	if math.Abs(gain) > 1.5 {
-		t.Errorf("captured speech is %.2f dB off the original, want within 1.5 dB", gain)
-	}
-	// Nothing added: before the speech the capture is silence.
-	if r := rmsF(got[:off]); r > 0.003 {
-		t.Errorf("before the speech the capture has RMS %.4f, want silence", r)
-	}
-	if peak < -20 {
-		t.Errorf("level meter peaked at %.1f dBFS during speech, want above -20", peak)
-	}
-	if st.Dropped != 0 || st.Lost {
-		t.Errorf("mic stats %+v", st)
+		got := S16LEToFloat(nil, captured)
+		if len(got) < len(ref) {
+			t.Fatalf("captured %d samples, less than the %d of the speech", len(got), len(ref))
+		}
+		off, corr := align(got, ref, InputRate)
+		gain := db(rmsF(got[off:off+len(ref)]) / rmsF(ref))
+		good, voiced := matchSegments(t, got, ref, InputRate, off)
+		t.Logf("speech %.2fs, captured %.2fs, offset %dms, whole-signal correlation %.3f, gain %.2f dB, %d/%d pieces match, meter peak %.1f dBFS, stats %+v",
+			float64(len(ref))/InputRate, float64(len(got))/InputRate, off*1000/InputRate, corr, gain, good, voiced, peak, st)
+		if math.Abs(gain) > 1.5 {
+			t.Errorf("captured speech is %.2f dB off the original, want within 1.5 dB", gain)
+		}
+		// Nothing added: before the speech the capture is silence.
+		if r := rmsF(got[:off]); r > 0.003 {
+			t.Errorf("before the speech the capture has RMS %.4f, want silence", r)
+		}
+		if peak < -20 {
+			t.Errorf("level meter peaked at %.1f dBFS during speech, want above -20", peak)
+		}
+		if st.Dropped != dropped0 || st.Lost {
+			t.Errorf("mic stats %+v", st)
+		}
+		if good*100 < voiced*85 {
+			return fmt.Sprintf("only %d of %d voiced pieces of the speech came out of the mic", good, voiced)
+		}
+		return ""
+	})
+}
+
+// withRetries runs an end-to-end attempt up to three times while it reports only a sound-server
+// glitch: content garbled on the server's side, which happens when a loaded machine starves the
+// server or its clients (stream underruns make the null sink rewind, and its monitor then
+// carries garbage for a moment). Failures on our side are reported by the attempt directly.
+func withRetries(t *testing.T, attempt func() (glitch string)) {
+	t.Helper()
+	for i := 1; ; i++ {
+		g := attempt()
+		if g == "" || t.Failed() {
+			return
+		}
+		if i == 3 {
+			t.Errorf("%s (in all %d attempts)", g, i)
+			return
+		}
+		t.Logf("attempt %d: %s: a sound-server glitch under load; trying again", i, g)
 	}
 }
 
@@ -349,39 +375,45 @@ func TestPulsePlayerRoundTrip(t *testing.T) {
 		t.Fatalf("OpenPlayer: %v", err)
 	}
 	defer p.Close()
-	rec := record(t, "spk.monitor", OutputRate)
-	stopTap := tap(p)
-	g := p.Generation()
-	for chunk := range slices.Chunk(pcm, 2*OutputRate*40/1000) { // 40 ms network chunks
-		p.Write(g, chunk)
-	}
-	p.EndTurn()
-	waitFor(t, "the speech to play", 30*time.Second, func() bool { return p.Stats().Played >= uint64(len(ref)) })
-	time.Sleep(400 * time.Millisecond)
-	handed := stopTap()
-	got := rec.stop(t)
+	withRetries(t, func() string {
+		rec := record(t, "spk.monitor", OutputRate)
+		stopTap := tap(p)
+		played0 := p.Stats().Played
+		g := p.Generation()
+		for chunk := range slices.Chunk(pcm, 2*OutputRate*40/1000) { // 40 ms network chunks
+			p.Write(g, chunk)
+		}
+		p.EndTurn()
+		waitFor(t, "the speech to play", 30*time.Second, func() bool { return p.Stats().Played >= played0+uint64(len(ref)) })
+		time.Sleep(400 * time.Millisecond)
+		handed := stopTap()
+		got := rec.stop(t)
 
-	// Our side, exact: the device callback received precisely the samples written.
-	want := trimSilence(s16(pcm))
-	if h := trimSilence(handed); !slices.Equal(h, want) {
-		t.Errorf("the device was handed %d samples that differ from the %d written", len(h), len(want))
-	}
+		// Our side, exact: the device callback received precisely the samples written.
+		want := trimSilence(s16(pcm))
+		if h := trimSilence(handed); !slices.Equal(h, want) {
+			t.Errorf("the device was handed %d samples that differ from the %d written", len(h), len(want))
+		}
 
-	// The sound server's side: the sink monitor carries the same speech.
-	off, corr := align(got, ref, OutputRate)
-	gain := db(rmsF(got[off:off+len(ref)]) / rmsF(ref))
-	good, voiced := matchSegments(t, got, ref, OutputRate, off)
-	t.Logf("recorded %.2fs, offset %dms, whole-signal correlation %.4f, gain %.2f dB, %d/%d pieces match, stats %+v",
-		float64(len(got))/OutputRate, off*1000/OutputRate, corr, gain, good, voiced, p.Stats())
-	if good*100 < voiced*85 {
-		t.Errorf("only %d of %d voiced pieces of the speech came out of the sink", good, voiced)
-	}
-	if math.Abs(gain) > 1 {
-		t.Errorf("played speech is %.2f dB off, want within 1 dB", gain)
-	}
-	if st := p.Stats(); st.Underruns != 0 || st.Duplicates != 0 || st.Lost {
-		t.Errorf("player stats %+v", st)
-	}
+		// The sound server's side: the sink monitor carries the same speech.
+		off, corr := align(got, ref, OutputRate)
+		gain := db(rmsF(got[off:off+len(ref)]) / rmsF(ref))
+		good, voiced := matchSegments(t, got, ref, OutputRate, off)
+		st := p.Stats()
+		t.Logf("recorded %.2fs, offset %dms, whole-signal correlation %.4f, gain %.2f dB, %d/%d pieces match, stats %+v",
+			float64(len(got))/OutputRate, off*1000/OutputRate, corr, gain, good, voiced, st)
+		if math.Abs(gain) > 1 {
+			t.Errorf("played speech is %.2f dB off, want within 1 dB", gain)
+		}
+		if st.Underruns != 0 || st.Duplicates != 0 || st.Lost {
+			t.Errorf("player stats %+v", st)
+		}
+		if good*100 < voiced*85 {
+			return fmt.Sprintf("only %d of %d voiced pieces of the speech came out of the sink (longest gap between callbacks %v)",
+				good, voiced, st.MaxGap)
+		}
+		return ""
+	})
 }
 
 // s16 decodes s16le bytes.
