@@ -228,9 +228,9 @@ func TestPulseMicCapturesSpeech(t *testing.T) {
 		}
 		off, corr := align(got, ref, InputRate)
 		gain := db(rmsF(got[off:off+len(ref)]) / rmsF(ref))
-		good, voiced := matchSegments(t, got, ref, InputRate, off)
-		t.Logf("speech %.2fs, captured %.2fs, offset %dms, whole-signal correlation %.3f, gain %.2f dB, %d/%d pieces match, meter peak %.1f dBFS, stats %+v",
-			float64(len(ref))/InputRate, float64(len(got))/InputRate, off*1000/InputRate, corr, gain, good, voiced, peak, st)
+		good, voiced, drift := matchSegments(t, got, ref, InputRate, off)
+		t.Logf("speech %.2fs, captured %.2fs, offset %dms, whole-signal correlation %.3f, gain %.2f dB, %d/%d pieces match, length drift %d samples, meter peak %.1f dBFS, stats %+v",
+			float64(len(ref))/InputRate, float64(len(got))/InputRate, off*1000/InputRate, corr, gain, good, voiced, drift, peak, st)
 		if math.Abs(gain) > 1.5 {
 			t.Errorf("captured speech is %.2f dB off the original, want within 1.5 dB", gain)
 		}
@@ -246,6 +246,9 @@ func TestPulseMicCapturesSpeech(t *testing.T) {
 		}
 		if good*100 < voiced*85 {
 			return fmt.Sprintf("only %d of %d voiced pieces of the speech came out of the mic", good, voiced)
+		}
+		if abs(drift) > InputRate/100 {
+			return fmt.Sprintf("the captured speech is %d samples longer than the original", drift)
 		}
 		return ""
 	})
@@ -336,9 +339,13 @@ func trimSilence(s []int16) []int16 {
 // A sound server under heavy load inserts gaps (client underruns) and rewinds the null sink,
 // which garbles its monitor for a moment; piecewise matching tolerates that and still requires
 // the content to be right.
-func matchSegments(t *testing.T, sig, ref []float32, rate, start int) (good, voiced int) {
+//
+// drift is how far the last matched piece sits from where the first one predicts: the signal's
+// length change (0 when nothing was lost or added).
+func matchSegments(t *testing.T, sig, ref []float32, rate, start int) (good, voiced, drift int) {
 	seg := rate / 4
 	prev := start
+	first := -1
 	for s := 0; s+seg <= len(ref); s += seg {
 		piece := ref[s : s+seg]
 		if rmsF(piece) < 0.02 {
@@ -354,11 +361,15 @@ func matchSegments(t *testing.T, sig, ref []float32, rate, start int) (good, voi
 		if c >= 0.95 {
 			good++
 			prev = lo + off - s
+			if first < 0 {
+				first = prev
+			}
+			drift = prev - first
 		} else {
 			t.Logf("piece at %d ms: best correlation %.3f", s*1000/rate, c)
 		}
 	}
-	return good, voiced
+	return good, voiced, drift
 }
 
 // TestPulsePlayerRoundTrip: speech written to Player in network-sized chunks must be handed to
@@ -398,10 +409,10 @@ func TestPulsePlayerRoundTrip(t *testing.T) {
 		// The sound server's side: the sink monitor carries the same speech.
 		off, corr := align(got, ref, OutputRate)
 		gain := db(rmsF(got[off:off+len(ref)]) / rmsF(ref))
-		good, voiced := matchSegments(t, got, ref, OutputRate, off)
+		good, voiced, drift := matchSegments(t, got, ref, OutputRate, off)
 		st := p.Stats()
-		t.Logf("recorded %.2fs, offset %dms, whole-signal correlation %.4f, gain %.2f dB, %d/%d pieces match, stats %+v",
-			float64(len(got))/OutputRate, off*1000/OutputRate, corr, gain, good, voiced, st)
+		t.Logf("recorded %.2fs, offset %dms, whole-signal correlation %.4f, gain %.2f dB, %d/%d pieces match, length drift %d samples, stats %+v",
+			float64(len(got))/OutputRate, off*1000/OutputRate, corr, gain, good, voiced, drift, st)
 		if math.Abs(gain) > 1 {
 			t.Errorf("played speech is %.2f dB off, want within 1 dB", gain)
 		}
@@ -411,6 +422,9 @@ func TestPulsePlayerRoundTrip(t *testing.T) {
 		if good*100 < voiced*85 {
 			return fmt.Sprintf("only %d of %d voiced pieces of the speech came out of the sink (longest gap between callbacks %v)",
 				good, voiced, st.MaxGap)
+		}
+		if abs(drift) > OutputRate/100 {
+			return fmt.Sprintf("the speech on the sink is %d samples longer than the original (gaps; longest gap between callbacks %v)", drift, st.MaxGap)
 		}
 		return ""
 	})
@@ -637,4 +651,11 @@ func TestPulseDeviceDisappears(t *testing.T) {
 	if _, err := m2.Read(ctx); err != nil {
 		t.Errorf("Read from the reopened mic: %v", err)
 	}
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
 }
