@@ -285,7 +285,6 @@ func (c *Canceller) prepare(blocks int) {
 	if s < end-int64(wlen) {
 		if s < end-int64(len(c.win))+int64(perBlock) {
 			c.resync(end, blocks)
-			s, _ = c.rs.span(c.x)
 			_, e = c.rs.span(c.x + span)
 		}
 		wlen = len(c.win)
@@ -426,8 +425,9 @@ func (c *Canceller) updateDelay() {
 	if !(rho > 0.6 && !c.delayKnown) && !consistent {
 		return
 	}
+	// Move only when the echo lies outside what the filter covers (with its pre-margin).
 	want := max(0, lag-preMargin)
-	if !c.delayKnown || abs(want-c.m.delay) >= 1 {
+	if !c.delayKnown || lag < c.m.delay || lag > c.m.delay+c.m.parts-preMargin {
 		c.m.place(want, 0)
 		c.delayKnown = true
 	}

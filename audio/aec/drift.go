@@ -53,9 +53,6 @@ func (d *driftTracker) update(m *mdf) (float64, bool) {
 		return 0, false
 	}
 	usable := d.active*2 >= d.interval && m.leak < 0.2
-	if debugDriftState != nil {
-		debugDriftState(d.active, m.leak, d.have, d.moves != m.moves, d.elapsed)
-	}
 	d.blocks, d.active = 0, 0
 	if !usable {
 		return 0, false
@@ -74,9 +71,6 @@ func (d *driftTracker) update(m *mdf) (float64, bool) {
 	d.snapshot(m)
 	if !ok {
 		return 0, false
-	}
-	if debugDrift != nil {
-		debugDrift(shift)
 	}
 	// A later echo means the reference is read too fast.
 	d.integral -= 0.5 * shift / samples
@@ -116,7 +110,3 @@ func (d *driftTracker) shift(m *mdf) (float64, bool) {
 	n := float64(2 * (len(d.cross) - 1))
 	return -cmplx.Phase(acc) * n / (2 * math.Pi), true
 }
-
-var debugDrift func(float64)
-
-var debugDriftState func(active int, leak float64, have, moved bool, elapsed int)

@@ -11,12 +11,12 @@ import (
 // inverse divides by n, so inverse(forward(x)) == x. All buffers are preallocated: forward and
 // inverse do not allocate.
 type realFFT struct {
-	n, m  int         // real length, complex length (n/2)
-	rev   []int32     // bit reversal permutation for m
-	tw    []complex64 // exp(-2πik/m), k < m/2: the complex FFT's twiddles
-	post  []complex64 // exp(-2πik/n), k <= m: the real<->complex split twiddles
-	work  []complex64 // m points
-	shift uint        // bits.Len(m)-1
+	n, m int         // real length, complex length (n/2)
+	rev  []int32     // bit reversal permutation for m
+	tw   []complex64 // exp(-2πik/m), k < m/2: the complex FFT's twiddles
+	itw  []complex64 // their conjugates, for the inverse
+	post []complex64 // exp(-2πik/n), k <= m: the real<->complex split twiddles
+	work []complex64 // m points
 }
 
 func newRealFFT(n int) (*realFFT, error) {
@@ -29,6 +29,7 @@ func newRealFFT(n int) (*realFFT, error) {
 		m:    m,
 		rev:  make([]int32, m),
 		tw:   make([]complex64, m/2),
+		itw:  make([]complex64, m/2),
 		post: make([]complex64, m+1),
 		work: make([]complex64, m),
 	}
@@ -42,6 +43,7 @@ func newRealFFT(n int) (*realFFT, error) {
 	for k := range f.tw {
 		s, c := math.Sincos(-2 * math.Pi * float64(k) / float64(m))
 		f.tw[k] = complex(float32(c), float32(s))
+		f.itw[k] = complex(float32(c), float32(-s))
 	}
 	for k := range f.post {
 		s, c := math.Sincos(-2 * math.Pi * float64(k) / float64(n))
@@ -60,21 +62,30 @@ func (f *realFFT) fft(inverse bool) {
 		}
 	}
 	m := f.m
-	for size := 2; size <= m; size <<= 1 {
+	tw := f.tw
+	if inverse {
+		tw = f.itw
+	}
+	// First stage: twiddle 1.
+	for i := 0; i+1 < m; i += 2 {
+		u, v := w[i], w[i+1]
+		w[i], w[i+1] = u+v, u-v
+	}
+	for size := 4; size <= m; size <<= 1 {
 		half := size >> 1
 		step := m / size
 		for start := 0; start < m; start += size {
-			blk := w[start : start+size]
-			lo, hi := blk[:half], blk[half:size]
+			lo := w[start : start+half : start+half]
+			hi := w[start+half : start+size : start+size]
 			for j := range lo {
-				t := f.tw[j*step]
-				if inverse {
-					t = complex(real(t), -imag(t))
-				}
-				v := hi[j] * t
+				t := tw[j*step]
+				h := hi[j]
+				// complex multiply written out: Go's complex64 multiply checks for NaN/Inf.
+				vr := real(h)*real(t) - imag(h)*imag(t)
+				vi := real(h)*imag(t) + imag(h)*real(t)
 				u := lo[j]
-				lo[j] = u + v
-				hi[j] = u - v
+				lo[j] = complex(real(u)+vr, imag(u)+vi)
+				hi[j] = complex(real(u)-vr, imag(u)-vi)
 			}
 		}
 	}

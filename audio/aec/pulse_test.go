@@ -117,18 +117,6 @@ func TestPulseEchoPath(t *testing.T) {
 		t.Fatalf("open mic: %v", err)
 	}
 	defer mic.Close()
-	var last Stats
-	watch = func() {
-		st := c.Stats()
-		st.ERLE, last.ERLE = 0, 0
-		st.Blocks, last.Blocks = 0, 0
-		st.Copies, last.Copies = 0, 0
-		if st != last {
-			t.Logf("%.2fs %+v", float64(raw.n.Load())/16000, st)
-			last = st
-		}
-	}
-	defer func() { watch = nil }()
 	waitFor(t, "the microphone to start", 5*time.Second, func() bool { return raw.n.Load() > 1600 })
 	start := raw.n.Load()
 	player.Write(player.Generation(), audio.FloatToS16LE(nil, far[:int(farLen.Seconds()*24000)]))
@@ -153,13 +141,6 @@ func TestPulseEchoPath(t *testing.T) {
 	r, o = r[:n], o[:n]
 
 	const rate = audio.InputRate
-	if os.Getenv("AEC_DIAG") != "" {
-		far16 := loadWAV(t, "far16k.wav", 16000)
-		for w := 0; w < 8; w++ {
-			d, g := fracDelay(r, far16, w*rate, rate, 4000)
-			t.Logf("window %ds: echo delay %.2f samples, gain %.3f", w, d, g)
-		}
-	}
 	at := func(d time.Duration) int { return min(n, int(d.Seconds()*rate)) }
 	t.Logf("ERLE per 0.5 s (far only, then double talk at %v, far ends %v): %.1f", nearAt, farLen, erleWindows(r, o, rate/2))
 	conv := convergence(r[:at(nearAt)], o[:at(nearAt)], rate, 30)
@@ -203,14 +184,9 @@ func waitFor(t testing.TB, what string, limit time.Duration, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	for !cond() {
-		if watch != nil {
-			watch()
-		}
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out after %v waiting for %s", limit, what)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 }
-
-var watch func()
