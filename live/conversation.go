@@ -480,7 +480,11 @@ func (c *Conversation) serve(ctx context.Context, sess *Session) serveResult {
 
 	var wg sync.WaitGroup
 	runErr := make(chan error, 1)
-	go func() { runErr <- sess.Run(ctx) }()
+	// The socket outlives ctx by a moment so that leaving (Stop, or the owner's ctx ending)
+	// sends a normal close frame instead of dropping the connection.
+	runCtx, runCancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer runCancel()
+	go func() { runErr <- sess.Run(runCtx) }()
 
 	var sendWG sync.WaitGroup
 	sendWG.Add(2)
@@ -517,6 +521,7 @@ func (c *Conversation) serve(ctx context.Context, sess *Session) serveResult {
 	}
 	cancel()
 	sess.Close()
+	runCancel()
 	if !runDone {
 		<-runErr
 	}

@@ -294,6 +294,14 @@ func TestConversationSpokenTurn(t *testing.T) {
 	if u := h.conv.Usage(); u.Total == 0 || u.PromptByMod["AUDIO"] == 0 || u.EstimatedUSD <= 0 {
 		t.Errorf("usage = %+v", u)
 	}
+	// Stopping leaves with a normal close frame, not a dropped connection.
+	if err := h.stop(); err != nil {
+		t.Errorf("Run = %v after stop, want nil", err)
+	}
+	conns := waitServer(t, h.srv, "close", func(cs []livetest.ConnInfo) bool { return cs[0].Closed })
+	if c := conns[0]; c.ClosedBy != "client" || c.CloseCode != websocket.StatusNormalClosure {
+		t.Errorf("closed by %q with %d, want a normal close by the client", c.ClosedBy, c.CloseCode)
+	}
 }
 
 func TestConversationBargeIn(t *testing.T) {
