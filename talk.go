@@ -177,12 +177,10 @@ func talk(ctx context.Context, o talkOptions, stdout io.Writer, log *slog.Logger
 
 // linePrinter turns conversation events into terminal lines: one line per spoken turn.
 type linePrinter struct {
-	w        io.Writer
-	verbose  bool
-	mu       sync.Mutex
-	open     [2]strings.Builder // partial transcript per role
-	openRole int
-	anyOpen  [2]bool
+	w       io.Writer
+	verbose bool
+	open    [2]strings.Builder // partial transcript per role
+	anyOpen [2]bool
 }
 
 func (p *linePrinter) line(format string, a ...any) {
