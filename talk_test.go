@@ -118,3 +118,58 @@ func TestTalkEndToEnd(t *testing.T) {
 	}
 	t.Logf("stdout:\n%s", out)
 }
+
+// TestTalkCPU measures the steady-state CPU of a `livedesk talk` process sharing the Xvfb screen
+// at 1 fps for a minute, with a spoken question every 10 s. It runs only when asked:
+//
+//	LIVEDESK_TALK_CPU=60s scripts/with-testenv.sh go test -run TestTalkCPU -v .
+func TestTalkCPU(t *testing.T) {
+	d, err := time.ParseDuration(os.Getenv("LIVEDESK_TALK_CPU"))
+	if err != nil {
+		t.Skip("set LIVEDESK_TALK_CPU=60s to measure")
+	}
+	requireAudioEnv(t, "espeak-ng", "paplay")
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "livedesk")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v %s", err, out)
+	}
+	speech := filepath.Join(dir, "q.wav")
+	if out, err := exec.Command("espeak-ng", "-w", speech, "What do you see on my screen?").CombinedOutput(); err != nil {
+		t.Fatalf("espeak-ng: %v %s", err, out)
+	}
+	srv, err := livetest.Start(livetest.Options{APIKey: testKey, Pace: livetest.RealTime})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	cmd := exec.Command(bin, "talk", "--endpoint", srv.URL(), "--backend", "pulse", "--mic", "VirtualMic", "--speaker", "Speaker",
+		"--screen", "0", "--duration", d.String(), "--headphones")
+	cmd.Env = append(os.Environ(), "GEMINI_API_KEY="+testKey)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	go func() {
+		tick := time.NewTicker(10 * time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				exec.Command("paplay", "--device=micsrc", speech).Run()
+			}
+		}
+	}()
+	err = cmd.Wait()
+	close(stop)
+	if err != nil {
+		t.Fatalf("talk: %v\n%s", err, out.String())
+	}
+	u := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	c := srv.Conns()
+	t.Logf("talk for %s: %.2f s CPU = %.1f%% of one core; %d turns, %d frames sent\n%s", d, u.Seconds(), 100*u.Seconds()/d.Seconds(), c[0].Turns, c[0].Frames, out.String())
+}

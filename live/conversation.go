@@ -116,8 +116,8 @@ type Conversation struct {
 	turn     atomic.Int64 // model turns ended so far, across connections
 
 	shareMu sync.Mutex
-	share   FrameSource
-	shareCh chan struct{} // signalled when share changes
+	share   *shareBox
+	shareCh chan struct{} // wakes a video loop waiting for something to share
 
 	usageMu sync.Mutex
 	usage   Usage
@@ -213,7 +213,10 @@ func (c *Conversation) SetPushToTalk(down bool) {
 // SetShare changes what is shared: a frame source, or nil to stop sharing.
 func (c *Conversation) SetShare(src FrameSource) {
 	c.shareMu.Lock()
-	c.share = src
+	if c.share != nil {
+		close(c.share.replaced)
+	}
+	c.share = &shareBox{src: src, replaced: make(chan struct{})}
 	c.shareMu.Unlock()
 	select {
 	case c.shareCh <- struct{}{}:
@@ -221,7 +224,14 @@ func (c *Conversation) SetShare(src FrameSource) {
 	}
 }
 
-func (c *Conversation) currentShare() FrameSource {
+// shareBox is one share; replaced is closed when SetShare replaces it, which cancels a wait
+// for its next frame.
+type shareBox struct {
+	src      FrameSource
+	replaced chan struct{}
+}
+
+func (c *Conversation) currentShare() *shareBox {
 	c.shareMu.Lock()
 	defer c.shareMu.Unlock()
 	return c.share
@@ -312,8 +322,8 @@ func (c *Conversation) pumpMic(ctx context.Context) {
 			c.speaking.Store(on)
 			c.emit(Event{Kind: EventSpeech, Speaking: on})
 			if on {
-				if fs := c.currentShare(); fs != nil {
-					fs.RequestFresh()
+				if box := c.currentShare(); box != nil && box.src != nil {
+					box.src.RequestFresh()
 				}
 			}
 		}
@@ -616,8 +626,8 @@ func (c *Conversation) sendLoop(ctx context.Context, cs *connState) {
 // videoLoop sends frames of the current share (newest wins when the socket is slow).
 func (c *Conversation) videoLoop(ctx context.Context, cs *connState) {
 	for {
-		src := c.currentShare()
-		if src == nil {
+		box := c.currentShare()
+		if box == nil || box.src == nil {
 			select {
 			case <-c.shareCh:
 				continue
@@ -627,24 +637,19 @@ func (c *Conversation) videoLoop(ctx context.Context, cs *connState) {
 				return
 			}
 		}
-		// Stop waiting for a frame when the share changes or the connection is replaced.
+		// Stop waiting for a frame when the share is replaced or the connection is.
 		fctx, fcancel := context.WithCancel(ctx)
-		stop := make(chan struct{})
+		waited := make(chan struct{})
 		go func() {
 			select {
-			case <-c.shareCh:
-				// Put the signal back for the outer loop.
-				select {
-				case c.shareCh <- struct{}{}:
-				default:
-				}
+			case <-box.replaced:
 			case <-cs.stopSend:
-			case <-stop:
+			case <-waited:
 			}
 			fcancel()
 		}()
-		frame, err := src.NextFrame(fctx)
-		close(stop)
+		frame, err := box.src.NextFrame(fctx)
+		close(waited)
 		fcancel()
 		select {
 		case <-cs.stopSend:
@@ -654,10 +659,13 @@ func (c *Conversation) videoLoop(ctx context.Context, cs *connState) {
 		default:
 		}
 		if err != nil {
-			if fctx.Err() == nil {
-				c.emit(Event{Kind: EventWarning, Err: fmt.Errorf("sharing stopped: %w", err)})
-				c.SetShare(nil)
+			select {
+			case <-box.replaced:
+				continue
+			default:
 			}
+			c.emit(Event{Kind: EventWarning, Err: fmt.Errorf("sharing stopped: %w", err)})
+			c.SetShare(nil)
 			continue
 		}
 		if c.cfg.FramesOnlyWhileSpeaking && !c.speaking.Load() {

@@ -1,7 +1,10 @@
 package live_test
 
 import (
+	"bytes"
 	"context"
+	"image"
+	"image/jpeg"
 	"errors"
 	"math"
 	"runtime"
@@ -597,4 +600,89 @@ func TestConversationPushToTalk(t *testing.T) {
 	if !strings.Contains(string(c.Setup), `"automaticActivityDetection":{"disabled":true}`) {
 		t.Errorf("setup: %s", c.Setup)
 	}
+}
+
+// fakeFrames yields a tiny JPEG every pace, and counts how often it is asked.
+type fakeFrames struct {
+	pace   time.Duration
+	calls  atomic.Int64
+	fresh  atomic.Int64
+	jpeg   []byte
+	frames atomic.Int64
+}
+
+func (f *fakeFrames) NextFrame(ctx context.Context) ([]byte, error) {
+	f.calls.Add(1)
+	t := time.NewTimer(f.pace)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-t.C:
+	}
+	f.frames.Add(1)
+	return f.jpeg, nil
+}
+
+func (f *fakeFrames) RequestFresh() { f.fresh.Add(1) }
+
+// tinyJPEG is a valid 8x8 grey JPEG.
+func tinyJPEG(t *testing.T) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	img := image.NewGray(image.Rect(0, 0, 8, 8))
+	if err := jpeg.Encode(&b, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestConversationSharing(t *testing.T) {
+	h := newHarness(t, livetest.Options{}, settings.Default(), nil)
+	src := &fakeFrames{pace: 20 * time.Millisecond, jpeg: tinyJPEG(t)}
+	h.conv.SetShare(src)
+	h.waitEvent("live", isState(live.StateLive))
+	conns := waitServer(t, h.srv, "frames", func(cs []livetest.ConnInfo) bool { return cs[0].Frames >= 5 })
+	if c := conns[0]; c.LastFrame.MIME != "image/jpeg" || c.LastFrame.Width != 8 || c.FrameErrors != 0 {
+		t.Errorf("last frame %+v, errors %d", c.LastFrame, c.FrameErrors)
+	}
+	// Each frame is asked for once: no busy loop around the source.
+	if calls, frames := src.calls.Load(), src.frames.Load(); calls > frames+3 {
+		t.Errorf("NextFrame called %d times for %d frames", calls, frames)
+	}
+
+	h.conv.SetShare(nil)
+	time.Sleep(50 * time.Millisecond)
+	stopped := h.srv.Conns()[0].Frames
+	time.Sleep(100 * time.Millisecond)
+	if got := h.srv.Conns()[0].Frames; got > stopped+1 {
+		t.Errorf("frames kept coming after sharing stopped: %d → %d", stopped, got)
+	}
+	if calls, frames := src.calls.Load(), src.frames.Load(); calls > frames+3 {
+		t.Errorf("stopped share still polled: %d calls for %d frames", calls, frames)
+	}
+
+	other := &fakeFrames{pace: 20 * time.Millisecond, jpeg: tinyJPEG(t)}
+	h.conv.SetShare(other)
+	waitServer(t, h.srv, "frames from the new share", func(cs []livetest.ConnInfo) bool { return cs[0].Frames >= stopped+3 })
+	h.mic.Say(300 * time.Millisecond)
+	h.waitEvent("speech", func(e live.Event) bool { return e.Kind == live.EventSpeech && e.Speaking })
+	if other.fresh.Load() == 0 {
+		t.Error("speech start did not ask the share for a fresh frame")
+	}
+}
+
+func TestConversationFramesOnlyWhileSpeaking(t *testing.T) {
+	cfg := settings.Default()
+	cfg.FramesOnlyWhileSpeaking = true
+	h := newHarness(t, livetest.Options{}, cfg, nil)
+	src := &fakeFrames{pace: 20 * time.Millisecond, jpeg: tinyJPEG(t)}
+	h.conv.SetShare(src)
+	h.waitEvent("live", isState(live.StateLive))
+	time.Sleep(150 * time.Millisecond)
+	if n := h.srv.Conns()[0].Frames; n != 0 {
+		t.Errorf("%d frames sent while the user was silent", n)
+	}
+	h.mic.Say(500 * time.Millisecond)
+	waitServer(t, h.srv, "frames while speaking", func(cs []livetest.ConnInfo) bool { return cs[0].Frames >= 2 })
 }
