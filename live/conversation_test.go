@@ -3,9 +3,9 @@ package live_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"image"
 	"image/jpeg"
-	"errors"
 	"math"
 	"runtime"
 	"strings"
