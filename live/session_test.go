@@ -21,7 +21,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // rawServer is a minimal scripted WebSocket peer for framing and error-path tests; the
 // protocol-level fake is live/livetest.
 type rawServer struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *httptest.Server
 	script func(ctx context.Context, c *websocket.Conn, r *http.Request)
 	mu     sync.Mutex
@@ -30,7 +30,7 @@ type rawServer struct {
 	query  string
 }
 
-func newRawServer(t *testing.T, script func(ctx context.Context, c *websocket.Conn, r *http.Request)) *rawServer {
+func newRawServer(t testing.TB, script func(ctx context.Context, c *websocket.Conn, r *http.Request)) *rawServer {
 	rs := &rawServer{t: t, script: script}
 	rs.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rs.mu.Lock()
