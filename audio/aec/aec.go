@@ -52,7 +52,8 @@ func (c Config) withDefaults() Config {
 type Stats struct {
 	// ERLE is the echo return loss enhancement, in dB: how much quieter the processed
 	// microphone signal is than the raw one while the far end plays, averaged over the last
-	// ERLEWindow. Near-end speech during that time lowers it. NaN until the far end has played.
+	// ERLEWindow, counting only blocks where the microphone holds little besides echo (near-end
+	// speech would lower it). NaN until there is such audio.
 	ERLE      float64
 	Delay     time.Duration // bulk echo delay in use (reference read position to filter start)
 	Blocks    uint64        // blocks processed (8 ms at 16 kHz)
@@ -390,7 +391,7 @@ func (c *Canceller) block(near []float32) {
 		}
 	}
 
-	if c.m.lastFarActive {
+	if c.m.lastFarActive && c.m.echoOnly {
 		c.sd = c.sd*c.decay + c.m.lastNearE
 		c.so = c.so*c.decay + c.m.lastOutE
 		c.erleN++

@@ -65,9 +65,12 @@ type mdf struct {
 	adapted    bool // the foreground has cancelled some echo since the last reset
 	st         mdfStats
 
-	moves               uint64  // times the taps were shifted by whole partitions
-	lastFarActive       bool    // the last block's far window was playing
-	lastNearE, lastOutE float64 // the last block's input and output energies
+	moves               uint64    // times the taps were shifted by whole partitions
+	lastDT              bool      // the last block looked like double talk
+	echoOnly            bool      // the last block held little besides echo (leakage is measured)
+	leakBin             []float32 // per-bin leakage for the suppressor (residual echo is not white)
+	lastFarActive       bool      // the last block's far window was playing
+	lastNearE, lastOutE float64   // the last block's input and output energies
 }
 
 type mdfStats struct {
@@ -114,11 +117,15 @@ func newMDF(b, parts, maxDelay int) (*mdf, error) {
 		pr:       make([]float32, bins),
 		gain:     make([]float32, bins),
 		eavg:     make([]float32, bins),
+		leakBin:  make([]float32, bins),
 		yavg:     make([]float32, bins),
 		suppress: true,
 		mu:       1.0,
 		leak:     1,
 		leakReg:  1,
+	}
+	for k := range m.leakBin {
+		m.leakBin[k] = 1
 	}
 	for i := range m.win {
 		m.win[i] = float32(math.Sqrt(0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/float64(n))))
@@ -239,6 +246,9 @@ func (m *mdf) reset() {
 	m.sef, m.seb, m.sd, m.sy = 0, 0, 0, 0
 	m.lsef, m.lseb = 0, 0
 	m.leak, m.leakReg = 1, 1
+	for k := range m.leakBin {
+		m.leakBin[k] = 1
+	}
 	clear(m.eavg)
 	clear(m.yavg)
 	m.pey, m.pyy = 0, 0
@@ -272,6 +282,8 @@ func energy(s []float32) float64 {
 // samples of output, delayed by one block (the suppressor's overlap).
 func (m *mdf) process(near, out []float32, adapt bool) {
 	m.st.blocks++
+	m.lastDT = false
+	m.echoOnly = false
 	clear(m.sxx)
 	for p := range m.parts {
 		pw := m.xpow[m.slot(m.delay+p)]
@@ -314,13 +326,15 @@ func (m *mdf) process(near, out []float32, adapt bool) {
 		expected := 3*m.leakReg*m.sy + noiseMS*float64(m.b)
 		step := 1.0
 		dt := m.adapted && m.sef > 4*expected && m.sd > 1.25*m.sy
+		m.lastDT = dt
 		if dt {
 			step = 4 * expected / m.sef
 		}
 		m.adapt(float32(max(step, stepFloor)))
 		// The suppressor's leakage: the residual echo's share of the echo estimate, measured
 		// where the microphone holds little besides echo.
-		if m.sy > 0 && m.sd < 2*m.sy && !dt {
+		m.echoOnly = m.sy > 0 && m.sd < 2*m.sy && !dt
+		if m.echoOnly {
 			m.leak = 0.95*m.leak + 0.05*min(m.sef/m.sy, 1)
 		}
 		switch {
@@ -433,11 +447,14 @@ func (m *mdf) suppressResidual(out []float32, farActive bool) {
 	if farActive {
 		m.updateLeak()
 	}
-	leak := float32(m.leak)
 	for k := range m.ew {
 		e, y := m.ew[k], m.yw[k]
 		pe := real(e)*real(e) + imag(e)*imag(e)
-		r := leak * (real(y)*real(y) + imag(y)*imag(y))
+		py := real(y)*real(y) + imag(y)*imag(y)
+		if m.echoOnly && py > 0 {
+			m.leakBin[k] = 0.9*m.leakBin[k] + 0.1*min(pe/py, 1)
+		}
+		r := m.leakBin[k] * py
 		m.pe[k] = 0.5*m.pe[k] + 0.5*pe
 		m.pr[k] = max(r, 0.6*m.pr[k]) // residual echo decays slower than the estimate (reverb)
 		g := float32(1)
@@ -449,7 +466,6 @@ func (m *mdf) suppressResidual(out []float32, farActive bool) {
 		m.gain[k] = g
 		m.ew[k] = e * complex(g, 0)
 	}
-	_ = farActive
 	m.fft.inverse(m.tbuf, m.ew)
 	for i := range b {
 		out[i] = m.ola[i] + m.tbuf[i]*m.win[i]
