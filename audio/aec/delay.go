@@ -27,6 +27,9 @@ func newDelayEstimator(win, minWin, maxLag int) *delayEstimator {
 	}
 }
 
+// farActiveEnv is the envelope of a block at farActiveMS (-70 dBFS).
+var farActiveEnv = float32(math.Sqrt(math.Sqrt(farActiveMS)))
+
 func (d *delayEstimator) pushFar(block []float32) {
 	d.far[d.nFar%len(d.far)] = envelope(block)
 	d.nFar++
@@ -76,8 +79,18 @@ func (d *delayEstimator) estimate() (lag int, rho float64, ok bool) {
 	if nv <= 0 {
 		return 0, 0, false
 	}
-	best, bestLag := -2.0, 0
+	// The far end must have played for a good part of the window.
+	active := 0
 	fl := len(d.far)
+	for i := range w {
+		if d.far[(d.nFar-w+i+fl*4)%fl] > farActiveEnv {
+			active++
+		}
+	}
+	if active*4 < w {
+		return 0, 0, false
+	}
+	best, bestLag := -2.0, 0
 	for l := 0; l <= maxLag; l++ {
 		// far value for near index i (i = 0 oldest .. w-1 newest) at lag l.
 		var fm, fv, cov float64

@@ -1,0 +1,60 @@
+// Package aec is Live Desk's acoustic echo canceller: it removes the speaker's sound (the
+// model's voice) from the microphone so that people can talk to the model without headphones
+// and the server's voice activity detection does not hear the model interrupting itself.
+//
+// A Canceller is an audio.Processor. The composition root installs it in the microphone path
+// with the player's reference as the far end:
+//
+//	player, _ := ac.OpenPlayer(audio.PlayerConfig{...})
+//	c, err := aec.New(player.Reference(), aec.Config{Log: log})
+//	if err != nil { /* fall back to speaker mode (the half-duplex gate) */ }
+//	mic, _ := ac.OpenMic(audio.MicConfig{..., Processors: []audio.Processor{c}})
+//	... c.Stats().ERLE for the diagnostics panel; c.SetEnabled(false) when headphones are declared.
+//
+// # How it works
+//
+// Far end. Every 8 ms block the canceller reads the speaker reference (what the player handed
+// to the device, 24 kHz) at a read position that it walks at the rate ratio, resamples it to
+// 16 kHz with a windowed-sinc filter at fractional positions, and keeps the read position a
+// little behind the newest sample: when the reference is late it steps back a whole block, when
+// it has been early for a second it steps forward a whole block, and the filter's window moves
+// with it so nothing has to be relearnt.
+//
+// Delay. The playback and capture latencies and the acoustic path add up to 50–500 ms. An
+// envelope cross-correlation (one value per block, over 1.5 s) finds the bulk delay; the
+// adaptive filter then covers 128 ms from 16 ms before the strongest echo, and recentres itself
+// on its own peak once converged.
+//
+// Filter. A partitioned-block frequency-domain adaptive filter (overlap-save, 128-sample
+// blocks, 256-point FFTs, 16 partitions, NLMS normalised per bin over the partitions, gradient
+// constrained), run as two filters: a background that always adapts and a foreground that makes
+// the output and takes the background's taps only while they cancel better. Double talk is
+// detected from the foreground's error against the residual echo expected from a leakage
+// estimate obtained by regression (near-end speech does not correlate with the echo estimate's
+// power, so talking does not inflate it); during double talk the background slows down and
+// the foreground is not replaced, so the user's voice does not wreck a converged echo path.
+//
+// Clock drift. The speaker's and the microphone's clocks differ by tens of ppm (and
+// PulseAudio's module-loopback adapts its rate), so the echo slides in time. Every 2 s the
+// foreground filter is compared with a snapshot (the phase slope of their cross-spectrum gives
+// the shift) and half of the measured drift is corrected in the resampling ratio.
+//
+// Residual echo suppression. A spectral gain on a 50 % overlapped sqrt-Hann STFT of the
+// output removes what the linear filter leaves, from the foreground's echo estimate times a
+// per-bin leakage measured while only echo is present; the gain has a floor (-26 dB) and falls
+// at most 6 dB per block.
+//
+// Latency: 16 ms (one block of framing, one of overlap). Process never allocates or blocks.
+//
+// # Why pure Go and not libspeexdsp
+//
+// Measured on the same synthetic echo paths (TestEchoCancellation's cases; go test -tags
+// aec_speex -run Speex ./audio/aec/), speex 1.2.1 with its preprocessor's echo suppression and
+// the far end pre-aligned for it: ERLE after 2 s 41.7 / 42.9 / 46.3 / 30.3 dB (laptop, quiet,
+// loud, reverberant), 25 dB reached in 1.5 s, 62–78 µs per 10 ms frame. This package: 47.2 /
+// 42.1 / 45.0 / 33.4 dB, 25 dB in 1 s, about 220 µs per 10 ms frame (2.2 % of a core) including
+// resampling and delay estimation. The quality is the same or better, the cost is inside the
+// 5 % budget, and pure Go builds on Linux, macOS and Windows with no C library to install;
+// speex would still need this package's reference tracking, delay estimation and drift
+// compensation around it. The cgo wrapper stays behind a build tag as a yardstick.
+package aec
