@@ -281,7 +281,7 @@ func (c *Canceller) prepare(blocks int) {
 	span := float64(blocks*Block) * c.step
 	s, _ := c.rs.span(c.x)
 	_, e := c.rs.span(c.x + span)
-	wlen := int(min(int64(len(c.win)), max(2048, c.lastLag+(e-s)+1024)))
+	wlen := int(min(int64(len(c.win)), max(768, c.lastLag+(e-s)+256)))
 	end := int64(c.ref.Read(c.win[len(c.win)-wlen:]))
 	if s < end-int64(wlen) {
 		if s < end-int64(len(c.win))+int64(perBlock) {
