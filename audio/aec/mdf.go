@@ -81,7 +81,7 @@ type mdfStats struct {
 const (
 	farActiveMS = 1e-7 // mean square above which a far block counts as playing (-70 dBFS)
 	noiseMS     = 1e-8 // mean square of the quietest microphone noise considered (-80 dBFS)
-	stepFloor   = 1.0
+	stepFloor   = 0.1
 )
 
 func newMDF(b, parts, maxDelay int) (*mdf, error) {
@@ -430,7 +430,7 @@ func (m *mdf) updateLeak() {
 // suppressResidual applies the residual echo suppressor to the foreground output and writes
 // the output block (one block late).
 func (m *mdf) suppressResidual(out []float32, farActive bool) {
-	n, b := m.n, m.b
+	b := m.b
 	for i := range b {
 		m.tbuf[i] = m.ePrev[i] * m.win[i]
 		m.tbuf[b+i] = m.efg[i] * m.win[b+i]
@@ -471,5 +471,4 @@ func (m *mdf) suppressResidual(out []float32, farActive bool) {
 		out[i] = m.ola[i] + m.tbuf[i]*m.win[i]
 		m.ola[i] = m.tbuf[b+i] * m.win[b+i]
 	}
-	_ = n
 }
