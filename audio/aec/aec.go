@@ -26,7 +26,7 @@ type Config struct {
 	MaxDelayMs int // largest bulk delay searched: playback + capture latency + acoustic path (480)
 	// ERLEWindow is the time constant of the running echo reduction estimate (3 s).
 	ERLEWindow time.Duration
-	Log        *slog.Logger // nil: discard
+	Log        *slog.Logger // nil: discard (Process never logs: it runs on the capture callback)
 }
 
 func (c Config) withDefaults() Config {
@@ -165,6 +165,8 @@ func New(ref Source, cfg Config) (*Canceller, error) {
 		drift:   newDriftTracker(parts, Block+1, int(math.Round(0.5*float64(cfg.Rate)/Block)), int(math.Round(2*float64(cfg.Rate)/Block))),
 	}
 	c.outN = Block // framing latency
+	c.log.Debug("echo canceller ready", "reference_rate", ref.Rate(), "rate", cfg.Rate,
+		"tail_ms", parts*Block*1000/cfg.Rate, "max_delay_ms", maxDelay*Block*1000/cfg.Rate)
 	c.erle.Store(math.Float64bits(math.NaN()))
 	c.enabled.Store(true)
 	c.wasOn = true
