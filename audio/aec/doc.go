@@ -51,9 +51,9 @@
 // Measured on the same synthetic echo paths (TestEchoCancellation's cases; go test -tags
 // aec_speex -run Speex ./audio/aec/), speex 1.2.1 with its preprocessor's echo suppression and
 // the far end pre-aligned for it: ERLE after 2 s 41.7 / 42.9 / 46.3 / 30.3 dB (laptop, quiet,
-// loud, reverberant), 25 dB reached in 1.5 s, 62–78 µs per 10 ms frame. This package: 47.2 /
-// 42.1 / 45.0 / 33.4 dB, 25 dB in 1 s, about 220 µs per 10 ms frame (2.2 % of a core) including
-// resampling and delay estimation. The quality is the same or better, the cost is inside the
+// loud, reverberant), 25 dB reached in 1.5 s, 62–104 µs per 10 ms frame. This package: 47.1 /
+// 43.9 / 44.0 / 33.4 dB, 25 dB in 1 s, 220–300 µs per 10 ms frame (2–3 % of a core, shared
+// 2-core VM) including resampling, delay estimation and drift tracking. The quality is the same or better, the cost is inside the
 // 5 % budget, and pure Go builds on Linux, macOS and Windows with no C library to install;
 // speex would still need this package's reference tracking, delay estimation and drift
 // compensation around it. The cgo wrapper stays behind a build tag as a yardstick.
