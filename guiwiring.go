@@ -280,17 +280,25 @@ func (g *guiConversation) pump(r *guiRun) {
 	}
 }
 
-// meter posts the microphone level ten times a second.
+// meter posts the microphone level ten times a second, and the echo canceller's measured
+// echo reduction to the diagnostics every few seconds when it changes.
 func (g *guiConversation) meter(r *guiRun) {
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
-	for {
+	lastEcho := ""
+	for n := 0; ; n++ {
 		select {
 		case <-r.ctx.Done():
 			return
 		case <-t.C:
 			l := r.aio.mic.Level()
 			g.br.Post(ui.LevelEvent{Mic: dbfsToMeter(l.RMS)})
+			if n%50 == 0 {
+				if er := r.aio.EchoReduction(); er != "" && er != lastEcho {
+					lastEcho = er
+					g.diag("%s", er)
+				}
+			}
 		}
 	}
 }

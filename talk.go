@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -39,6 +38,7 @@ func runTalk(ctx context.Context, args []string, stdout, stderr io.Writer, e env
 	fs.StringVar(&camera, "camera", "", "share a camera: a device such as /dev/video0, or first")
 	fs.DurationVar(&duration, "duration", 0, "end the conversation after this long (default: until Ctrl-C)")
 	fs.BoolVar(&cfg.Headphones, "headphones", false, "you wear headphones: no echo handling needed")
+	fs.StringVar(&cfg.EchoCancellation, "echo", cfg.EchoCancellation, "echo cancellation: auto (on unless --headphones), on or off")
 	fs.StringVar(&text, "text", "", "type this to the model once connected")
 	fs.BoolVar(&listDevices, "list-devices", false, "list audio devices, displays and cameras, then exit")
 	fs.BoolVar(&verbose, "v", false, "also print every server message summary")
@@ -67,6 +67,10 @@ func runTalk(ctx context.Context, args []string, stdout, stderr io.Writer, e env
 	if key == "" {
 		fmt.Fprintln(stderr, "livedesk talk: no API key: set GEMINI_API_KEY (get one at https://aistudio.google.com/apikey)")
 		return 1
+	}
+	if err := cfg.Validate(); err != nil {
+		fmt.Fprintln(stderr, "livedesk talk:", err)
+		return 2
 	}
 	if err := settingsCheck(cfg); err != nil {
 		fmt.Fprintln(stderr, "livedesk talk:", err)
@@ -169,8 +173,8 @@ func talk(ctx context.Context, o talkOptions, stdout io.Writer, log *slog.Logger
 		float64(st.MicSamplesSent)/16000, ms.Dropped+uint64(st.MicDroppedBacklog), st.FramesSent,
 		float64(st.ModelAudioBytes)/48000, float64(ps.Played)/float64(audio.OutputRate), ps.Underruns,
 		st.Interruptions, st.Reconnects, st.Swaps, u.Total, u.EstimatedUSD)
-	if errors.Is(err, context.DeadlineExceeded) {
-		return nil
+	if er := aio.EchoReduction(); er != "" {
+		p.line("[%s]", er)
 	}
 	return err
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/livedesk/livedesk/audio"
 	"github.com/livedesk/livedesk/live/livetest"
 )
 
@@ -172,4 +173,145 @@ func TestTalkCPU(t *testing.T) {
 	u := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	c := srv.Conns()
 	t.Logf("talk for %s: %.2f s CPU = %.1f%% of one core; %d turns, %d frames sent\n%s", d, u.Seconds(), 100*u.Seconds()/d.Seconds(), c[0].Turns, c[0].Frames, out.String())
+}
+
+// TestTalkEchoCancellation runs `livedesk talk` on speakers: PulseAudio loops the speaker back
+// into the microphone (module-loopback, 60 ms, -9 dB) like a laptop without headphones. Over
+// two spoken answers the fake server must see no barge-in from the model's own voice, and the
+// user talking over the model must still interrupt it. (What happens after that double talk is
+// not asserted yet: the canceller sometimes loses the echo path there; see issue 7's note.)
+// LIVEDESK_ECHO_MODE=off shows the failure it guards against.
+func TestTalkEchoCancellation(t *testing.T) {
+	requireAudioEnv(t, "espeak-ng", "paplay", "pactl")
+	echo := os.Getenv("LIVEDESK_ECHO_MODE") // "off" demonstrates the failure this test guards against
+	if echo == "" {
+		echo = "auto"
+	}
+	dir := t.TempDir()
+	say := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if out, err := exec.Command("espeak-ng", "-v", "en-us", "-s", "160", "-w", p, text).CombinedOutput(); err != nil {
+			t.Fatalf("espeak-ng: %v %s", err, out)
+		}
+		return p
+	}
+	question := say("q.wav", "And what happened next?")
+	bargeIn := say("b.wav", "Wait, stop, I have a question.")
+
+	out, err := exec.Command("pactl", "load-module", "module-loopback", "source=spk.monitor", "sink=micsrc",
+		"latency_msec=60", "adjust_time=0", "source_dont_move=true", "sink_dont_move=true").CombinedOutput()
+	if err != nil {
+		t.Fatalf("load the echo path: %v %s", err, out)
+	}
+	mod := strings.TrimSpace(string(out))
+	t.Cleanup(func() { exec.Command("pactl", "unload-module", mod).Run() })
+	// Laptop speakers reach the microphone some 10 dB down: 70 % in PulseAudio's cubic volume
+	// scale is -9.3 dB.
+	setLoopbackVolume(t, mod, "70%")
+
+	// The fake model speaks with espeak-ng's voice: real speech, as Gemini's would be (the
+	// fake's own synthetic voice is a few steady tones, a poor stand-in for an echo path).
+	story := "Once upon a time a small robot learned to listen before it spoke. It waited for people to finish, and then it answered kindly."
+	storyPCM := speech24k(t, say("story.wav", story))
+	srv, err := livetest.Start(livetest.Options{APIKey: testKey, Pace: livetest.RealTime, Responder: func(tu livetest.Turn) livetest.Reply {
+		return livetest.Reply{Text: story, Audio: storyPCM}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- runTalk(ctx, []string{"--endpoint", srv.URL(), "--backend", "pulse", "--mic", "VirtualMic", "--speaker", "Speaker",
+			"--echo", echo, "--text", "Tell me a story."}, &stdout, &stderr, mapEnv{"GEMINI_API_KEY": testKey})
+	}()
+	wait := func(what string, d time.Duration, cond func(livetest.ConnInfo) bool) livetest.ConnInfo {
+		t.Helper()
+		wctx, wcancel := context.WithTimeout(ctx, d)
+		defer wcancel()
+		cs, err := srv.Wait(wctx, func(cs []livetest.ConnInfo) bool { return len(cs) == 1 && cond(cs[0]) })
+		if err != nil {
+			cancel()
+			<-done
+			t.Fatalf("waiting for %s: %v\nstdout:\n%s\nstderr:\n%s", what, err, stdout.String(), stderr.String())
+		}
+		return cs[0]
+	}
+	modelChunks := func(c livetest.ConnInfo) int { return c.Count("serverContent.modelTurn") }
+
+	// Turn 1: the model tells its story out loud; its voice comes back through the echo path.
+	c := wait("the first answer", 40*time.Second, func(c livetest.ConnInfo) bool { return c.Turns >= 1 })
+	selfInterruptions := c.Interruptions
+	// Turn 2: a spoken question, answered out loud.
+	if out, err := exec.Command("paplay", "--device=micsrc", question).CombinedOutput(); err != nil {
+		t.Fatalf("paplay: %v %s", err, out)
+	}
+	before := modelChunks(c)
+	c = wait("the second answer to start", 20*time.Second, func(c livetest.ConnInfo) bool { return modelChunks(c) > before+15 })
+	c = wait("the second answer", 40*time.Second, func(c livetest.ConnInfo) bool { return c.Turns >= 2 })
+	selfInterruptions = c.Interruptions
+	// Turn 3: the user talks over the model: that must interrupt it.
+	if err := exec.Command("paplay", "--device=micsrc", question).Run(); err != nil {
+		t.Fatal(err)
+	}
+	before = modelChunks(c)
+	wait("the third answer to start", 20*time.Second, func(c livetest.ConnInfo) bool { return modelChunks(c) > before+15 })
+	if err := exec.Command("paplay", "--device=micsrc", bargeIn).Run(); err != nil {
+		t.Fatal(err)
+	}
+	c = wait("the barge-in", 15*time.Second, func(c livetest.ConnInfo) bool { return c.Interruptions > selfInterruptions })
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("talk exited %d: %s", code, stderr.String())
+	}
+	t.Logf("echo=%s: %d turns, %d interruptions\n%s", echo, c.Turns, c.Interruptions, stdout.String())
+	if selfInterruptions != 0 {
+		t.Errorf("the model interrupted itself %d times over two answers played on speakers", selfInterruptions)
+	}
+
+	if echo != "off" && !strings.Contains(stdout.String(), "dB echo reduction") {
+		t.Errorf("talk did not report the measured echo reduction")
+	}
+}
+
+// speech24k reads a WAV file as the model's audio: 24 kHz s16le mono.
+func speech24k(t *testing.T, path string) []byte {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p, err := audio.ReadWAV(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return audio.FloatToS16LE(nil, audio.Resample(p.Mono(), p.Rate, audio.OutputRate))
+}
+
+// setLoopbackVolume sets the volume of the loopback module's sink input (the echo's gain).
+func setLoopbackVolume(t *testing.T, module, vol string) {
+	t.Helper()
+	out, err := exec.Command("pactl", "list", "sink-inputs").Output()
+	if err != nil {
+		t.Fatalf("pactl list sink-inputs: %v", err)
+	}
+	input := ""
+	for _, line := range strings.Split(string(out), "\n") {
+		line = strings.TrimSpace(line)
+		if n, ok := strings.CutPrefix(line, "Sink Input #"); ok {
+			input = n
+		}
+		if m, ok := strings.CutPrefix(line, "Owner Module: "); ok && m == module && input != "" {
+			if out, err := exec.Command("pactl", "set-sink-input-volume", input, vol).CombinedOutput(); err != nil {
+				t.Fatalf("set the echo gain: %v %s", err, out)
+			}
+			return
+		}
+	}
+	t.Fatalf("no sink input of module %s in:\n%s", module, out)
 }

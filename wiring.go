@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"image"
 	"log/slog"
+	"math"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/livedesk/livedesk/audio"
+	"github.com/livedesk/livedesk/audio/aec"
 	"github.com/livedesk/livedesk/capture"
 	"github.com/livedesk/livedesk/live"
 	"github.com/livedesk/livedesk/settings"
@@ -24,6 +26,31 @@ type audioIO struct {
 	ctx    *audio.Context
 	mic    *audio.Mic
 	player *audio.Player
+	aec    *aec.Canceller // nil when echo cancellation is off or unavailable
+}
+
+// echoCancellation reports whether the settings ask for the echo canceller: "on", or "auto"
+// unless the user wears headphones.
+func echoCancellation(cfg settings.Config) bool {
+	switch cfg.EchoCancellation {
+	case settings.EchoOn:
+		return true
+	case settings.EchoOff:
+		return false
+	}
+	return !cfg.Headphones
+}
+
+// EchoReduction describes the canceller's measured echo reduction for the diagnostics panel.
+func (a *audioIO) EchoReduction() string {
+	if a == nil || a.aec == nil {
+		return ""
+	}
+	st := a.aec.Stats()
+	if math.IsNaN(st.ERLE) {
+		return "echo canceller: measuring (needs the model to speak)"
+	}
+	return fmt.Sprintf("echo canceller: %.0f dB echo reduction, echo delay %d ms, clock drift %+d ppm", st.ERLE, st.Delay.Milliseconds(), st.DriftPPM)
 }
 
 // openAudio opens the speaker first (the microphone's speaker mode needs it as the far end),
@@ -43,11 +70,22 @@ func openAudio(backend audio.Backend, cfg settings.Config, withMic bool, log *sl
 		a.player.SetVolume(cfg.Volume)
 	}
 	if withMic {
-		a.mic, err = actx.OpenMic(audio.MicConfig{
-			Device:      cfg.MicDevice,
-			SpeakerMode: cfg.SpeakerMode && !cfg.Headphones,
-			FarEnd:      a.player,
-		})
+		mc := audio.MicConfig{Device: cfg.MicDevice, FarEnd: a.player}
+		if echoCancellation(cfg) {
+			// The canceller sits between capture and the send queue, with what the speaker
+			// actually played as its reference.
+			c, err := aec.New(a.player.Reference(), aec.Config{Log: log})
+			if err != nil {
+				log.Warn("echo canceller unavailable: falling back to speaker mode", "err", err)
+			} else {
+				a.aec = c
+				mc.Processors = []audio.Processor{c}
+			}
+		}
+		// Speaker mode (half-duplex gating) is the fallback: with the canceller on it would
+		// only cut the user off while the model speaks.
+		mc.SpeakerMode = a.aec == nil && cfg.SpeakerMode && !cfg.Headphones
+		a.mic, err = actx.OpenMic(mc)
 		if err != nil {
 			a.Close()
 			return nil, fmt.Errorf("open microphone: %w", err)
