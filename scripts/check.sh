@@ -30,7 +30,9 @@ if [ -d live/livetest/jssdk ]; then
 fi
 
 step "go test -race"
-go test -race -shuffle=on -count=1 -timeout 20m ./... || fail=1
+# -p 1: packages share one X server and one PulseAudio server (the echo tests load a loopback
+# from the speaker into the microphone), so their device tests must not overlap.
+go test -race -shuffle=on -count=1 -p 1 -timeout 30m ./... || fail=1
 
 if [ -f live/livetest/sdktest/go.mod ]; then
 	step "official Go SDK fidelity test (nested module)"
