@@ -64,6 +64,10 @@ type Stats struct {
 	Copies    uint64        // background filter adopted by the foreground
 	Resets    uint64        // background filter reset after diverging (double talk)
 	DriftPPM  int64         // playback clock relative to capture clock, as compensated
+	// Guarded counts blocks muted while the canceller was still converging (see
+	// guardMaxBlocks); Converged reports that it has converged since the last restart.
+	Guarded   uint64
+	Converged bool
 }
 
 // Block is the canceller's internal block size in samples: Process adds this much latency
@@ -107,6 +111,11 @@ type Canceller struct {
 	sinceEst   int
 	lastEst    int
 	delayKnown bool
+	converged  bool    // the filter has converged since the last restart
+	guardN     int     // far-end blocks muted while converging
+	farHold    int     // blocks left in which an echo of recent far-end sound may still arrive
+	farPeak    float64 // loudest far-end block energy within the hold
+	holdBlocks int     // MaxDelayMs plus the filter length, in blocks
 	sd, so     float64 // ERLE accumulators
 	erleN      int
 	decay      float64
@@ -125,6 +134,8 @@ type Canceller struct {
 	resyncs   atomic.Uint64
 	copies    atomic.Uint64
 	resets    atomic.Uint64
+	guarded   atomic.Uint64
+	convFlag  atomic.Bool
 }
 
 // New returns an enabled canceller that uses ref as the far-end reference.
@@ -148,21 +159,22 @@ func New(ref Source, cfg Config) (*Canceller, error) {
 		return nil, fmt.Errorf("echo canceller: %w", err)
 	}
 	c := &Canceller{
-		ref:     ref,
-		cfg:     cfg,
-		log:     cfg.Log,
-		m:       m,
-		rs:      rs,
-		est:     newDelayEstimator(int(math.Ceil(1.5*float64(cfg.Rate)/Block)), int(math.Ceil(0.5*float64(cfg.Rate)/Block)), maxDelay+2),
-		win:     make([]int16, ref.Rate()),
-		nearBuf: make([]float32, maxChunk+Block),
-		outBuf:  make([]float32, maxChunk+2*Block),
-		farBlk:  make([]float32, Block),
-		outBlk:  make([]float32, Block),
-		decay:   math.Exp(-float64(Block) / (cfg.ERLEWindow.Seconds() * float64(cfg.Rate))),
-		lastEst: -1,
-		step:    rs.ratio,
-		drift:   newDriftTracker(parts, Block+1, int(math.Round(0.5*float64(cfg.Rate)/Block)), int(math.Round(2*float64(cfg.Rate)/Block))),
+		holdBlocks: maxDelay + parts,
+		ref:        ref,
+		cfg:        cfg,
+		log:        cfg.Log,
+		m:          m,
+		rs:         rs,
+		est:        newDelayEstimator(int(math.Ceil(1.5*float64(cfg.Rate)/Block)), int(math.Ceil(0.5*float64(cfg.Rate)/Block)), maxDelay+2),
+		win:        make([]int16, ref.Rate()),
+		nearBuf:    make([]float32, maxChunk+Block),
+		outBuf:     make([]float32, maxChunk+2*Block),
+		farBlk:     make([]float32, Block),
+		outBlk:     make([]float32, Block),
+		decay:      math.Exp(-float64(Block) / (cfg.ERLEWindow.Seconds() * float64(cfg.Rate))),
+		lastEst:    -1,
+		step:       rs.ratio,
+		drift:      newDriftTracker(parts, Block+1, int(math.Round(0.5*float64(cfg.Rate)/Block)), int(math.Round(2*float64(cfg.Rate)/Block))),
 	}
 	c.outN = Block // framing latency
 	c.log.Debug("echo canceller ready", "reference_rate", ref.Rate(), "rate", cfg.Rate,
@@ -196,6 +208,8 @@ func (c *Canceller) Stats() Stats {
 		Copies:    c.copies.Load(),
 		Resets:    c.resets.Load(),
 		DriftPPM:  c.driftPPM.Load(),
+		Guarded:   c.guarded.Load(),
+		Converged: c.convFlag.Load(),
 	}
 }
 
@@ -228,6 +242,8 @@ func (c *Canceller) restart() {
 	clear(c.outBuf)
 	c.outN = Block
 	c.delayKnown = false
+	c.converged, c.guardN, c.farHold, c.farPeak = false, 0, 0, 0
+	c.convFlag.Store(false)
 	c.lastEst = -1
 	c.sd, c.so, c.erleN = 0, 0, 0
 	c.delayBlk.Store(0)
@@ -333,6 +349,8 @@ func (c *Canceller) resync(end int64, blocks int) {
 	c.est.reset()
 	c.drift.reset()
 	c.delayKnown = false
+	c.converged, c.guardN, c.farHold, c.farPeak = false, 0, 0, 0
+	c.convFlag.Store(false)
 	c.lastEst = -1
 	c.x = c.startPos(end, blocks)
 }
@@ -374,6 +392,7 @@ func (c *Canceller) block(near []float32) {
 	c.est.pushFar(c.farBlk)
 	c.est.pushNear(near)
 	c.m.process(near, c.outBlk, true)
+	c.guard()
 	copy(c.outBuf[c.outN:], c.outBlk)
 	c.outN += Block
 	c.blocks.Add(1)
@@ -400,6 +419,49 @@ func (c *Canceller) block(near []float32) {
 		if c.erleN >= 60 && c.so > 0 {
 			c.erle.Store(math.Float64bits(10 * math.Log10(c.sd/c.so)))
 		}
+	}
+}
+
+// Until the filter has found the echo path (the delay estimate needs about 1.5 s of far-end
+// sound), the first words of the model's first answer reach the microphone barely reduced, and
+// the server's voice activity detection takes them for the user barging in: the model
+// interrupts itself before the canceller could learn anything. So until the measured echo
+// reduction first reaches guardOffDB, blocks that may hold an echo of recent far-end sound are
+// muted (the half-duplex behaviour of speaker mode). A near end louder than the
+// far-end signal itself, which no echo can be, passes. The guard mutes at most guardMaxBlocks
+// of far-end sound after a restart, so that a path that never converges (no echo at all, as
+// with headphones) is not muted forever.
+const (
+	guardMaxBlocks = 12 * 16000 / Block // 12 s of far-end sound
+	guardGain      = 0.01               // -40 dB
+	guardOffDB     = 25.0               // measured echo reduction that ends the guard
+)
+
+func (c *Canceller) guard() {
+	// An echo arrives up to MaxDelayMs after the far end played it: hold that long.
+	farE := energy(c.farBlk)
+	if farE > farActiveMS*Block {
+		c.farHold = c.holdBlocks
+		c.farPeak = max(c.farPeak, farE)
+	} else if c.farHold > 0 {
+		c.farHold--
+		if c.farHold == 0 {
+			c.farPeak = 0
+		}
+	}
+	if !c.converged && c.delayKnown && c.ERLE() >= guardOffDB {
+		// Once converged the guard stays off until a restart: the reduction measured
+		// during double talk is low, and muting then would cut the user off.
+		c.converged = true
+		c.convFlag.Store(true)
+	}
+	if c.converged || c.farHold == 0 || c.guardN >= guardMaxBlocks || c.m.lastNearE > 2*c.farPeak {
+		return
+	}
+	c.guardN++
+	c.guarded.Add(1)
+	for i := range c.outBlk {
+		c.outBlk[i] *= guardGain
 	}
 }
 

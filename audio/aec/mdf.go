@@ -461,7 +461,13 @@ func (m *mdf) suppressResidual(out []float32, farActive bool) {
 		if m.suppress && m.pe[k] > 0 {
 			g = 1 - 2*m.pr[k]/m.pe[k]
 			g = max(g, 0.05)
-			g = max(g, m.gain[k]*0.5) // limit how fast the gain falls: fewer artefacts
+			if m.pr[k] < 0.5*m.pe[k] {
+				// Limit how fast the gain falls: fewer artefacts. Not when the residual
+				// echo dominates (the onset of far-end speech after a pause): there the
+				// first blocks would otherwise leak echo that a voice detector takes for
+				// the user talking.
+				g = max(g, m.gain[k]*0.5)
+			}
 		}
 		m.gain[k] = g
 		m.ew[k] = e * complex(g, 0)
