@@ -185,8 +185,9 @@ func TestTalkCPU(t *testing.T) {
 //	LIVEDESK_ECHO_E2E=1 scripts/with-testenv.sh go test -run TestTalkEchoCancellation -v .
 func TestTalkEchoCancellation(t *testing.T) {
 	if os.Getenv("LIVEDESK_ECHO_E2E") == "" {
-		// Not in the default suite yet: it passed 4 of 5 runs on this 2-core machine (the
-		// canceller sometimes misplaces the echo delay on the first answer). Issue 7 tracks it.
+		// Not in the default suite yet: it passed 10 of 14 runs on this 2-core machine (the
+		// canceller sometimes misplaces the echo delay, or its playback reference arrives late
+		// and is rewound block by block). Issue 7 tracks it.
 		t.Skip("set LIVEDESK_ECHO_E2E=1 to run the end-to-end echo test")
 	}
 	requireAudioEnv(t, "espeak-ng", "paplay", "pactl")
