@@ -72,10 +72,6 @@ func runTalk(ctx context.Context, args []string, stdout, stderr io.Writer, e env
 		fmt.Fprintln(stderr, "livedesk talk:", err)
 		return 2
 	}
-	if err := settingsCheck(cfg); err != nil {
-		fmt.Fprintln(stderr, "livedesk talk:", err)
-		return 2
-	}
 	if err := talk(ctx, talkOptions{cfg: cfg, key: key, endpoint: endpoint, backend: backend, screen: screen, camera: camera,
 		text: text, duration: duration, verbose: verbose}, stdout, log); err != nil {
 		msg := strings.Join(strings.Fields(err.Error()), " ")
@@ -83,13 +79,6 @@ func runTalk(ctx context.Context, args []string, stdout, stderr io.Writer, e env
 		return 1
 	}
 	return 0
-}
-
-func settingsCheck(cfg settings.Config) error {
-	if cfg.FPS < 0.2 || cfg.FPS > 2 {
-		return fmt.Errorf("--fps %.2g: choose between 0.2 and 2", cfg.FPS)
-	}
-	return nil
 }
 
 type talkOptions struct {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -814,9 +815,7 @@ func (c *Conversation) maybeSwap(cs *connState) {
 	}
 }
 
-func isAudio(mime string) bool {
-	return len(mime) >= 5 && mime[:5] == "audio"
-}
+func isAudio(mime string) bool { return strings.HasPrefix(mime, "audio") }
 
 // startTool runs a local tool call in its own goroutine (owned by serve's WaitGroup) and
 // answers it with the call's id.
