@@ -24,7 +24,7 @@ type Config struct {
 	Rate       int // microphone sample rate (16000, audio.InputRate)
 	TailMs     int // echo tail the adaptive filter models after the bulk delay (128)
 	MaxDelayMs int // largest bulk delay searched: playback + capture latency + acoustic path (480)
-	// ERLEWindow is the time constant of the running echo reduction estimate (3 s).
+	// ERLEWindow is the time constant of the running echo reduction estimate (1.5 s of echo).
 	ERLEWindow time.Duration
 	Log        *slog.Logger // nil: discard (Process never logs: it runs on the capture callback)
 }
@@ -40,7 +40,7 @@ func (c Config) withDefaults() Config {
 		c.MaxDelayMs = 480
 	}
 	if c.ERLEWindow <= 0 {
-		c.ERLEWindow = 3 * time.Second
+		c.ERLEWindow = 1500 * time.Millisecond
 	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
@@ -51,9 +51,11 @@ func (c Config) withDefaults() Config {
 // Stats are the canceller's counters and measurements, safe to read from any goroutine.
 type Stats struct {
 	// ERLE is the echo return loss enhancement, in dB: how much quieter the processed
-	// microphone signal is than the raw one while the far end plays, averaged over the last
-	// ERLEWindow, counting only blocks where the microphone holds little besides echo (near-end
-	// speech would lower it). NaN until there is such audio.
+	// microphone signal is than the raw one while the far end plays: a running average, in dB
+	// and with time constant ERLEWindow, of measurements over 256 ms of blocks where the
+	// microphone holds little besides echo (near-end speech would lower it). Averaging decibels
+	// rather than energies keeps the first, unconverged second from dominating it for long.
+	// NaN until there is such audio.
 	ERLE      float64
 	Delay     time.Duration // bulk echo delay in use (reference read position to filter start)
 	Blocks    uint64        // blocks processed (8 ms at 16 kHz)
@@ -63,6 +65,7 @@ type Stats struct {
 	Resyncs   uint64        // times the reference was lost and re-acquired from scratch
 	Copies    uint64        // background filter adopted by the foreground
 	Resets    uint64        // background filter reset after diverging (double talk)
+	Realigns  uint64        // echo path jumps caught and followed (see realigner)
 	DriftPPM  int64         // playback clock relative to capture clock, as compensated
 	// Guarded counts blocks muted while the canceller was still converging (see
 	// guardMaxBlocks); Converged reports that it has converged since the last restart.
@@ -92,6 +95,7 @@ type Canceller struct {
 	m   *mdf
 	rs  *resampler
 	est *delayEstimator
+	ra  *realigner
 
 	// callback-only state
 	started    bool
@@ -110,6 +114,7 @@ type Canceller struct {
 	lastLag    int64
 	sinceEst   int
 	lastEst    int
+	estRun     int // consecutive delay estimates that agreed
 	delayKnown bool
 	converged  bool    // the filter has converged since the last restart
 	guardN     int     // far-end blocks muted while converging
@@ -118,6 +123,8 @@ type Canceller struct {
 	holdBlocks int     // MaxDelayMs plus the filter length, in blocks
 	sd, so     float64 // ERLE accumulators
 	erleN      int
+	erleDB     float64
+	erleSegs   int
 	decay      float64
 	wasOn      bool
 	fill       int   // reference samples in the window for this call's blocks (0: none)
@@ -134,6 +141,7 @@ type Canceller struct {
 	resyncs   atomic.Uint64
 	copies    atomic.Uint64
 	resets    atomic.Uint64
+	realigns  atomic.Uint64
 	guarded   atomic.Uint64
 	convFlag  atomic.Bool
 }
@@ -158,6 +166,10 @@ func New(ref Source, cfg Config) (*Canceller, error) {
 	if err != nil {
 		return nil, fmt.Errorf("echo canceller: %w", err)
 	}
+	ra, err := newRealigner(Block)
+	if err != nil {
+		return nil, fmt.Errorf("echo canceller: %w", err)
+	}
 	c := &Canceller{
 		holdBlocks: maxDelay + parts,
 		ref:        ref,
@@ -165,13 +177,14 @@ func New(ref Source, cfg Config) (*Canceller, error) {
 		log:        cfg.Log,
 		m:          m,
 		rs:         rs,
+		ra:         ra,
 		est:        newDelayEstimator(int(math.Ceil(1.5*float64(cfg.Rate)/Block)), int(math.Ceil(0.5*float64(cfg.Rate)/Block)), maxDelay+2),
 		win:        make([]int16, ref.Rate()),
 		nearBuf:    make([]float32, maxChunk+Block),
 		outBuf:     make([]float32, maxChunk+2*Block),
 		farBlk:     make([]float32, Block),
 		outBlk:     make([]float32, Block),
-		decay:      math.Exp(-float64(Block) / (cfg.ERLEWindow.Seconds() * float64(cfg.Rate))),
+		decay:      math.Exp(-float64(erleSegment*Block) / (cfg.ERLEWindow.Seconds() * float64(cfg.Rate))),
 		lastEst:    -1,
 		step:       rs.ratio,
 		drift:      newDriftTracker(parts, Block+1, int(math.Round(0.5*float64(cfg.Rate)/Block)), int(math.Round(2*float64(cfg.Rate)/Block))),
@@ -207,6 +220,7 @@ func (c *Canceller) Stats() Stats {
 		Resyncs:   c.resyncs.Load(),
 		Copies:    c.copies.Load(),
 		Resets:    c.resets.Load(),
+		Realigns:  c.realigns.Load(),
 		DriftPPM:  c.driftPPM.Load(),
 		Guarded:   c.guarded.Load(),
 		Converged: c.convFlag.Load(),
@@ -236,6 +250,7 @@ func (c *Canceller) Process(near []int16) {
 // restart forgets the echo path and the reference position.
 func (c *Canceller) restart() {
 	c.m.reset()
+	c.ra.restart()
 	c.est.reset()
 	c.started = false
 	c.nearN = 0
@@ -245,7 +260,8 @@ func (c *Canceller) restart() {
 	c.converged, c.guardN, c.farHold, c.farPeak = false, 0, 0, 0
 	c.convFlag.Store(false)
 	c.lastEst = -1
-	c.sd, c.so, c.erleN = 0, 0, 0
+	c.sd, c.so, c.erleN, c.erleSegs = 0, 0, 0, 0
+	c.erle.Store(math.Float64bits(math.NaN()))
 	c.delayBlk.Store(0)
 	c.drift.reset()
 	c.step = c.rs.ratio
@@ -317,6 +333,7 @@ func (c *Canceller) prepare(blocks int) {
 		c.m.popFar()
 		c.est.popFar()
 		c.m.place(max(c.m.delay-1, 0), -1)
+		c.ra.restart()
 		c.rewinds.Add(1)
 		lag += int64(perBlock)
 	}
@@ -331,6 +348,7 @@ func (c *Canceller) prepare(blocks int) {
 			c.m.pushFar(c.farBlk)
 			c.est.pushFar(c.farBlk)
 			c.m.place(c.m.delay+1, 1)
+			c.ra.restart()
 			c.skips.Add(1)
 		}
 		c.minLag = math.MaxInt64
@@ -346,6 +364,7 @@ func (c *Canceller) startPos(end int64, blocks int) float64 {
 func (c *Canceller) resync(end int64, blocks int) {
 	c.resyncs.Add(1)
 	c.m.reset()
+	c.ra.restart()
 	c.est.reset()
 	c.drift.reset()
 	c.delayKnown = false
@@ -392,6 +411,14 @@ func (c *Canceller) block(near []float32) {
 	c.est.pushFar(c.farBlk)
 	c.est.pushNear(near)
 	c.m.process(near, c.outBlk, true)
+	c.ra.push(near, energy(c.m.efg))
+	if good, poor := c.ra.state(); good && c.m.lastFarActive {
+		c.m.takeSnapshot()
+	} else if poor && c.delayKnown && c.m.haveSnap {
+		if s, ok := c.ra.check(c.m.predict); ok {
+			c.shiftPath(s)
+		}
+	}
 	c.guard()
 	copy(c.outBuf[c.outN:], c.outBlk)
 	c.outN += Block
@@ -413,14 +440,27 @@ func (c *Canceller) block(near []float32) {
 	}
 
 	if c.m.lastFarActive && c.m.echoOnly {
-		c.sd = c.sd*c.decay + c.m.lastNearE
-		c.so = c.so*c.decay + c.m.lastOutE
+		c.sd += c.m.lastNearE
+		c.so += c.m.lastOutE
 		c.erleN++
-		if c.erleN >= 60 && c.so > 0 {
-			c.erle.Store(math.Float64bits(10 * math.Log10(c.sd/c.so)))
+		if c.erleN == erleSegment {
+			seg := max(-10, min(erleCapDB, 10*math.Log10((c.sd+1e-12)/(c.so+1e-12))))
+			if c.erleSegs == 0 {
+				c.erleDB = seg
+			} else {
+				c.erleDB = c.decay*c.erleDB + (1-c.decay)*seg
+			}
+			c.erleSegs++
+			c.sd, c.so, c.erleN = 0, 0, 0
+			c.erle.Store(math.Float64bits(c.erleDB))
 		}
 	}
 }
+
+const (
+	erleSegment = 32 // echo-only blocks per echo reduction measurement (256 ms at 16 kHz)
+	erleCapDB   = 70 // a digital echo path can be cancelled to nothing: report at most this
+)
 
 // Until the filter has found the echo path (the delay estimate needs about 1.5 s of far-end
 // sound), the first words of the model's first answer reach the microphone barely reduced, and
@@ -465,8 +505,32 @@ func (c *Canceller) guard() {
 	}
 }
 
+// shiftPath follows a jump of the echo path by s samples (positive: the echo now arrives
+// later).
+func (c *Canceller) shiftPath(s int) {
+	// The snapshot is the path as it was before the jump; the foreground may since have been
+	// dragged towards the new one and be a poor mix of both.
+	c.m.restoreSnapshot()
+	if s < 0 {
+		// Make room before the response by moving the window one or more blocks back.
+		if q := (-s + Block - 1) / Block; c.m.delay >= q {
+			c.m.place(c.m.delay-q, 0)
+		}
+	}
+	c.m.shiftTaps(s)
+	c.m.takeSnapshot()
+	c.ra.restart()
+	c.realigns.Add(1)
+	c.delayBlk.Store(int64(c.m.delay))
+}
+
 // maxDrift bounds the clock drift compensated (±0.1 %).
 const maxDrift = 1e-3
+
+// maxDriftStep is the fastest slide between two drift measurements taken as clock drift; a
+// faster one is a jump of the echo path (see realign). Two devices' crystals differ by tens of
+// ppm; 250 ppm leaves room for a rate-adapting sound server.
+const maxDriftStep = 250e-6
 
 // preMargin is how many partitions of the filter lie before the strongest echo.
 const preMargin = 2
@@ -483,11 +547,27 @@ func (c *Canceller) updateDelay() {
 	}
 	lag, rho, ok := c.est.estimate()
 	if !ok || rho < 0.4 {
+		c.estRun = 0
 		return
 	}
 	consistent := c.lastEst >= 0 && abs(lag-c.lastEst) <= 1
 	c.lastEst = lag
-	if !(rho > 0.6 && !c.delayKnown) && !consistent {
+	if consistent {
+		c.estRun++
+	} else {
+		c.estRun = 0
+	}
+	if c.converged {
+		// A converged filter knows better than envelopes: near-end speech after the far end
+		// stopped can correlate with the far envelope at some lag, and moving the filter
+		// there throws away the echo path just before the model speaks again (seen: a
+		// question moved a 56 ms path to 328 ms, and the next answer interrupted itself).
+		// Small jumps are the realigner's; the envelope only wins when it has agreed with
+		// itself for ~0.6 s, clearly, while the far end plays and the filter cancels poorly.
+		if c.estRun < 5 || rho < 0.7 || !c.m.lastFarActive || c.ra.left < 1.0/30 {
+			return
+		}
+	} else if !(rho > 0.6 && !c.delayKnown) && !consistent {
 		return
 	}
 	// Move only when the echo lies outside what the filter covers (with its pre-margin).

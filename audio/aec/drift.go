@@ -69,7 +69,11 @@ func (d *driftTracker) update(m *mdf) (float64, bool) {
 	shift, ok := d.shift(m)
 	samples := float64(d.elapsed * m.b)
 	d.snapshot(m)
-	if !ok {
+	if !ok || math.Abs(shift/samples) > maxDriftStep {
+		// A shift this fast is no clock: the echo path jumped (PulseAudio re-buffering a
+		// stream moves it by a few milliseconds at once). Taking it for drift would keep the
+		// reference sliding away long after the jump (measured: -573 ppm from one 3.4 ms
+		// jump on a path with no drift, and the echo reduction fell from 50 to 13 dB).
 		return 0, false
 	}
 	// A later echo means the reference is read too fast.

@@ -37,12 +37,19 @@ type mdf struct {
 
 	xt   [][]float32 // far blocks (time domain), same ring as xs
 	tbuf []float32   // n samples scratch
-	cbuf []complex64
-	gbuf []complex64
-	yfg  []float32 // foreground echo estimate (b)
-	ybg  []float32
-	efg  []float32 // foreground error (b)
-	ebg  []float32
+	taps []float32   // parts·b samples scratch (shiftTaps)
+
+	// A copy of the foreground taken while it cancelled well, with its delay kept in step with
+	// the far stream: what the echo looked like before a jump (see realigner).
+	snap      [][]complex64
+	snapDelay int
+	haveSnap  bool
+	cbuf      []complex64
+	gbuf      []complex64
+	yfg       []float32 // foreground echo estimate (b)
+	ybg       []float32
+	efg       []float32 // foreground error (b)
+	ebg       []float32
 
 	// residual echo suppression (50 % overlapped sqrt-Hann STFT on the foreground output)
 	win      []float32 // n
@@ -101,6 +108,8 @@ func newMDF(b, parts, maxDelay int) (*mdf, error) {
 		bg:       make2c(parts, bins),
 		xt:       make2f(parts+maxDelay, b),
 		tbuf:     make([]float32, n),
+		taps:     make([]float32, parts*b),
+		snap:     make2c(parts, bins),
 		cbuf:     make([]complex64, bins),
 		gbuf:     make([]complex64, bins),
 		yfg:      make([]float32, b),
@@ -182,6 +191,7 @@ func (m *mdf) popFar() {
 // relative to the microphone). Taps that fall outside the window are dropped.
 func (m *mdf) place(newDelay, ageShift int) {
 	newDelay = max(0, min(newDelay, m.maxDelay))
+	m.snapDelay += ageShift
 	s := m.delay + ageShift - newDelay // partition p moves to p+s
 	m.delay = newDelay
 	if s == 0 {
@@ -207,6 +217,73 @@ func (m *mdf) place(newDelay, ageShift int) {
 			}
 		}
 	}
+}
+
+// shiftTaps delays the modelled echo path by s samples (negative: advances it), in both
+// filters: each filter goes to the time domain, moves, and comes back. Taps moved past either
+// end of the window are dropped.
+func (m *mdf) shiftTaps(s int) {
+	total := m.parts * m.b
+	if s == 0 || s >= total || -s >= total {
+		return
+	}
+	m.moves++
+	for _, w := range [][][]complex64{m.fg, m.bg} {
+		for p := range m.parts {
+			m.fft.inverse(m.tbuf, w[p])
+			copy(m.taps[p*m.b:], m.tbuf[:m.b])
+		}
+		if s > 0 {
+			copy(m.taps[s:], m.taps[:total-s])
+			clear(m.taps[:s])
+		} else {
+			copy(m.taps, m.taps[-s:])
+			clear(m.taps[total+s:])
+		}
+		for p := range m.parts {
+			copy(m.tbuf, m.taps[p*m.b:(p+1)*m.b])
+			clear(m.tbuf[m.b:])
+			m.fft.forward(w[p], m.tbuf)
+		}
+	}
+}
+
+// takeSnapshot keeps the foreground as the last known good echo path.
+func (m *mdf) takeSnapshot() {
+	for p, w := range m.fg {
+		copy(m.snap[p], w)
+	}
+	m.snapDelay = m.delay
+	m.haveSnap = true
+}
+
+// restoreSnapshot puts the snapshot back into both filters.
+func (m *mdf) restoreSnapshot() {
+	for p, w := range m.snap {
+		copy(m.fg[p], w)
+		copy(m.bg[p], w)
+	}
+	m.delay = max(0, min(m.snapDelay, m.maxDelay))
+	m.moves++
+}
+
+// predict writes into y (b samples) the snapshot's echo estimate for the microphone block
+// processed age blocks ago (0: the newest), or reports that the far history does not reach.
+func (m *mdf) predict(y []float32, age int) bool {
+	if !m.haveSnap || m.snapDelay < 0 || age+m.snapDelay+m.parts > len(m.xs) {
+		return false
+	}
+	acc := m.gbuf
+	clear(acc)
+	for p, wp := range m.snap {
+		x := m.xs[m.slot(age+m.snapDelay+p)]
+		for k := range acc {
+			acc[k] += wp[k] * x[k]
+		}
+	}
+	m.fft.inverse(m.tbuf, acc)
+	copy(y, m.tbuf[m.b:])
+	return true
 }
 
 // peak returns the foreground partition holding the most energy.
@@ -242,6 +319,7 @@ func (m *mdf) reset() {
 	clear(m.pr)
 	clear(m.gain)
 	m.delay = 0
+	m.haveSnap = false
 	m.moves++
 	m.sef, m.seb, m.sd, m.sy = 0, 0, 0, 0
 	m.lsef, m.lseb = 0, 0
