@@ -74,10 +74,10 @@ type guiRun struct {
 func (g *guiConversation) Start(ctx context.Context, cfg settings.Config, s ui.Share) error {
 	g.Stop()
 	r := &guiRun{cfg: cfg}
-	aio, err := openAudio(g.backend, cfg, true, g.log)
+	aio, err := openAudio(g.backend, cfg, true, false, g.log)
 	if err != nil {
 		g.diag("microphone: %v: continuing without it", err)
-		aio, err = openAudio(g.backend, cfg, false, g.log)
+		aio, err = openAudio(g.backend, cfg, false, false, g.log)
 		if err != nil {
 			g.diag("speaker: %v: answers will only be shown as text", err)
 			aio = nil

@@ -22,6 +22,7 @@ func runTalk(ctx context.Context, args []string, stdout, stderr io.Writer, e env
 	cfg := settings.Default()
 	var (
 		endpoint, backendName, screen, camera, text string
+		echoRecord                                  string
 		duration                                    time.Duration
 		listDevices, verbose                        bool
 	)
@@ -39,6 +40,7 @@ func runTalk(ctx context.Context, args []string, stdout, stderr io.Writer, e env
 	fs.DurationVar(&duration, "duration", 0, "end the conversation after this long (default: until Ctrl-C)")
 	fs.BoolVar(&cfg.Headphones, "headphones", false, "you wear headphones: no echo handling needed")
 	fs.StringVar(&cfg.EchoCancellation, "echo", cfg.EchoCancellation, "echo cancellation: auto (on unless --headphones), on or off")
+	fs.StringVar(&echoRecord, "echo-record", "", "save the echo canceller's input, output and speaker reference (first 5 min) into this directory, to replay offline (holds your voice)")
 	fs.StringVar(&text, "text", "", "type this to the model once connected")
 	fs.BoolVar(&listDevices, "list-devices", false, "list audio devices, displays and cameras, then exit")
 	fs.BoolVar(&verbose, "v", false, "also print every server message summary")
@@ -73,7 +75,7 @@ func runTalk(ctx context.Context, args []string, stdout, stderr io.Writer, e env
 		return 2
 	}
 	if err := talk(ctx, talkOptions{cfg: cfg, key: key, endpoint: endpoint, backend: backend, screen: screen, camera: camera,
-		text: text, duration: duration, verbose: verbose}, stdout, log); err != nil {
+		text: text, duration: duration, verbose: verbose, echoRecord: echoRecord}, stdout, log); err != nil {
 		msg := strings.Join(strings.Fields(err.Error()), " ")
 		fmt.Fprintln(stderr, "livedesk talk:", strings.ReplaceAll(msg, key, "(key)"))
 		return 1
@@ -88,6 +90,7 @@ type talkOptions struct {
 	screen, camera, text string
 	duration             time.Duration
 	verbose              bool
+	echoRecord           string // directory for an echo canceller recording; "" none
 }
 
 func talk(ctx context.Context, o talkOptions, stdout io.Writer, log *slog.Logger) error {
@@ -96,7 +99,7 @@ func talk(ctx context.Context, o talkOptions, stdout io.Writer, log *slog.Logger
 		ctx, cancel = context.WithTimeout(ctx, o.duration)
 		defer cancel()
 	}
-	aio, err := openAudio(o.backend, o.cfg, true, log)
+	aio, err := openAudio(o.backend, o.cfg, true, o.echoRecord != "", log)
 	if err != nil {
 		return err
 	}
@@ -164,6 +167,13 @@ func talk(ctx context.Context, o talkOptions, stdout io.Writer, log *slog.Logger
 		st.Interruptions, st.Reconnects, st.Swaps, u.Total, u.EstimatedUSD)
 	if er := aio.EchoReduction(); er != "" {
 		p.line("[%s]", er)
+	}
+	if o.echoRecord != "" {
+		if serr := aio.SaveEchoRecording(o.echoRecord); serr != nil {
+			p.line("[warning: %v]", serr)
+		} else {
+			p.line("[echo recording saved in %s: LIVEDESK_AEC_REPLAY=%s go test -run TestReplay -v ./audio/aec/]", o.echoRecord, o.echoRecord)
+		}
 	}
 	return err
 }

@@ -27,6 +27,7 @@ type audioIO struct {
 	mic    *audio.Mic
 	player *audio.Player
 	aec    *aec.Canceller // nil when echo cancellation is off or unavailable
+	rec    *aec.Recorder  // non-nil when the echo canceller's input is being recorded
 }
 
 // echoCancellation reports whether the settings ask for the echo canceller: "on", or "auto"
@@ -55,7 +56,9 @@ func (a *audioIO) EchoReduction() string {
 
 // openAudio opens the speaker first (the microphone's speaker mode needs it as the far end),
 // then the microphone. withMic false opens only the speaker.
-func openAudio(backend audio.Backend, cfg settings.Config, withMic bool, log *slog.Logger) (*audioIO, error) {
+// With echoRecord set (talk --echo-record), the canceller's input and output are recorded for
+// SaveEchoRecording.
+func openAudio(backend audio.Backend, cfg settings.Config, withMic bool, echoRecord bool, log *slog.Logger) (*audioIO, error) {
 	actx, err := audio.NewContext(backend, log)
 	if err != nil {
 		return nil, fmt.Errorf("audio: %w", err)
@@ -80,6 +83,10 @@ func openAudio(backend audio.Backend, cfg settings.Config, withMic bool, log *sl
 			} else {
 				a.aec = c
 				mc.Processors = []audio.Processor{c}
+				if echoRecord {
+					a.rec = aec.NewRecorder(a.player.Reference(), audio.InputRate, echoRecordLimit)
+					mc.Processors = []audio.Processor{a.rec.Input(), c, a.rec.Output()}
+				}
 			}
 		}
 		// Speaker mode (half-duplex gating) is the fallback: with the canceller on it would
@@ -92,6 +99,18 @@ func openAudio(backend audio.Backend, cfg settings.Config, withMic bool, log *sl
 		}
 	}
 	return a, nil
+}
+
+// echoRecordLimit bounds an echo recording (its buffers, some 30 MB, are allocated up front).
+const echoRecordLimit = 5 * time.Minute
+
+// SaveEchoRecording stops the microphone and writes the echo canceller's recording into dir.
+func (a *audioIO) SaveEchoRecording(dir string) error {
+	if a.rec == nil {
+		return errors.New("echo recording: the echo canceller is off")
+	}
+	a.mic.Close()
+	return a.rec.Save(dir)
 }
 
 // Close closes the devices and the context; safe on a partly opened audioIO.

@@ -66,6 +66,7 @@ type Stats struct {
 	Copies    uint64        // background filter adopted by the foreground
 	Resets    uint64        // background filter reset after diverging (double talk)
 	Realigns  uint64        // echo path jumps caught and followed (see realigner)
+	Restores  uint64        // far-end onsets at which the filter went back to its snapshot (see onset)
 	DriftPPM  int64         // playback clock relative to capture clock, as compensated
 	// Guarded counts blocks muted while the canceller was still converging (see
 	// guardMaxBlocks); Converged reports that it has converged since the last restart.
@@ -114,7 +115,11 @@ type Canceller struct {
 	lastLag    int64
 	sinceEst   int
 	lastEst    int
-	estRun     int // consecutive delay estimates that agreed
+	estRun     int  // consecutive delay estimates that agreed
+	farQuiet   int  // far blocks in a row without sound
+	tainted    bool // the filter adapted while cancelling poorly since the snapshot
+	reverts    int  // onsets reverted to the snapshot since it was taken
+	suspect    int  // far-active blocks the guard still mutes after a stream stall
 	delayKnown bool
 	converged  bool    // the filter has converged since the last restart
 	guardN     int     // far-end blocks muted while converging
@@ -142,6 +147,7 @@ type Canceller struct {
 	copies    atomic.Uint64
 	resets    atomic.Uint64
 	realigns  atomic.Uint64
+	restores  atomic.Uint64
 	guarded   atomic.Uint64
 	convFlag  atomic.Bool
 }
@@ -221,6 +227,7 @@ func (c *Canceller) Stats() Stats {
 		Copies:    c.copies.Load(),
 		Resets:    c.resets.Load(),
 		Realigns:  c.realigns.Load(),
+		Restores:  c.restores.Load(),
 		DriftPPM:  c.driftPPM.Load(),
 		Guarded:   c.guarded.Load(),
 		Converged: c.convFlag.Load(),
@@ -251,6 +258,7 @@ func (c *Canceller) Process(near []int16) {
 func (c *Canceller) restart() {
 	c.m.reset()
 	c.ra.restart()
+	c.tainted, c.reverts, c.suspect = false, 0, 0
 	c.est.reset()
 	c.started = false
 	c.nearN = 0
@@ -335,6 +343,7 @@ func (c *Canceller) prepare(blocks int) {
 		c.m.place(max(c.m.delay-1, 0), -1)
 		c.ra.restart()
 		c.rewinds.Add(1)
+		c.arm()
 		lag += int64(perBlock)
 	}
 	c.fill = wlen
@@ -350,9 +359,22 @@ func (c *Canceller) prepare(blocks int) {
 			c.m.place(c.m.delay+1, 1)
 			c.ra.restart()
 			c.skips.Add(1)
+			c.arm()
 		}
 		c.minLag = math.MaxInt64
 		c.lagSpan = 0
+	}
+}
+
+// arm re-engages the guard for a while after the reference read position moved. The playback
+// callback came late: often only late (the stream went on, and the step keeps the echo path
+// where it was), but when the sound server ran dry in the meantime the speaker played silence
+// and everything after it plays that much later, so the echo path moved by the stall (seen:
+// 3 blocks late, then 120 ms of echo at -10 dB that the server took for the user). Until the
+// realigner has confirmed or corrected the path, far-end sound is muted as before convergence.
+func (c *Canceller) arm() {
+	if c.converged {
+		c.suspect = suspectBlocks
 	}
 }
 
@@ -365,6 +387,7 @@ func (c *Canceller) resync(end int64, blocks int) {
 	c.resyncs.Add(1)
 	c.m.reset()
 	c.ra.restart()
+	c.tainted, c.reverts, c.suspect = false, 0, 0
 	c.est.reset()
 	c.drift.reset()
 	c.delayKnown = false
@@ -407,13 +430,18 @@ func (c *Canceller) far() {
 // block runs one block: far block, delay estimation, filter, drift tracking, ERLE bookkeeping.
 func (c *Canceller) block(near []float32) {
 	c.far()
+	c.onset()
 	c.m.pushFar(c.farBlk)
 	c.est.pushFar(c.farBlk)
 	c.est.pushNear(near)
 	c.m.process(near, c.outBlk, true)
 	c.ra.push(near, energy(c.m.efg))
+	if c.m.lastFarActive && c.m.haveSnap && energy(c.m.efg)*30 > c.m.lastNearE {
+		c.tainted = true
+	}
 	if good, poor := c.ra.state(); good && c.m.lastFarActive {
 		c.m.takeSnapshot()
+		c.tainted, c.reverts, c.suspect = false, 0, 0
 	} else if poor && c.delayKnown && c.m.haveSnap {
 		if s, ok := c.ra.check(c.m.predict); ok {
 			c.shiftPath(s)
@@ -462,6 +490,11 @@ const (
 	erleCapDB   = 70 // a digital echo path can be cancelled to nothing: report at most this
 )
 
+// suspectBlocks is how much far-end sound the guard mutes after the playback stream stalled
+// (see prepare): 0.6 s at 16 kHz, about twice what the realigner needs to confirm or correct
+// the echo path.
+const suspectBlocks = 75
+
 // Until the filter has found the echo path (the delay estimate needs about 1.5 s of far-end
 // sound), the first words of the model's first answer reach the microphone barely reduced, and
 // the server's voice activity detection takes them for the user barging in: the model
@@ -495,14 +528,56 @@ func (c *Canceller) guard() {
 		c.converged = true
 		c.convFlag.Store(true)
 	}
-	if c.converged || c.farHold == 0 || c.guardN >= guardMaxBlocks || c.m.lastNearE > 2*c.farPeak {
+	learning := !c.converged && c.guardN < guardMaxBlocks
+	if !learning && c.suspect == 0 || c.farHold == 0 || c.m.lastNearE > 2*c.farPeak {
 		return
 	}
-	c.guardN++
+	if !learning && c.m.lastNearE > 4*c.m.lastEchoE {
+		// A converged filter knows how loud the echo is, even if no longer exactly when it
+		// comes: a microphone 6 dB above that holds the user, who must get through.
+		return
+	}
+	if learning {
+		c.guardN++
+	} else if c.m.lastFarActive {
+		c.suspect-- // the budget is far-end sound, not the silence after it
+	}
 	c.guarded.Add(1)
 	for i := range c.outBlk {
 		c.outBlk[i] *= guardGain
 	}
+}
+
+// onsetGap is the far-end silence, in blocks, after which far-end sound counts as an onset
+// (96 ms at 16 kHz: longer than the pauses within a sentence).
+const onsetGap = 12
+
+// maxReverts bounds the onsets at which a tainted filter goes back to the snapshot without the
+// snapshot then proving good: after that the snapshot is taken for stale (the room changed)
+// and the filter keeps what it learns.
+const maxReverts = 2
+
+// onset runs before the filter sees a new far block. The filter adapts through double talk
+// more than it should (the detector misses near-end speech about as loud as the echo), and
+// what it learnt there is wrong; the snapshot from before it is right. Found out only when the
+// far end speaks again, that costs the first 100-200 ms of the next answer: echo at -10 dB,
+// which the server's voice detector takes for the user (seen after every barge-in on the CI
+// echo path). The far block is read the bulk delay before its echo reaches the microphone, so
+// at the start of far-end sound after a pause a tainted filter goes back to the snapshot first.
+func (c *Canceller) onset() {
+	if energy(c.farBlk) <= farActiveMS*Block {
+		c.farQuiet++
+		return
+	}
+	if c.farQuiet >= onsetGap && c.tainted && c.m.haveSnap && c.reverts < maxReverts {
+		c.m.restoreSnapshot()
+		c.ra.restart()
+		c.tainted = false
+		c.reverts++
+		c.restores.Add(1)
+		c.delayBlk.Store(int64(c.m.delay))
+	}
+	c.farQuiet = 0
 }
 
 // shiftPath follows a jump of the echo path by s samples (positive: the echo now arrives
@@ -519,6 +594,7 @@ func (c *Canceller) shiftPath(s int) {
 	}
 	c.m.shiftTaps(s)
 	c.m.takeSnapshot()
+	c.tainted, c.suspect = false, 0
 	c.ra.restart()
 	c.realigns.Add(1)
 	c.delayBlk.Store(int64(c.m.delay))

@@ -78,6 +78,7 @@ type mdf struct {
 	leakBin             []float32 // per-bin leakage for the suppressor (residual echo is not white)
 	lastFarActive       bool      // the last block's far window was playing
 	lastNearE, lastOutE float64   // the last block's input and output energies
+	lastEchoE           float64   // the last block's foreground echo estimate energy
 }
 
 type mdfStats struct {
@@ -433,6 +434,7 @@ func (m *mdf) process(near, out []float32, adapt bool) {
 	m.suppressResidual(out, farActive)
 	m.lastFarActive = farActive
 	m.lastNearE = d
+	m.lastEchoE = y
 	m.lastOutE = energy(out)
 	if farActive {
 		m.st.nearE += d

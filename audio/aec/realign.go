@@ -37,6 +37,7 @@ const (
 	realignWindow   = 3072 // 192 ms at 16 kHz
 	realignMaxShift = 640  // 40 ms at 16 kHz
 	realignEvery    = 8    // blocks between checks
+	realignActiveMS = 1e-6 // block mean square counted as sound (-60 dBFS)
 )
 
 func newRealigner(b int) (*realigner, error) {
@@ -100,6 +101,17 @@ func (r *realigner) state() (good, poor bool) {
 func (r *realigner) check(predict func(y []float32, age int) bool) (int, bool) {
 	w, l, b := r.w, r.l, r.b
 	total := r.blocks * b
+	// Echo must fill most of the ring: a few blocks of sound in silence correlate with far
+	// shifts of a periodic onset about as well as with the right one.
+	active := 0
+	for _, e := range r.nearE {
+		if e > realignActiveMS*float64(b) {
+			active++
+		}
+	}
+	if active*5 < r.blocks*3 {
+		return 0, false
+	}
 	clear(r.y)
 	// The ring's oldest block is at r.pos; block j (0 oldest) was processed blocks-1-j ago.
 	for j := range r.blocks {

@@ -54,7 +54,7 @@ type sim struct {
 	lead      int // periods the player runs ahead of the microphone at the start
 }
 
-func (s sim) run(t testing.TB, c *Canceller, ref *fakeRef, mic []float32) []float32 {
+func (s sim) run(t testing.TB, c interface{ Process([]int16) }, ref *fakeRef, mic []float32) []float32 {
 	t.Helper()
 	const period = 160
 	refPeriod := ref.rate / 100

@@ -1,0 +1,111 @@
+package aec
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Recorder captures what a Canceller works with, so that a session can be replayed offline
+// exactly (replay_test.go): the raw microphone, the processed microphone, the far-end
+// reference, and where the reference's end stood at each capture callback (the timing the
+// canceller saw). Put Input before the canceller and Output after it in the capture chain.
+//
+// It records into buffers allocated up front (the capture callback must not allocate) and
+// stops recording, silently, when they are full. Save writes the files; a recording holds the
+// user's voice, so it is only ever made on request (livedesk talk --echo-record DIR).
+type Recorder struct {
+	src   Source
+	big   []int16 // one second of reference, read each callback
+	ref   []int16
+	seen  uint64 // reference position recorded up to
+	start uint64 // reference position of ref[0]
+	first bool
+	near  []int16
+	out   []int16
+	calls [][2]uint64 // samples in the callback, reference end at its start
+}
+
+// NewRecorder returns a recorder with room for limit of audio.
+func NewRecorder(ref Source, micRate int, limit time.Duration) *Recorder {
+	sec := int(limit.Seconds()) + 1
+	return &Recorder{
+		src:   ref,
+		big:   make([]int16, ref.Rate()),
+		ref:   make([]int16, 0, (sec+1)*ref.Rate()),
+		near:  make([]int16, 0, sec*micRate),
+		out:   make([]int16, 0, sec*micRate),
+		calls: make([][2]uint64, 0, sec*200),
+		first: true,
+	}
+}
+
+type recorderInput struct{ r *Recorder }
+type recorderOutput struct{ r *Recorder }
+
+// Input is the Processor to run before the canceller.
+func (r *Recorder) Input() interface{ Process([]int16) } { return recorderInput{r} }
+
+// Output is the Processor to run after the canceller.
+func (r *Recorder) Output() interface{ Process([]int16) } { return recorderOutput{r} }
+
+func (p recorderOutput) Process(s []int16) {
+	r := p.r
+	if len(r.out)+len(s) <= cap(r.out) {
+		r.out = append(r.out, s...)
+	}
+}
+
+func (p recorderInput) Process(near []int16) {
+	r := p.r
+	if len(r.near)+len(near) > cap(r.near) || len(r.calls) == cap(r.calls) {
+		return
+	}
+	end := r.src.Read(r.big)
+	n := uint64(len(r.big))
+	if r.first {
+		r.first = false
+		r.start = end - min(end, n)
+		r.seen = r.start
+	}
+	from := r.seen
+	if end > n {
+		from = max(from, end-n)
+	}
+	if end > from && len(r.ref)+int(end-from) <= cap(r.ref) {
+		r.ref = append(r.ref, r.big[n-(end-from):]...)
+		r.seen = end
+	}
+	r.near = append(r.near, near...)
+	r.calls = append(r.calls, [2]uint64{uint64(len(near)), end})
+}
+
+// Save writes near.raw, out.raw, ref.raw (s16le) and calls.txt (a line "start rate", then
+// one "samples reference_end" line per capture callback) into dir. Call it after the capture
+// device has stopped.
+func (r *Recorder) Save(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("echo recording: %w", err)
+	}
+	write := func(name string, s []int16) error {
+		b := make([]byte, 2*len(s))
+		for i, v := range s {
+			binary.LittleEndian.PutUint16(b[2*i:], uint16(v))
+		}
+		return os.WriteFile(filepath.Join(dir, name), b, 0o600)
+	}
+	var calls []byte
+	calls = fmt.Appendf(calls, "%d %d\n", r.start, r.src.Rate())
+	for _, c := range r.calls {
+		calls = fmt.Appendf(calls, "%d %d\n", c[0], c[1])
+	}
+	err := errors.Join(write("near.raw", r.near), write("out.raw", r.out), write("ref.raw", r.ref),
+		os.WriteFile(filepath.Join(dir, "calls.txt"), calls, 0o600))
+	if err != nil {
+		return fmt.Errorf("echo recording: %w", err)
+	}
+	return nil
+}
