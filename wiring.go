@@ -85,6 +85,7 @@ func openAudio(backend audio.Backend, cfg settings.Config, withMic bool, echoRec
 				mc.Processors = []audio.Processor{c}
 				if echoRecord {
 					a.rec = aec.NewRecorder(a.player.Reference(), audio.InputRate, echoRecordLimit)
+					a.rec.Watch(c)
 					mc.Processors = []audio.Processor{a.rec.Input(), c, a.rec.Output()}
 				}
 			}

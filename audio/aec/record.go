@@ -19,6 +19,7 @@ import (
 // user's voice, so it is only ever made on request (livedesk talk --echo-record DIR).
 type Recorder struct {
 	src   Source
+	rate  int     // microphone rate
 	big   []int16 // one second of reference, read each callback
 	ref   []int16
 	seen  uint64 // reference position recorded up to
@@ -27,6 +28,15 @@ type Recorder struct {
 	near  []int16
 	out   []int16
 	calls [][2]uint64 // samples in the callback, reference end at its start
+	c     *Canceller  // watched: its counters are logged when they change
+	last  Stats
+	log   []event
+}
+
+// event is a change of the watched canceller's counters, at a microphone sample position.
+type event struct {
+	at uint64
+	st Stats
 }
 
 // NewRecorder returns a recorder with room for limit of audio.
@@ -34,14 +44,20 @@ func NewRecorder(ref Source, micRate int, limit time.Duration) *Recorder {
 	sec := int(limit.Seconds()) + 1
 	return &Recorder{
 		src:   ref,
+		rate:  micRate,
 		big:   make([]int16, ref.Rate()),
 		ref:   make([]int16, 0, (sec+1)*ref.Rate()),
 		near:  make([]int16, 0, sec*micRate),
 		out:   make([]int16, 0, sec*micRate),
 		calls: make([][2]uint64, 0, sec*200),
+		log:   make([]event, 0, 4096),
 		first: true,
 	}
 }
+
+// Watch makes the recording note the canceller's counters whenever they change (events.txt):
+// what the live canceller did, to compare with a replay.
+func (r *Recorder) Watch(c *Canceller) { r.c = c }
 
 type recorderInput struct{ r *Recorder }
 type recorderOutput struct{ r *Recorder }
@@ -56,6 +72,16 @@ func (p recorderOutput) Process(s []int16) {
 	r := p.r
 	if len(r.out)+len(s) <= cap(r.out) {
 		r.out = append(r.out, s...)
+	}
+	if r.c == nil || len(r.log) == cap(r.log) {
+		return
+	}
+	st := r.c.Stats()
+	if st.Rewinds != r.last.Rewinds || st.Skips != r.last.Skips || st.Realigns != r.last.Realigns ||
+		st.Restores != r.last.Restores || st.Resyncs != r.last.Resyncs || st.Delay != r.last.Delay ||
+		st.Converged != r.last.Converged || st.Guarded != r.last.Guarded && st.Guarded-r.last.Guarded >= 25 {
+		r.log = append(r.log, event{at: uint64(len(r.out)), st: st})
+		r.last = st
 	}
 }
 
@@ -102,7 +128,11 @@ func (r *Recorder) Save(dir string) error {
 	for _, c := range r.calls {
 		calls = fmt.Appendf(calls, "%d %d\n", c[0], c[1])
 	}
-	err := errors.Join(write("near.raw", r.near), write("out.raw", r.out), write("ref.raw", r.ref),
+	var events []byte
+	for _, e := range r.log {
+		events = fmt.Appendf(events, "%.3f s: %+v\n", float64(e.at)/float64(r.rate), e.st)
+	}
+	err := errors.Join(os.WriteFile(filepath.Join(dir, "events.txt"), events, 0o600), write("near.raw", r.near), write("out.raw", r.out), write("ref.raw", r.ref),
 		os.WriteFile(filepath.Join(dir, "calls.txt"), calls, 0o600))
 	if err != nil {
 		return fmt.Errorf("echo recording: %w", err)
