@@ -67,6 +67,7 @@ type Stats struct {
 	Resets    uint64        // background filter reset after diverging (double talk)
 	Realigns  uint64        // echo path jumps caught and followed (see realigner)
 	Restores  uint64        // far-end onsets at which the filter went back to its snapshot (see onset)
+	Limited   uint64        // blocks turned down to the microphone's level (see limit)
 	DriftPPM  int64         // playback clock relative to capture clock, as compensated
 	// Guarded counts blocks muted while the canceller was still converging (see
 	// guardMaxBlocks); Converged reports that it has converged since the last restart.
@@ -125,6 +126,8 @@ type Canceller struct {
 	guardN     int     // far-end blocks muted while converging
 	farHold    int     // blocks left in which an echo of recent far-end sound may still arrive
 	farPeak    float64 // loudest far-end block energy within the hold
+	echoPeak   float64 // loudest echo estimate block energy within the hold
+	prevNearE  float64 // the previous block's microphone energy (limit)
 	holdBlocks int     // MaxDelayMs plus the filter length, in blocks
 	sd, so     float64 // ERLE accumulators
 	erleN      int
@@ -148,6 +151,7 @@ type Canceller struct {
 	resets    atomic.Uint64
 	realigns  atomic.Uint64
 	restores  atomic.Uint64
+	limited   atomic.Uint64
 	guarded   atomic.Uint64
 	convFlag  atomic.Bool
 }
@@ -228,6 +232,7 @@ func (c *Canceller) Stats() Stats {
 		Resets:    c.resets.Load(),
 		Realigns:  c.realigns.Load(),
 		Restores:  c.restores.Load(),
+		Limited:   c.limited.Load(),
 		DriftPPM:  c.driftPPM.Load(),
 		Guarded:   c.guarded.Load(),
 		Converged: c.convFlag.Load(),
@@ -435,9 +440,15 @@ func (c *Canceller) block(near []float32) {
 	c.est.pushFar(c.farBlk)
 	c.est.pushNear(near)
 	c.m.process(near, c.outBlk, true)
+	c.limit()
 	c.ra.push(near, energy(c.m.efg))
 	if c.m.lastFarActive && c.m.haveSnap && energy(c.m.efg)*30 > c.m.lastNearE {
 		c.tainted = true
+	}
+	if c.m.lastNearE == 0 && c.m.lastEchoE > farActiveMS*Block {
+		// Digital silence where echo was due: the capture stream dropped out (a stalled
+		// callback), and the microphone timeline has moved against the reference.
+		c.arm()
 	}
 	if good, poor := c.ra.state(); good && c.m.lastFarActive {
 		c.m.takeSnapshot()
@@ -519,9 +530,10 @@ func (c *Canceller) guard() {
 	} else if c.farHold > 0 {
 		c.farHold--
 		if c.farHold == 0 {
-			c.farPeak = 0
+			c.farPeak, c.echoPeak = 0, 0
 		}
 	}
+	c.echoPeak = max(c.echoPeak, c.m.lastEchoE)
 	if !c.converged && c.delayKnown && c.ERLE() >= guardOffDB {
 		// Once converged the guard stays off until a restart: the reduction measured
 		// during double talk is low, and muting then would cut the user off.
@@ -532,9 +544,10 @@ func (c *Canceller) guard() {
 	if !learning && c.suspect == 0 || c.farHold == 0 || c.m.lastNearE > 2*c.farPeak {
 		return
 	}
-	if !learning && c.m.lastNearE > 4*c.m.lastEchoE {
+	if !learning && c.m.lastNearE > 4*c.echoPeak {
 		// A converged filter knows how loud the echo is, even if no longer exactly when it
-		// comes: a microphone 6 dB above that holds the user, who must get through.
+		// comes: a microphone 6 dB above the loudest recent echo estimate holds the user,
+		// who must get through.
 		return
 	}
 	if learning {
@@ -546,6 +559,24 @@ func (c *Canceller) guard() {
 	for i := range c.outBlk {
 		c.outBlk[i] *= guardGain
 	}
+}
+
+// limit keeps the output from being louder than the microphone was (over this block and the
+// one before: the suppressor's output lags a block). Cancelling can only take sound away; more
+// sound out than in is the filter subtracting an echo that is not there, as when the capture
+// stream drops out or the echo path has just moved, and what it adds is the model's voice.
+func (c *Canceller) limit() {
+	in := max(c.m.lastNearE, c.prevNearE)
+	c.prevNearE = c.m.lastNearE
+	out := energy(c.outBlk)
+	if out <= in {
+		return
+	}
+	g := float32(math.Sqrt(in / out))
+	for i := range c.outBlk {
+		c.outBlk[i] *= g
+	}
+	c.limited.Add(1)
 }
 
 // onsetGap is the far-end silence, in blocks, after which far-end sound counts as an onset

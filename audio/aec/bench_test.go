@@ -59,3 +59,32 @@ func TestProcessDoesNotAllocate(t *testing.T) {
 		t.Errorf("Process allocates %.1f times per 10 ms period, want 0", allocs)
 	}
 }
+
+// BenchmarkRealignCheck is the cost of one realigner check (the cross-correlation of 192 ms of
+// microphone with the snapshot's echo estimate over ±40 ms). It runs only while the
+// cancellation is poor, at most every 8 blocks (64 ms).
+func BenchmarkRealignCheck(b *testing.B) {
+	c, _, _ := converged(b)
+	if !c.m.haveSnap || c.ra.n < c.ra.blocks {
+		b.Fatal("no snapshot or ring after warming up")
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		c.ra.check(c.m.predict)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(realignEvery*Block*1e9/16000)*100, "%core-while-poor")
+}
+
+// TestRealignDoesNotAllocate: following a jump happens on the capture callback too.
+func TestRealignDoesNotAllocate(t *testing.T) {
+	c, _, _ := converged(t)
+	allocs := testing.AllocsPerRun(20, func() {
+		c.ra.check(c.m.predict)
+		c.shiftPath(3)
+		c.shiftPath(-3)
+		c.m.restoreSnapshot()
+	})
+	if allocs != 0 {
+		t.Errorf("a realignment allocates %.1f times, want 0", allocs)
+	}
+}

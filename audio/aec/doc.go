@@ -23,7 +23,9 @@
 // Delay. The playback and capture latencies and the acoustic path add up to 50–500 ms. An
 // envelope cross-correlation (one value per block, over 1.5 s) finds the bulk delay; the
 // adaptive filter then covers 128 ms from 16 ms before the strongest echo, and recentres itself
-// on its own peak once converged.
+// on its own peak once converged. A converged filter is not moved by the envelopes any more
+// (near-end speech can correlate with them at some lag) unless they agree for 0.6 s while the
+// filter cancels poorly.
 //
 // Filter. A partitioned-block frequency-domain adaptive filter (overlap-save, 128-sample
 // blocks, 256-point FFTs, 16 partitions, NLMS normalised per bin over the partitions, gradient
@@ -38,6 +40,21 @@
 // PulseAudio's module-loopback adapts its rate), so the echo slides in time. Every 2 s the
 // foreground filter is compared with a snapshot (the phase slope of their cross-spectrum gives
 // the shift) and half of the measured drift is corrected in the resampling ratio.
+//
+// When the echo path changes. A sound server that re-buffers a stream moves the echo by a few
+// milliseconds at once (0.6-20 ms measured on the CI echo path), and a playback stall moves it
+// by the stall; a filter off by even half a millisecond cancels almost nothing above 1 kHz, and
+// learning the path again takes seconds. The foreground is kept as a snapshot whenever it
+// cancels 25 dB or better. While the cancellation is poor, a realigner cross-correlates the
+// last 192 ms of the microphone with the snapshot's echo estimate over ±40 ms: a much better
+// match at some shift means the path jumped (near-end speech matches no shift), and the
+// snapshot comes back, moved by that shift, at once. Double talk drags the filters off a path
+// that did not change; such a filter goes back to the snapshot at the next far-end onset,
+// before its echo arrives. After a playback stall, far-end sound is muted (unless the
+// microphone is clearly louder than the expected echo: the user) until the path is confirmed.
+// Until the filter first reaches 25 dB (about 2 s of the model's voice), the same guard mutes
+// far-end sound, so the model cannot interrupt itself on its first words. A jump is not taken
+// for clock drift: the drift tracker ignores slides faster than 250 ppm.
 //
 // Residual echo suppression. A spectral gain on a 50 % overlapped sqrt-Hann STFT of the
 // output removes what the linear filter leaves, from the foreground's echo estimate times a
