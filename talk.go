@@ -40,6 +40,7 @@ func runTalk(ctx context.Context, args []string, stdout, stderr io.Writer, e env
 	fs.DurationVar(&duration, "duration", 0, "end the conversation after this long (default: until Ctrl-C)")
 	fs.BoolVar(&cfg.Headphones, "headphones", false, "you wear headphones: no echo handling needed")
 	fs.StringVar(&cfg.EchoCancellation, "echo", cfg.EchoCancellation, "echo cancellation: auto (on unless --headphones), on or off")
+	fs.StringVar(&cfg.StartSensitivity, "start-sensitivity", "", "server voice detection start sensitivity: high or low (default: the server's)")
 	fs.StringVar(&echoRecord, "echo-record", "", "save the echo canceller's input, output and speaker reference (first 5 min) into this directory, to replay offline (holds your voice)")
 	fs.StringVar(&text, "text", "", "type this to the model once connected")
 	fs.BoolVar(&listDevices, "list-devices", false, "list audio devices, displays and cameras, then exit")
@@ -48,6 +49,7 @@ func runTalk(ctx context.Context, args []string, stdout, stderr io.Writer, e env
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	cfg.StartSensitivity = strings.ToUpper(cfg.StartSensitivity)
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "livedesk talk: unexpected argument %q\n", fs.Arg(0))
 		return 2
