@@ -626,6 +626,14 @@ func (c *Canceller) shiftPath(s int) {
 	c.m.shiftTaps(s)
 	c.m.takeSnapshot()
 	c.tainted, c.suspect = false, 0
+	if s != 0 {
+		// The clock-drift estimate may hold part of the jump (one slow enough to pass as
+		// drift: seen, -109 ppm on a path without drift, after which the realigner had to
+		// follow the reference sliding away every half second): start it again.
+		c.drift.reset()
+		c.step = c.rs.ratio
+		c.driftPPM.Store(0)
+	}
 	c.ra.restart()
 	c.realigns.Add(1)
 	c.delayBlk.Store(int64(c.m.delay))
