@@ -125,6 +125,7 @@ type Canceller struct {
 	converged  bool    // the filter has converged since the last restart
 	guardN     int     // far-end blocks muted while converging
 	farHold    int     // blocks left in which an echo of recent far-end sound may still arrive
+	farE       float64 // this block's far-end energy
 	farPeak    float64 // loudest far-end block energy within the hold
 	echoPeak   float64 // loudest echo estimate block energy within the hold
 	prevNearE  float64 // the previous block's microphone energy (limit)
@@ -435,14 +436,15 @@ func (c *Canceller) far() {
 // block runs one block: far block, delay estimation, filter, drift tracking, ERLE bookkeeping.
 func (c *Canceller) block(near []float32) {
 	c.far()
+	c.farE = energy(c.farBlk)
 	c.onset()
 	c.m.pushFar(c.farBlk)
 	c.est.pushFar(c.farBlk)
 	c.est.pushNear(near)
 	c.m.process(near, c.outBlk, true)
 	c.limit()
-	c.ra.push(near, energy(c.m.efg))
-	if c.m.lastFarActive && c.m.haveSnap && energy(c.m.efg)*30 > c.m.lastNearE {
+	c.ra.push(near, c.m.lastNearE, c.m.lastErrE)
+	if c.m.lastFarActive && c.m.haveSnap && c.m.lastErrE*30 > c.m.lastNearE {
 		c.tainted = true
 	}
 	if c.m.lastNearE == 0 && c.m.lastEchoE > farActiveMS*Block {
@@ -523,7 +525,7 @@ const (
 
 func (c *Canceller) guard() {
 	// An echo arrives up to MaxDelayMs after the far end played it: hold that long.
-	farE := energy(c.farBlk)
+	farE := c.farE
 	if farE > farActiveMS*Block {
 		c.farHold = c.holdBlocks
 		c.farPeak = max(c.farPeak, farE)
@@ -596,7 +598,7 @@ const maxReverts = 2
 // echo path). The far block is read the bulk delay before its echo reaches the microphone, so
 // at the start of far-end sound after a pause a tainted filter goes back to the snapshot first.
 func (c *Canceller) onset() {
-	if energy(c.farBlk) <= farActiveMS*Block {
+	if c.farE <= farActiveMS*Block {
 		c.farQuiet++
 		return
 	}

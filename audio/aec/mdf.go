@@ -79,6 +79,7 @@ type mdf struct {
 	lastFarActive       bool      // the last block's far window was playing
 	lastNearE, lastOutE float64   // the last block's input and output energies
 	lastEchoE           float64   // the last block's foreground echo estimate energy
+	lastErrE            float64   // the last block's foreground error energy (before suppression)
 }
 
 type mdfStats struct {
@@ -434,6 +435,7 @@ func (m *mdf) process(near, out []float32, adapt bool) {
 	m.suppressResidual(out, farActive)
 	m.lastFarActive = farActive
 	m.lastNearE = d
+	m.lastErrE = ef
 	m.lastEchoE = y
 	m.lastOutE = energy(out)
 	if farActive {

@@ -66,10 +66,10 @@ func (r *realigner) restart() {
 	r.n, r.since = 0, 0
 }
 
-// push records one block of microphone input and the foreground's error energy for it.
-func (r *realigner) push(near []float32, errE float64) {
+// push records one block of microphone input, its energy and the foreground's error energy.
+func (r *realigner) push(near []float32, nearE, errE float64) {
 	copy(r.d[r.pos*r.b:], near)
-	r.nearE[r.pos] = energy(near)
+	r.nearE[r.pos] = nearE
 	r.errE[r.pos] = errE
 	r.pos = (r.pos + 1) % r.blocks
 	r.n = min(r.n+1, r.blocks)
