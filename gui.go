@@ -9,14 +9,15 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
+	"github.com/livedesk/livedesk/audio"
+	"github.com/livedesk/livedesk/call"
+	"github.com/livedesk/livedesk/live/livetest"
 	"github.com/livedesk/livedesk/settings"
 	"github.com/livedesk/livedesk/ui"
 )
@@ -24,49 +25,12 @@ import (
 // AppID is the application ID (also in FyneApp.toml); Fyne keys preferences by it.
 const AppID = "io.github.livedesk.livedesk"
 
-// Wiring the composition root fills in (main.go). Until it does, the GUI runs without a
-// conversation: the window opens, settings work, and connecting says nothing is wired.
-var (
-	// newConversation returns the conversation the window drives. It reports through br and must
-	// not start goroutines before Start.
-	newConversation func(log *slog.Logger, br *ui.Bridge) (ui.Conversation, error)
-	// newDevices lists displays, cameras and audio devices for the pickers.
-	newDevices func(log *slog.Logger) (ui.Devices, error)
-	// runDemoServer runs the built-in fake Live server for --demo until ctx ends. It sends the
-	// server's ws:// URL on ready once it is listening.
-	runDemoServer func(ctx context.Context, log *slog.Logger, ready chan<- string) error
-)
-
-// guiOptions is the parsed command line of the GUI.
+// guiOptions is the parsed command line of the window.
 type guiOptions struct {
 	endpoint string
 	connect  bool
-	share    ui.Share
+	share    call.Share
 	demo     bool
-}
-
-// parseShare reads screen[:N] (N = 0-based display index) or camera[:DEV] (default /dev/video0).
-func parseShare(s string) (ui.Share, error) {
-	kind, arg, hasArg := strings.Cut(s, ":")
-	switch kind {
-	case "", "none":
-		return ui.Share{}, nil
-	case "screen":
-		if !hasArg {
-			return ui.Share{Kind: ui.ShareScreen}, nil
-		}
-		n, err := strconv.Atoi(arg)
-		if err != nil || n < 0 {
-			return ui.Share{}, fmt.Errorf("--share screen:%s: display must be a number from 0", arg)
-		}
-		return ui.Share{Kind: ui.ShareScreen, Display: n}, nil
-	case "camera":
-		if arg == "" {
-			arg = "/dev/video0"
-		}
-		return ui.Share{Kind: ui.ShareCamera, Camera: arg}, nil
-	}
-	return ui.Share{}, fmt.Errorf("--share %q: want screen[:N] or camera[:DEV]", s)
 }
 
 func parseGUIArgs(args []string, stderr io.Writer) (guiOptions, error) {
@@ -75,10 +39,10 @@ func parseGUIArgs(args []string, stderr io.Writer) (guiOptions, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.endpoint, "endpoint", "", "Live API base URL for this run (e.g. ws://127.0.0.1:9000 for a test server)")
 	fs.BoolVar(&o.connect, "connect", false, "connect as soon as the window opens")
-	share := fs.String("share", "", "share at start: screen[:N] (N from 0) or camera[:DEV]")
+	share := fs.String("share", "", "share at start: screen, screen:N (N from 0), screen:all, camera or camera:DEV")
 	fs.BoolVar(&o.demo, "demo", false, "try the app without a key against the built-in fake server")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: livedesk [--endpoint URL] [--connect] [--share screen[:N]|camera[:DEV]] [--demo]")
+		fmt.Fprintln(fs.Output(), "usage: livedesk [--endpoint URL] [--connect] [--share screen[:N|all]|camera[:DEV]] [--demo]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -88,8 +52,8 @@ func parseGUIArgs(args []string, stderr io.Writer) (guiOptions, error) {
 		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	var err error
-	if o.share, err = parseShare(*share); err != nil {
-		return o, err
+	if o.share, err = call.ParseShare(*share); err != nil {
+		return o, fmt.Errorf("--share: %w", err)
 	}
 	if o.endpoint != "" {
 		c := settings.Default()
@@ -104,7 +68,8 @@ func parseGUIArgs(args []string, stderr io.Writer) (guiOptions, error) {
 	return o, nil
 }
 
-// runGUI runs the desktop app and returns the process exit code.
+// runGUI runs the desktop app and returns the process exit code. It only composes: the call
+// core (call), the window (ui) and, for --demo, the built-in fake server.
 func runGUI(args []string) int {
 	o, err := parseGUIArgs(args, os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -130,24 +95,15 @@ func runGUI(args []string) int {
 
 	endpoint := o.endpoint
 	if o.demo {
-		endpoint, err = startDemo(ctx, log, &wg)
-		if err != nil {
+		if endpoint, err = startDemo(ctx, log, &wg); err != nil {
 			log.Error("demo server", "err", err)
 		}
 	}
 
 	br := ui.NewBridge()
-	opts := ui.Options{Logger: log, Bridge: br, Demo: o.demo}
-	if newConversation != nil {
-		if opts.Conversation, err = newConversation(log, br); err != nil {
-			log.Error("conversation", "err", err)
-		}
-	}
-	if newDevices != nil {
-		if opts.Devices, err = newDevices(log); err != nil {
-			log.Error("devices", "err", err)
-		}
-	}
+	c := call.New(call.Options{Log: log, Sink: br, Backend: audio.BackendDefault, Clipboard: ui.Clipboard(a)})
+	opts := ui.Options{Logger: log, Bridge: br, Call: c, Devices: call.Devices{Backend: audio.BackendDefault, Log: log},
+		Demo: o.demo, CheckFonts: true}
 	if file, err := settings.DefaultKeyFile(); err == nil {
 		opts.Keys = &settings.Keys{FilePath: file}
 	}
@@ -164,7 +120,13 @@ func runGUI(args []string) int {
 	win := ui.New(a, opts)
 	win.Window().SetMaster()
 
-	wg.Add(2)
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		if err := c.Run(ctx); err != nil {
+			log.Error("call", "err", err)
+		}
+	}()
 	go func() {
 		defer wg.Done()
 		if err := win.Run(ctx); err != nil {
@@ -178,7 +140,7 @@ func runGUI(args []string) int {
 	}()
 
 	a.Lifecycle().SetOnStarted(func() {
-		if o.share.Kind != ui.ShareNone {
+		if o.share.Kind != call.ShareNone {
 			win.SetShare(o.share)
 		}
 		switch {
@@ -192,28 +154,19 @@ func runGUI(args []string) int {
 	return 0
 }
 
-// startDemo runs the built-in fake server and returns its URL.
+// startDemo runs the built-in fake server until ctx ends and returns its URL.
 func startDemo(ctx context.Context, log *slog.Logger, wg *sync.WaitGroup) (string, error) {
-	if runDemoServer == nil {
-		return "", errors.New("the built-in demo server is not part of this build yet")
+	srv, err := livetest.Start(livetest.Options{Pace: livetest.RealTime, Log: log})
+	if err != nil {
+		return "", fmt.Errorf("starting the demo server: %w", err)
 	}
-	ready := make(chan string, 1)
-	errc := make(chan error, 1)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		err := runDemoServer(ctx, log, ready)
-		if err != nil {
-			log.Error("demo server stopped", "err", err)
+		<-ctx.Done()
+		if err := srv.Close(); err != nil {
+			log.Warn("demo server", "err", err)
 		}
-		errc <- err
 	}()
-	select {
-	case u := <-ready:
-		return u, nil
-	case err := <-errc:
-		return "", fmt.Errorf("starting the demo server: %w", err)
-	case <-ctx.Done():
-		return "", ctx.Err()
-	}
+	return srv.URL(), nil
 }

@@ -18,8 +18,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/livedesk/livedesk/call"
 	"github.com/livedesk/livedesk/live/livetest"
-	"github.com/livedesk/livedesk/ui"
 )
 
 func TestParseGUIArgs(t *testing.T) {
@@ -30,12 +30,13 @@ func TestParseGUIArgs(t *testing.T) {
 	}{
 		{args: nil, want: guiOptions{}},
 		{args: []string{"--endpoint", "ws://127.0.0.1:9000", "--connect", "--share", "screen"},
-			want: guiOptions{endpoint: "ws://127.0.0.1:9000", connect: true, share: ui.Share{Kind: ui.ShareScreen}}},
-		{args: []string{"--share", "screen:1"}, want: guiOptions{share: ui.Share{Kind: ui.ShareScreen, Display: 1}}},
-		{args: []string{"--share", "camera"}, want: guiOptions{share: ui.Share{Kind: ui.ShareCamera, Camera: "/dev/video0"}}},
-		{args: []string{"--share", "camera:/dev/video2"}, want: guiOptions{share: ui.Share{Kind: ui.ShareCamera, Camera: "/dev/video2"}}},
+			want: guiOptions{endpoint: "ws://127.0.0.1:9000", connect: true, share: call.Share{Kind: call.ShareScreen}}},
+		{args: []string{"--share", "screen:1"}, want: guiOptions{share: call.Share{Kind: call.ShareScreen, Display: 1}}},
+		{args: []string{"--share", "screen:all"}, want: guiOptions{share: call.Share{Kind: call.ShareScreen, Display: call.AllDisplays}}},
+		{args: []string{"--share", "camera"}, want: guiOptions{share: call.Share{Kind: call.ShareCamera}}},
+		{args: []string{"--share", "camera:/dev/video2"}, want: guiOptions{share: call.Share{Kind: call.ShareCamera, Camera: "/dev/video2"}}},
 		{args: []string{"--demo"}, want: guiOptions{demo: true}},
-		{args: []string{"--share", "window"}, wantErr: "want screen[:N] or camera[:DEV]"},
+		{args: []string{"--share", "window"}, wantErr: "want screen, screen:N, screen:all, camera or camera:DEVICE"},
 		{args: []string{"--share", "screen:x"}, wantErr: "display must be a number"},
 		{args: []string{"--endpoint", "ftp://x"}, wantErr: "--endpoint: must start with ws://"},
 		{args: []string{"--demo", "--endpoint", "ws://h:1"}, wantErr: "cannot be combined"},

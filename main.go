@@ -11,9 +11,13 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/livedesk/livedesk/cli"
+	"github.com/livedesk/livedesk/ui"
 )
 
 func main() {
+	_ = ui.PlainLocaleToEnglish(os.Getenv, os.Setenv)
 	os.Exit(run(os.Args[1:]))
 }
 
@@ -24,21 +28,20 @@ func run(args []string) int {
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			if args[0] == "ask" {
-				return runAsk(ctx, args[1:], os.Stdout, os.Stderr, osEnv{})
+				return cli.Ask(ctx, args[1:], os.Stdout, os.Stderr, osEnv{})
 			}
-			return runTalk(ctx, args[1:], os.Stdout, os.Stderr, osEnv{})
+			return cli.Talk(ctx, args[1:], os.Stdout, os.Stderr, osEnv{})
 		case "help", "-h", "-help", "--help":
 			fmt.Fprint(os.Stdout, usage)
 			return 0
 		}
 	}
-	wireGUI()
 	return runGUI(args)
 }
 
 const usage = `livedesk: talk with Gemini while it sees your screen or webcam.
 
-  livedesk [--endpoint URL] [--connect] [--share screen[:N]|camera[:DEV]] [--demo]
+  livedesk [--endpoint URL] [--connect] [--share screen[:N|all]|camera[:DEV]] [--demo]
         open the window (the default)
   livedesk ask [--endpoint URL] [--model M] [--voice V] [--system TEXT] [--in FILE.wav]
         [--text TEXT] [--image FILE]... [--out FILE.wav] [--timeout DUR]
@@ -50,19 +53,7 @@ const usage = `livedesk: talk with Gemini while it sees your screen or webcam.
 The API key comes from GEMINI_API_KEY (or GOOGLE_API_KEY), or from Settings in the window.
 `
 
-// env reads the process environment; tests pass their own.
-type env interface {
-	Getenv(key string) string
-}
-
+// osEnv is the process environment, for the terminal modes.
 type osEnv struct{}
 
 func (osEnv) Getenv(k string) string { return os.Getenv(k) }
-
-// apiKeyFromEnv returns the key from GEMINI_API_KEY, falling back to GOOGLE_API_KEY.
-func apiKeyFromEnv(e env) string {
-	if k := e.Getenv("GEMINI_API_KEY"); k != "" {
-		return k
-	}
-	return e.Getenv("GOOGLE_API_KEY")
-}

@@ -13,8 +13,15 @@ import (
 	"time"
 
 	"github.com/livedesk/livedesk/audio"
+	"github.com/livedesk/livedesk/cli"
 	"github.com/livedesk/livedesk/live/livetest"
 )
+
+type mapEnv map[string]string
+
+func (m mapEnv) Getenv(k string) string { return m[k] }
+
+const testKey = "AIza-test-key-do-not-print"
 
 // requireAudioEnv skips without the Xvfb + PulseAudio test environment (scripts/with-testenv.sh)
 // and fails when it is promised but a tool is missing.
@@ -65,7 +72,7 @@ func TestTalkEndToEnd(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	done := make(chan int, 1)
 	go func() {
-		done <- runTalk(t.Context(), []string{"--endpoint", srv.URL(), "--backend", "pulse", "--mic", "VirtualMic", "--speaker", "Speaker",
+		done <- cli.Talk(t.Context(), []string{"--endpoint", srv.URL(), "--backend", "pulse", "--mic", "VirtualMic", "--speaker", "Speaker",
 			"--screen", "0", "--duration", "14s", "--headphones"}, &stdout, &stderr, mapEnv{"GEMINI_API_KEY": testKey})
 	}()
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)

@@ -23,6 +23,8 @@ type MicConfig struct {
 	// StallTimeout: when the device delivers nothing for this long, Read reports ErrDeviceLost
 	// (3 s; the first PulseAudio callback takes up to 0.7 s, ALSA's up to 2 s).
 	StallTimeout time.Duration
+	// Muted starts the microphone muted: not one period of sound leaves it before SetMuted(false).
+	Muted bool
 
 	// Processors run on every period, in order, between capture and the queue (an echo
 	// canceller goes here, with FarEnd.Reference as its reference signal).
@@ -75,12 +77,7 @@ type Mic struct {
 	lastData    atomic.Int64 // nanoseconds since start of the last callback
 	start       time.Time
 
-	// level accumulators since the last Level call
-	sumSq    atomic.Uint64
-	nSamples atomic.Uint64
-	peak     atomic.Uint32
-	levelMu  sync.Mutex
-	lastLvl  Level
+	meter levelMeter
 
 	lost      atomic.Bool
 	closing   atomic.Bool
@@ -125,9 +122,9 @@ func (c *Context) OpenMic(cfg MicConfig) (*Mic, error) {
 		scratch:  make([]int16, maxCallbackFrames),
 		done:     make(chan struct{}),
 		start:    time.Now(),
-		lastLvl:  Level{RMS: math.Inf(-1), Peak: math.Inf(-1)},
 	}
 	m.speakerMode.Store(cfg.SpeakerMode)
+	m.muted.Store(cfg.Muted)
 	dc := malgo.DefaultDeviceConfig(malgo.Capture)
 	dc.Capture.Format = malgo.FormatS16
 	dc.Capture.Channels = 1
@@ -173,7 +170,7 @@ func (m *Mic) onData(_, in []byte, frames uint32) {
 // process runs one period through meter, mute, processors and gate into the queue.
 func (m *Mic) process(s []int16) {
 	m.captured.Add(uint64(len(s)))
-	m.meter(s)
+	m.meter.add(s)
 	if m.muted.Load() {
 		clear(s)
 	}
@@ -184,24 +181,6 @@ func (m *Mic) process(s []int16) {
 		m.gate.process(s, m.cfg.FarEnd.FarEndActive(m.gateTail))
 	}
 	m.q.push(s)
-}
-
-func (m *Mic) meter(s []int16) {
-	var sum uint64
-	var peak uint32
-	for _, v := range s {
-		x := int64(v)
-		sum += uint64(x * x)
-		peak = max(peak, uint32(abs32(int32(v))))
-	}
-	m.sumSq.Add(sum)
-	m.nSamples.Add(uint64(len(s)))
-	for {
-		old := m.peak.Load()
-		if peak <= old || m.peak.CompareAndSwap(old, peak) {
-			break
-		}
-	}
 }
 
 func (m *Mic) onStop() {
@@ -276,21 +255,7 @@ func (m *Mic) SetSpeakerMode(on bool) { m.speakerMode.Store(on && m.cfg.FarEnd !
 
 // Level returns the input level since the previous call (RMS and peak, dBFS), for a meter polled
 // at up to a few dozen Hz. With no new audio it repeats the previous value.
-func (m *Mic) Level() Level {
-	m.levelMu.Lock()
-	defer m.levelMu.Unlock()
-	n := m.nSamples.Swap(0)
-	sum := m.sumSq.Swap(0)
-	peak := m.peak.Swap(0)
-	if n == 0 {
-		return m.lastLvl
-	}
-	m.lastLvl = Level{
-		RMS:  dBFS(math.Sqrt(float64(sum) / float64(n))),
-		Peak: dBFS(float64(peak)),
-	}
-	return m.lastLvl
-}
+func (m *Mic) Level() Level { return m.meter.level() }
 
 func dBFS(v float64) float64 {
 	if v <= 0 {

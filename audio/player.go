@@ -48,6 +48,7 @@ type Player struct {
 	name string
 
 	scratch []int16 // callback only
+	meter   levelMeter
 
 	callbacks atomic.Uint64
 	frames    atomic.Uint64
@@ -132,6 +133,7 @@ func (p *Player) render(out []byte, n int) {
 		s := p.scratch[:k]
 		p.j.fill(s)
 		p.ref.write(s)
+		p.meter.add(s)
 		for i, v := range s {
 			binary.LittleEndian.PutUint16(out[2*i:], uint16(v))
 		}
@@ -183,6 +185,10 @@ func (p *Player) Err() error {
 	}
 	return nil
 }
+
+// Level returns the output level since the previous call (RMS and peak, dBFS), for a meter
+// polled at up to a few dozen Hz. With nothing played since, it repeats the previous value.
+func (p *Player) Level() Level { return p.meter.level() }
 
 // FarEndActive reports whether audible audio went to the speaker within the last d.
 func (p *Player) FarEndActive(d time.Duration) bool { return p.ref.Active(d) }

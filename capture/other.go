@@ -100,3 +100,6 @@ func Cameras() ([]Camera, error) { return []Camera{}, nil }
 func OpenWebcam(string, image.Point) (*Webcam, error) {
 	return nil, fmt.Errorf("%w: %w", ErrNoCamera, errNoV4L2)
 }
+
+// WebcamSupported reports whether cameras can be shared on this system (V4L2: Linux only).
+const WebcamSupported = false

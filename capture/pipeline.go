@@ -103,6 +103,9 @@ type Frame struct {
 	Width, Height int
 	Captured      time.Time
 	Seq           uint64 // 1, 2, 3… for frames sent by Run; 0 for snapshots
+	// Preview is a small copy of this frame (longest side Options.PreviewSize) for showing
+	// what was sent; never modified afterwards. Nil for snapshots.
+	Preview image.Image
 }
 
 // Stats counts what the pipeline did. Timings are those of the last frame.
@@ -303,7 +306,7 @@ func (p *Pipeline) step(ctx context.Context, force bool) error {
 	preview := cloneRGBA(p.viewS.Scale(scaled))
 
 	b := scaled.Rect.Size()
-	f := Frame{JPEG: bytes.Clone(p.enc.Bytes()), Width: b.X, Height: b.Y, Captured: t0}
+	f := Frame{JPEG: bytes.Clone(p.enc.Bytes()), Width: b.X, Height: b.Y, Captured: t0, Preview: preview}
 	p.mu.Lock()
 	p.seq++
 	f.Seq = p.seq

@@ -96,6 +96,9 @@ func (d *v4l2Device) Close() error {
 	return d.cam.Close()
 }
 
+// WebcamSupported reports whether cameras can be shared on this system (V4L2: Linux only).
+const WebcamSupported = true
+
 // Cameras lists the V4L2 video capture devices. It returns an empty list, not
 // an error, when there are none.
 func Cameras() ([]Camera, error) {

@@ -12,7 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/livedesk/livedesk/settings"
+	"github.com/livedesk/livedesk/catalog"
 )
 
 // Mic is the user's microphone: 16 kHz s16le mono chunks (20–100 ms), owned by the caller.
@@ -34,9 +34,18 @@ type turnEnder interface{ EndTurn() }
 
 // FrameSource supplies JPEG frames of what the user shares.
 type FrameSource interface {
-	NextFrame(ctx context.Context) ([]byte, error)
+	NextFrame(ctx context.Context) (VideoFrame, error)
 	// RequestFresh asks for a new frame soon (the user started speaking).
 	RequestFresh()
+}
+
+// VideoFrame is one JPEG of what the user shares.
+type VideoFrame struct {
+	JPEG          []byte
+	Width, Height int
+	// Seq is the source's number for the frame; EventFrame repeats it so the owner can match
+	// the event to what it keeps of the frame (a thumbnail, its geometry).
+	Seq uint64
 }
 
 // Backoff is the reconnect policy after a lost connection.
@@ -71,7 +80,7 @@ func (b Backoff) delay(n int) time.Duration {
 	return time.Duration(d/2 + rand.Float64()*d/2)
 }
 
-// ConversationOptions are the parts of a conversation that are not user settings.
+// ConversationOptions are the parts of a conversation that are not its Config.
 type ConversationOptions struct {
 	Dial    DialOptions // Endpoint and APIKey; the rest has defaults
 	Mic     Mic         // nil: no microphone (typed text only)
@@ -84,6 +93,10 @@ type ConversationOptions struct {
 	// SwapMargin is how long before a goAway deadline the connection is replaced if the model
 	// is still speaking (default 2 s). When the model is idle it is replaced at once.
 	SwapMargin time.Duration
+	// Muted and PushToTalk are the user's intents when the conversation starts: applied from
+	// its first microphone chunk (SetMuted and SetPushToTalk change them later).
+	Muted      bool
+	PushToTalk bool
 	Log        *slog.Logger
 }
 
@@ -102,13 +115,15 @@ type ConversationStats struct {
 //
 // Run owns every goroutine; the Set*/Send* methods may be called from any goroutine.
 type Conversation struct {
-	cfg    settings.Config
+	cfg    Config
 	opt    ConversationOptions
 	log    *slog.Logger
 	model  string
+	caps   catalog.Caps
 	events chan Event
-	cmds   chan command
-	micCh  chan []byte
+	texts  chan string   // typed messages, delivered in order on the current or next connection
+	wake   chan struct{} // an intent (mute, push-to-talk) changed: the sender reconciles
+	micCh  chan micChunk
 
 	muted    atomic.Bool
 	pttDown  atomic.Bool
@@ -132,22 +147,15 @@ type Conversation struct {
 	running atomic.Bool
 }
 
-type cmdKind int
-
-const (
-	cmdText cmdKind = iota
-	cmdPTTDown
-	cmdPTTUp
-	cmdMute
-)
-
-type command struct {
-	kind cmdKind
-	text string
+// micChunk is microphone audio with the push-to-talk state it was captured in, so a release
+// ends the activity after the audio recorded while the key was held, not before it.
+type micChunk struct {
+	pcm []byte
+	ptt bool
 }
 
 // NewConversation prepares a conversation; Run starts it.
-func NewConversation(cfg settings.Config, opt ConversationOptions) *Conversation {
+func NewConversation(cfg Config, opt ConversationOptions) *Conversation {
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
 	}
@@ -164,13 +172,16 @@ func NewConversation(cfg settings.Config, opt ConversationOptions) *Conversation
 		cfg:     cfg,
 		opt:     opt,
 		log:     opt.Log,
+		model:   ModelName(cfg.Model),
 		events:  make(chan Event, 1024),
-		cmds:    make(chan command, 64),
-		micCh:   make(chan []byte, backlog),
+		texts:   make(chan string, 64),
+		wake:    make(chan struct{}, 1),
+		micCh:   make(chan micChunk, backlog),
 		shareCh: make(chan struct{}, 1),
 	}
-	s, _ := BuildSetup(cfg, SetupOptions{})
-	c.model = s.Model
+	c.caps = catalog.Capabilities(c.model)
+	c.muted.Store(opt.Muted)
+	c.pttDown.Store(opt.PushToTalk)
 	return c
 }
 
@@ -183,14 +194,28 @@ func (c *Conversation) SendText(text string) error {
 	if text == "" {
 		return nil
 	}
-	return c.command(command{kind: cmdText, text: text})
+	select {
+	case c.texts <- text:
+		return nil
+	default:
+		return errors.New("too many typed messages waiting: the connection is not keeping up")
+	}
 }
 
-// SetMuted stops (or resumes) sending the microphone. Muting tells the server the audio
-// stream ended, so it does not wait for more speech.
+// SetMuted stops (or resumes) sending the microphone: nothing captured while muted is sent.
+// Muting tells the server the audio stream ended, so it does not wait for more speech. It may
+// be called before Run.
 func (c *Conversation) SetMuted(muted bool) {
-	if c.muted.Swap(muted) != muted && muted {
-		_ = c.command(command{kind: cmdMute})
+	if c.muted.Swap(muted) != muted {
+		c.poke()
+	}
+}
+
+// poke wakes the sender to act on a changed intent; one pending wake is enough.
+func (c *Conversation) poke() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
 	}
 }
 
@@ -198,17 +223,14 @@ func (c *Conversation) SetMuted(muted bool) {
 func (c *Conversation) Muted() bool { return c.muted.Load() }
 
 // SetPushToTalk presses (true) or releases (false) the push-to-talk key. It matters only when
-// automatic voice activity detection is off: audio is sent only while pressed, framed by
-// activityStart and activityEnd (the end is always sent).
+// automatic voice activity detection is off: audio captured while pressed is sent, framed by
+// activityStart and activityEnd. The state is kept, not queued, so a release is never lost:
+// the sender ends the activity once the audio recorded before the release is out. It may be
+// called before Run.
 func (c *Conversation) SetPushToTalk(down bool) {
-	if c.pttDown.Swap(down) == down {
-		return
+	if c.pttDown.Swap(down) != down {
+		c.poke()
 	}
-	k := cmdPTTUp
-	if down {
-		k = cmdPTTDown
-	}
-	_ = c.command(command{kind: k})
 }
 
 // SetShare changes what is shared: a frame source, or nil to stop sharing.
@@ -236,15 +258,6 @@ func (c *Conversation) currentShare() *shareBox {
 	c.shareMu.Lock()
 	defer c.shareMu.Unlock()
 	return c.share
-}
-
-func (c *Conversation) command(cmd command) error {
-	select {
-	case c.cmds <- cmd:
-		return nil
-	default:
-		return errors.New("too many pending commands: the connection is not keeping up")
-	}
 }
 
 // Usage returns the token use so far.
@@ -304,11 +317,13 @@ func (c *Conversation) Run(ctx context.Context) error {
 }
 
 // pumpMic reads the microphone into the bounded backlog that the current connection drains.
-// While no connection is up the backlog fills; when full the oldest audio goes.
+// While no connection is up the backlog fills; when full the oldest audio goes. Audio
+// captured while muted, or (push-to-talk) while the key is up, never enters it.
 func (c *Conversation) pumpMic(ctx context.Context) {
 	var det speechDetector
+	manual := c.cfg.ManualActivity
 	for {
-		chunk, err := c.opt.Mic.Read(ctx)
+		pcm, err := c.opt.Mic.Read(ctx)
 		if err != nil {
 			if ctx.Err() == nil {
 				c.emit(Event{Kind: EventWarning, Err: fmt.Errorf("microphone stopped: %w (typed text still works; reopen the microphone in Settings)", err)})
@@ -317,9 +332,11 @@ func (c *Conversation) pumpMic(ctx context.Context) {
 		}
 		c.stats.micChunks.Add(1)
 		if c.muted.Load() {
+			c.stats.micDropIdle.Add(1)
 			continue
 		}
-		if changed, on := det.update(chunk); changed {
+		ptt := c.pttDown.Load()
+		if changed, on := det.update(pcm); changed {
 			c.speaking.Store(on)
 			c.emit(Event{Kind: EventSpeech, Speaking: on})
 			if on {
@@ -328,6 +345,11 @@ func (c *Conversation) pumpMic(ctx context.Context) {
 				}
 			}
 		}
+		if manual && !ptt {
+			c.stats.micDropIdle.Add(1)
+			continue
+		}
+		chunk := micChunk{pcm: pcm, ptt: ptt}
 		for {
 			select {
 			case c.micCh <- chunk:
@@ -556,70 +578,100 @@ func (c *Conversation) serve(ctx context.Context, sess *Session) serveResult {
 	return res
 }
 
-// sendLoop moves microphone audio and commands to the socket.
+// sendLoop moves microphone audio and typed text to the socket, and turns the user's intents
+// (muted, push-to-talk) into the protocol's signals for this connection.
 func (c *Conversation) sendLoop(ctx context.Context, cs *connState) {
 	s := cs.sess
-	autoVAD := c.cfg.AutoVAD
-	if !autoVAD && c.pttDown.Load() {
-		// A press that began before this connection: the new connection needs its start.
-		if err := s.SendActivityStart(ctx); err != nil {
-			return
+	manual := c.cfg.ManualActivity
+	open := false      // activityStart sent on this connection, activityEnd not yet
+	sentAudio := false // audio sent since the last audioStreamEnd (automatic detection)
+
+	sendChunk := func(ch micChunk) error {
+		switch {
+		case c.toolWait.Load() > 0:
+			// The server aborts the session when speech arrives while a blocking call
+			// is unanswered; local tools answer in milliseconds.
+			c.stats.micDropTool.Add(1)
+			return nil
+		case c.muted.Load():
+			// Muted after it was captured: the user's mute covers what is still queued.
+			c.stats.micDropIdle.Add(1)
+			return nil
 		}
+		if manual && !open {
+			if err := s.SendActivityStart(ctx); err != nil {
+				return err
+			}
+			open = true
+		}
+		if err := s.SendAudio(ctx, ch.pcm); err != nil {
+			return err
+		}
+		sentAudio = true
+		c.stats.micSent.Add(1)
+		c.stats.micSamples.Add(int64(len(ch.pcm) / 2))
+		return nil
+	}
+	// reconcile brings the connection in line with the intents.
+	reconcile := func() error {
+		if manual {
+			if !open || c.pttDown.Load() {
+				return nil
+			}
+			// Released: send what was recorded while the key was held, then end.
+			for {
+				select {
+				case ch := <-c.micCh:
+					if err := sendChunk(ch); err != nil {
+						return err
+					}
+					continue
+				default:
+				}
+				break
+			}
+			if err := s.SendActivityEnd(ctx); err != nil {
+				return err
+			}
+			open = false
+			return nil
+		}
+		if c.muted.Load() && sentAudio {
+			if err := s.SendAudioStreamEnd(ctx); err != nil {
+				return err
+			}
+			sentAudio = false
+		}
+		return nil
+	}
+
+	if reconcile() != nil {
+		return
 	}
 	for {
+		var err error
 		select {
 		case <-cs.stopSend:
 			return
 		case <-ctx.Done():
 			return
-		case cmd := <-c.cmds:
-			var err error
-			switch cmd.kind {
-			case cmdText:
-				err = s.SendText(ctx, cmd.text)
-			case cmdMute:
-				if autoVAD {
-					err = s.SendAudioStreamEnd(ctx)
-				}
-			case cmdPTTDown:
-				if !autoVAD {
-					err = s.SendActivityStart(ctx)
-				}
-			case cmdPTTUp:
-				if !autoVAD {
-					err = s.SendActivityEnd(ctx)
+		case text := <-c.texts:
+			if err = s.SendText(ctx, text); err != nil {
+				// Keep it for the next connection: a typed message must not be lost.
+				select {
+				case c.texts <- text:
+				default:
 				}
 			}
-			if err != nil {
-				if cmd.kind == cmdText || cmd.kind == cmdPTTUp {
-					// Keep it for the next connection: a typed message and the end of a
-					// push-to-talk press must not be lost.
-					select {
-					case c.cmds <- cmd:
-					default:
-					}
-				}
-				return
+		case <-c.wake:
+			err = reconcile()
+		case ch := <-c.micCh:
+			if err = sendChunk(ch); err == nil {
+				err = reconcile()
 			}
-		case chunk := <-c.micCh:
-			switch {
-			case c.toolWait.Load() > 0:
-				// The server aborts the session when speech arrives while a blocking call
-				// is unanswered; local tools answer in milliseconds.
-				c.stats.micDropTool.Add(1)
-				continue
-			case c.muted.Load():
-				c.stats.micDropIdle.Add(1)
-				continue
-			case !autoVAD && !c.pttDown.Load():
-				c.stats.micDropIdle.Add(1)
-				continue
-			}
-			if err := s.SendAudio(ctx, chunk); err != nil {
-				return
-			}
-			c.stats.micSent.Add(1)
-			c.stats.micSamples.Add(int64(len(chunk) / 2))
+		}
+		if err != nil {
+			return
 		}
 	}
 }
@@ -665,18 +717,18 @@ func (c *Conversation) videoLoop(ctx context.Context, cs *connState) {
 				continue
 			default:
 			}
-			c.emit(Event{Kind: EventWarning, Err: fmt.Errorf("sharing stopped: %w", err)})
+			c.emit(Event{Kind: EventShareEnded, Err: fmt.Errorf("sharing stopped: %w", err)})
 			c.SetShare(nil)
 			continue
 		}
 		if c.cfg.FramesOnlyWhileSpeaking && !c.speaking.Load() {
 			continue
 		}
-		if err := cs.sess.SendVideo(frame); err != nil {
+		if err := cs.sess.SendVideo(frame.JPEG); err != nil {
 			return
 		}
 		c.stats.frames.Add(1)
-		c.emit(Event{Kind: EventFrame, Bytes: len(frame)})
+		c.emit(Event{Kind: EventFrame, Bytes: len(frame.JPEG), Width: frame.Width, Height: frame.Height, Seq: frame.Seq})
 	}
 }
 
@@ -821,7 +873,7 @@ func isAudio(mime string) bool { return strings.HasPrefix(mime, "audio") }
 // answers it with the call's id.
 func (c *Conversation) startTool(ctx context.Context, cs *connState, wg *sync.WaitGroup, call FunctionCall) {
 	tool, ok := c.opt.Tools.Lookup(call.Name)
-	caps := Capabilities(c.model)
+	caps := c.caps
 	blocking := true
 	if ok {
 		b := tool.Decl.Behavior

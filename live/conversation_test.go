@@ -16,10 +16,16 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/livedesk/livedesk/catalog"
 	"github.com/livedesk/livedesk/live"
 	"github.com/livedesk/livedesk/live/livetest"
-	"github.com/livedesk/livedesk/settings"
 )
+
+// defaultConfig is what the app sends by default (settings.Default through call.LiveConfig).
+func defaultConfig() live.Config {
+	return live.Config{Model: catalog.DefaultModel, Voice: catalog.DefaultVoice,
+		InputTranscription: true, OutputTranscription: true, Compression: true}
+}
 
 const key = "conversation-test-key"
 
@@ -143,7 +149,7 @@ type harness struct {
 	collected chan struct{} // closed when every event has been collected
 }
 
-func newHarness(t *testing.T, sopt livetest.Options, cfg settings.Config, tools *live.Toolbox) *harness {
+func newHarness(t *testing.T, sopt livetest.Options, cfg live.Config, tools *live.Toolbox) *harness {
 	t.Helper()
 	sopt.APIKey = key
 	srv, err := livetest.Start(sopt)
@@ -280,7 +286,7 @@ func TestConversationSpokenTurn(t *testing.T) {
 	reply := livetest.Synthesize("Hello, I can hear you.")
 	h := newHarness(t, livetest.Options{Responder: func(livetest.Turn) livetest.Reply {
 		return livetest.Reply{Text: "Hello, I can hear you.", Heard: "hello gemini", Audio: reply}
-	}}, settings.Default(), nil)
+	}}, defaultConfig(), nil)
 	h.waitEvent("live", isState(live.StateLive))
 	h.mic.Say(800 * time.Millisecond)
 	h.waitEvent("turn end", isKind(live.EventTurnEnd))
@@ -315,7 +321,7 @@ func TestConversationBargeIn(t *testing.T) {
 			return livetest.Reply{Text: "a long answer", Audio: long}
 		}
 		return livetest.Reply{Text: "Okay, stopping."}
-	}}, settings.Default(), nil)
+	}}, defaultConfig(), nil)
 	h.waitEvent("live", isState(live.StateLive))
 	if err := h.conv.SendText("tell me a long story"); err != nil {
 		t.Fatal(err)
@@ -343,7 +349,7 @@ func TestConversationBargeIn(t *testing.T) {
 func TestConversationToolCall(t *testing.T) {
 	fixed := time.Date(2026, 11, 22, 10, 30, 0, 0, time.FixedZone("CET", 3600))
 	tools := live.NewToolbox(live.TimeTool(func() time.Time { return fixed }))
-	h := newHarness(t, livetest.Options{}, settings.Default(), tools)
+	h := newHarness(t, livetest.Options{}, defaultConfig(), tools)
 	h.waitEvent("live", isState(live.StateLive))
 	if err := h.conv.SendText("what time is it? use get_current_time"); err != nil {
 		t.Fatal(err)
@@ -351,7 +357,7 @@ func TestConversationToolCall(t *testing.T) {
 	ev := h.waitEvent("tool answered", func(e live.Event) bool { return e.Kind == live.EventTool && e.Tool.Status == "answered" })
 	conns := waitServer(t, h.srv, "tool response", func(cs []livetest.ConnInfo) bool { return len(cs) > 0 && len(cs[0].ToolResponses) == 1 })
 	r := conns[0].ToolResponses[0]
-	if !r.Matched || r.ID != ev.Tool.ID || r.ID != conns[0].ToolCalls[0] || r.Name != live.ToolCurrentTime {
+	if !r.Matched || r.ID != ev.Tool.ID || r.ID != conns[0].ToolCalls[0] || r.Name != catalog.ToolCurrentTime {
 		t.Errorf("tool response %+v does not answer call %v", r, conns[0].ToolCalls)
 	}
 	if !strings.Contains(string(r.Response), "2026-11-22T10:30:00+01:00") || !strings.Contains(string(r.Response), "+01:00") {
@@ -366,14 +372,14 @@ func TestConversationToolCall(t *testing.T) {
 }
 
 func TestConversationNonBlockingScheduling(t *testing.T) {
-	cfg := settings.Default()
+	cfg := defaultConfig()
 	cfg.Model = "gemini-2.5-flash-native-audio-preview-12-2025"
 	tool := live.TimeTool(time.Now)
 	tool.Decl.Behavior = live.BehaviorNonBlocking
 	tool.Scheduling = live.SchedulingInterrupt
 	h := newHarness(t, livetest.Options{}, cfg, live.NewToolbox(tool))
 	h.waitEvent("live", isState(live.StateLive))
-	h.srv.SendToolCall(live.ToolCurrentTime, nil)
+	h.srv.SendToolCall(catalog.ToolCurrentTime, nil)
 	conns := waitServer(t, h.srv, "tool response", func(cs []livetest.ConnInfo) bool { return len(cs) > 0 && len(cs[0].ToolResponses) == 1 })
 	if r := conns[0].ToolResponses[0]; r.Scheduling != live.SchedulingInterrupt || !r.Matched {
 		t.Errorf("NON_BLOCKING response = %+v, want scheduling INTERRUPT", r)
@@ -393,7 +399,7 @@ func TestConversationToolCancellation(t *testing.T) {
 			return live.ToolResult{}, ctx.Err()
 		},
 	}
-	h := newHarness(t, livetest.Options{}, settings.Default(), live.NewToolbox(slow))
+	h := newHarness(t, livetest.Options{}, defaultConfig(), live.NewToolbox(slow))
 	h.waitEvent("live", isState(live.StateLive))
 	h.srv.SendToolCall("slow_lookup", nil)
 	<-started
@@ -411,7 +417,7 @@ func TestConversationToolCancellation(t *testing.T) {
 // TestConversationGoAwayLosesNoAudio: after a goAway the connection is replaced, resumed with
 // the newest handle, and every microphone sample reaches the server exactly once.
 func TestConversationGoAwayLosesNoAudio(t *testing.T) {
-	h := newHarness(t, livetest.Options{}, settings.Default(), nil)
+	h := newHarness(t, livetest.Options{}, defaultConfig(), nil)
 	h.waitEvent("live", isState(live.StateLive))
 	h.mic.Say(500 * time.Millisecond)
 	h.waitEvent("first turn", isKind(live.EventTurnEnd))
@@ -452,7 +458,7 @@ func TestConversationGoAwayLosesNoAudio(t *testing.T) {
 }
 
 func TestConversationReconnectsAfterDrop(t *testing.T) {
-	h := newHarness(t, livetest.Options{}, settings.Default(), nil)
+	h := newHarness(t, livetest.Options{}, defaultConfig(), nil)
 	h.waitEvent("live", isState(live.StateLive))
 	h.mic.Say(400 * time.Millisecond)
 	h.waitEvent("turn", isKind(live.EventTurnEnd))
@@ -480,7 +486,7 @@ func TestConversationPermanentErrorsDoNotRetry(t *testing.T) {
 	tests := []struct {
 		name  string
 		opt   livetest.Options
-		cfg   func(*settings.Config)
+		cfg   func(*live.Config)
 		close func(*livetest.Server)
 		want  error
 	}{
@@ -488,11 +494,11 @@ func TestConversationPermanentErrorsDoNotRetry(t *testing.T) {
 			s.CloseAll(websocket.StatusInvalidFramePayloadData, livetest.ReasonInvalidArgument)
 		}, live.ErrBadRequest},
 		{"quota 1011", livetest.Options{QuotaCloseAfter: 50 * time.Millisecond}, nil, nil, live.ErrQuota},
-		{"unknown model at setup", livetest.Options{}, func(c *settings.Config) { c.Model = "gemini-0-unknown" }, nil, live.ErrNotFound},
+		{"unknown model at setup", livetest.Options{}, func(c *live.Config) { c.Model = "gemini-0-unknown" }, nil, live.ErrNotFound},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := settings.Default()
+			cfg := defaultConfig()
 			if tt.cfg != nil {
 				tt.cfg(&cfg)
 			}
@@ -522,7 +528,7 @@ func TestConversationPermanentErrorsDoNotRetry(t *testing.T) {
 }
 
 func TestConversationMalformedServerMessage(t *testing.T) {
-	h := newHarness(t, livetest.Options{}, settings.Default(), nil)
+	h := newHarness(t, livetest.Options{}, defaultConfig(), nil)
 	h.waitEvent("live", isState(live.StateLive))
 	h.srv.SendRaw([]byte("<html>502 Bad Gateway</html>"), false)
 	h.waitEvent("warning", func(e live.Event) bool { return e.Kind == live.EventWarning && errors.Is(e.Err, live.ErrMalformed) })
@@ -543,7 +549,7 @@ func TestConversationAudioFloodStaysBounded(t *testing.T) {
 	}
 	h := newHarness(t, livetest.Options{Responder: func(livetest.Turn) livetest.Reply {
 		return livetest.Reply{Text: "flood", Audio: flood}
-	}}, settings.Default(), nil)
+	}}, defaultConfig(), nil)
 	h.waitEvent("live", isState(live.StateLive))
 	var before runtime.MemStats
 	runtime.GC()
@@ -565,7 +571,7 @@ func TestConversationAudioFloodStaysBounded(t *testing.T) {
 }
 
 func TestConversationMuteSendsAudioStreamEnd(t *testing.T) {
-	h := newHarness(t, livetest.Options{}, settings.Default(), nil)
+	h := newHarness(t, livetest.Options{}, defaultConfig(), nil)
 	h.waitEvent("live", isState(live.StateLive))
 	waitServer(t, h.srv, "audio", func(cs []livetest.ConnInfo) bool { return cs[0].AudioChunks > 3 })
 	h.conv.SetMuted(true)
@@ -580,8 +586,8 @@ func TestConversationMuteSendsAudioStreamEnd(t *testing.T) {
 }
 
 func TestConversationPushToTalk(t *testing.T) {
-	cfg := settings.Default()
-	cfg.AutoVAD = false
+	cfg := defaultConfig()
+	cfg.ManualActivity = true
 	h := newHarness(t, livetest.Options{}, cfg, nil)
 	h.waitEvent("live", isState(live.StateLive))
 	time.Sleep(50 * time.Millisecond)
@@ -611,17 +617,17 @@ type fakeFrames struct {
 	frames atomic.Int64
 }
 
-func (f *fakeFrames) NextFrame(ctx context.Context) ([]byte, error) {
+func (f *fakeFrames) NextFrame(ctx context.Context) (live.VideoFrame, error) {
 	f.calls.Add(1)
 	t := time.NewTimer(f.pace)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return live.VideoFrame{}, ctx.Err()
 	case <-t.C:
 	}
-	f.frames.Add(1)
-	return f.jpeg, nil
+	n := f.frames.Add(1)
+	return live.VideoFrame{JPEG: f.jpeg, Width: 8, Height: 8, Seq: uint64(n)}, nil
 }
 
 func (f *fakeFrames) RequestFresh() { f.fresh.Add(1) }
@@ -638,7 +644,7 @@ func tinyJPEG(t *testing.T) []byte {
 }
 
 func TestConversationSharing(t *testing.T) {
-	h := newHarness(t, livetest.Options{}, settings.Default(), nil)
+	h := newHarness(t, livetest.Options{}, defaultConfig(), nil)
 	src := &fakeFrames{pace: 20 * time.Millisecond, jpeg: tinyJPEG(t)}
 	h.conv.SetShare(src)
 	h.waitEvent("live", isState(live.StateLive))
@@ -673,7 +679,7 @@ func TestConversationSharing(t *testing.T) {
 }
 
 func TestConversationFramesOnlyWhileSpeaking(t *testing.T) {
-	cfg := settings.Default()
+	cfg := defaultConfig()
 	cfg.FramesOnlyWhileSpeaking = true
 	h := newHarness(t, livetest.Options{}, cfg, nil)
 	src := &fakeFrames{pace: 20 * time.Millisecond, jpeg: tinyJPEG(t)}

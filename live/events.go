@@ -47,7 +47,8 @@ const (
 	EventUsage                        // Usage (cumulative)
 	EventGoAway                       // TimeLeft before the server closes the connection
 	EventWarning                      // Err: something went wrong and the conversation goes on
-	EventFrame                        // Bytes: a video frame was sent
+	EventFrame                        // Bytes, Width, Height, Seq: a video frame was sent
+	EventShareEnded                   // Err: the shared screen or camera failed; nothing is shared now
 	EventSpeech                       // Speaking: the user started/stopped speaking (local detection)
 	EventThought                      // Text: a thought summary
 	EventMessage                      // Text: one-line summary of a server message (diagnostics)
@@ -78,6 +79,9 @@ type Event struct {
 	Usage       *Usage
 	TimeLeft    time.Duration
 	Bytes       int
+	Width       int
+	Height      int
+	Seq         uint64
 	Speaking    bool
 }
 
@@ -112,7 +116,9 @@ func (e Event) String() string {
 	case EventWarning:
 		return "warning: " + e.Err.Error()
 	case EventFrame:
-		return fmt.Sprintf("frame %d B", e.Bytes)
+		return fmt.Sprintf("frame %dx%d %d B", e.Width, e.Height, e.Bytes)
+	case EventShareEnded:
+		return "share ended: " + e.Err.Error()
 	case EventSpeech:
 		return fmt.Sprintf("speaking %t", e.Speaking)
 	case EventThought:

@@ -10,7 +10,6 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/livedesk/livedesk/settings"
 )
 
 // clearTimer is a Speaker that reports when Clear is called.
@@ -68,7 +67,7 @@ func BenchmarkInterruptToClear(b *testing.B) {
 	})
 	defer close(quit)
 	spk := &clearTimer{cleared: make(chan time.Time, 1)}
-	conv := NewConversation(settings.Default(), ConversationOptions{
+	conv := NewConversation(testConfig(), ConversationOptions{
 		Dial:    DialOptions{Endpoint: "ws" + rs.srv.URL[len("http"):], APIKey: "k"},
 		Speaker: spk,
 	})

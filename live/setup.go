@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/livedesk/livedesk/settings"
+	"github.com/livedesk/livedesk/catalog"
 )
 
 // Compression defaults: small enough that a long screen-sharing session stays fast and cheap,
@@ -15,21 +15,18 @@ const (
 	DefaultTargetTokens  = 16000
 )
 
-// SetupOptions are the per-connection parts of a setup that do not come from settings.
+// SetupOptions are the per-connection parts of a setup that do not come from the Config.
 type SetupOptions struct {
 	Handle    string                // resumption handle; "" starts a new session
 	Functions []FunctionDeclaration // local tools offered to the model
 }
 
-// BuildSetup turns the user's configuration into a setup message the model accepts. Options
-// the model would reject are left out; each omission is described in the returned notes so the
-// UI can say why.
-func BuildSetup(cfg settings.Config, opt SetupOptions) (Setup, []string) {
-	model := strings.TrimPrefix(strings.TrimSpace(cfg.Model), "models/")
-	if model == "" {
-		model = settings.DefaultModel
-	}
-	caps := Capabilities(model)
+// BuildSetup turns a configuration into a setup message the model accepts. Options the model
+// would reject are left out; each omission is described in the returned notes so the UI can
+// say why.
+func BuildSetup(cfg Config, opt SetupOptions) (Setup, []string) {
+	model := ModelName(cfg.Model)
+	caps := catalog.Capabilities(model)
 	var notes []string
 	drop := func(option string) {
 		if r := caps.Reason(option); r != "" {
@@ -41,21 +38,19 @@ func BuildSetup(cfg settings.Config, opt SetupOptions) (Setup, []string) {
 
 	s := Setup{Model: "models/" + model}
 	gc := &GenerationConfig{ResponseModalities: []string{"AUDIO"}}
-	if cfg.Voice != "" || cfg.Language != "" {
-		sc := &SpeechConfig{LanguageCode: cfg.Language}
+	if cfg.Voice != "" || cfg.LanguageCode != "" {
+		sc := &SpeechConfig{LanguageCode: cfg.LanguageCode}
 		if cfg.Voice != "" {
 			sc.VoiceConfig = &VoiceConfig{PrebuiltVoiceConfig: &PrebuiltVoiceConfig{VoiceName: cfg.Voice}}
 		}
 		gc.SpeechConfig = sc
 	}
-	if r := cfg.MediaResolution; r != "" {
-		gc.MediaResolution = "MEDIA_RESOLUTION_" + strings.ToUpper(strings.TrimPrefix(r, "MEDIA_RESOLUTION_"))
-	}
-	if lvl := strings.ToUpper(cfg.ThinkingLevel); lvl != "" {
+	gc.MediaResolution = cfg.MediaResolution
+	if lvl := cfg.ThinkingLevel; lvl != "" {
 		switch caps.Thinking {
-		case ThinkingLevel:
+		case catalog.ThinkingLevel:
 			gc.ThinkingConfig = &ThinkingConfig{ThinkingLevel: lvl}
-		case ThinkingBudget:
+		case catalog.ThinkingBudget:
 			// Older models take a token budget; map the level onto one.
 			b := map[string]int32{"MINIMAL": 0, "LOW": 1024, "MEDIUM": 4096, "HIGH": 8192}[lvl]
 			gc.ThinkingConfig = &ThinkingConfig{ThinkingBudget: &b}
@@ -76,9 +71,9 @@ func BuildSetup(cfg settings.Config, opt SetupOptions) (Setup, []string) {
 		s.SystemInstruction = &Content{Parts: []Part{{Text: si}}}
 	}
 
-	if caps.Proactive == ProactiveOptional {
+	if caps.Proactive == catalog.ProactiveOptional {
 		s.Proactivity = &ProactivityConfig{ProactiveAudio: ptr(cfg.ProactiveAudio)}
-	} else if cfg.ProactiveAudio && caps.Proactive == ProactiveUnsupported {
+	} else if cfg.ProactiveAudio && caps.Proactive == catalog.ProactiveUnsupported {
 		drop("proactive")
 	}
 
@@ -107,25 +102,21 @@ func BuildSetup(cfg settings.Config, opt SetupOptions) (Setup, []string) {
 	}
 
 	ric := &RealtimeInputConfig{}
-	aad := &AutomaticActivityDetection{Disabled: !cfg.AutoVAD}
-	if cfg.AutoVAD {
-		if v := strings.ToUpper(cfg.StartSensitivity); v != "" {
-			aad.StartOfSpeechSensitivity = "START_SENSITIVITY_" + strings.TrimPrefix(v, "START_SENSITIVITY_")
+	aad := &AutomaticActivityDetection{Disabled: cfg.ManualActivity}
+	if !cfg.ManualActivity {
+		aad.StartOfSpeechSensitivity = cfg.StartSensitivity
+		aad.EndOfSpeechSensitivity = cfg.EndSensitivity
+		if cfg.PrefixPadding > 0 {
+			aad.PrefixPaddingMs = ptr(int32(cfg.PrefixPadding.Milliseconds()))
 		}
-		if v := strings.ToUpper(cfg.EndSensitivity); v != "" {
-			aad.EndOfSpeechSensitivity = "END_SENSITIVITY_" + strings.TrimPrefix(v, "END_SENSITIVITY_")
-		}
-		if cfg.PrefixPaddingMs > 0 {
-			aad.PrefixPaddingMs = ptr(int32(cfg.PrefixPaddingMs))
-		}
-		if cfg.SilenceDurationMs > 0 {
-			aad.SilenceDurationMs = ptr(int32(cfg.SilenceDurationMs))
+		if cfg.SilenceDuration > 0 {
+			aad.SilenceDurationMs = ptr(int32(cfg.SilenceDuration.Milliseconds()))
 		}
 	}
 	if *aad != (AutomaticActivityDetection{}) {
 		ric.AutomaticActivityDetection = aad
 	}
-	if cfg.ActivityHandling == settings.ActivityNoInterruption {
+	if cfg.NoInterruption {
 		ric.ActivityHandling = "NO_INTERRUPTION"
 	}
 	if ric.AutomaticActivityDetection != nil || ric.ActivityHandling != "" || ric.TurnCoverage != "" {
@@ -151,3 +142,12 @@ func BuildSetup(cfg settings.Config, opt SetupOptions) (Setup, []string) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// ModelName is the model a Config's Model names: without "models/", "" being the default.
+func ModelName(m string) string {
+	m = strings.TrimPrefix(strings.TrimSpace(m), "models/")
+	if m == "" {
+		return catalog.DefaultModel
+	}
+	return m
+}

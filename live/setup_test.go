@@ -4,23 +4,30 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
-	"github.com/livedesk/livedesk/settings"
+	"github.com/livedesk/livedesk/catalog"
 )
 
+// testConfig is what the app sends by default (settings.Default through call.LiveConfig).
+func testConfig() Config {
+	return Config{Model: catalog.DefaultModel, Voice: catalog.DefaultVoice,
+		InputTranscription: true, OutputTranscription: true, Compression: true}
+}
+
 func TestBuildSetupPerModel(t *testing.T) {
-	everything := settings.Default()
+	everything := testConfig()
 	everything.SystemInstruction = "You are a helpful desktop assistant."
-	everything.Language = "en-US"
-	everything.MediaResolution = "LOW"
+	everything.LanguageCode = "en-US"
+	everything.MediaResolution = "MEDIA_RESOLUTION_LOW"
 	everything.ThinkingLevel = "LOW"
 	everything.AffectiveDialog = true
 	everything.ProactiveAudio = true
 	everything.GoogleSearch = true
-	everything.StartSensitivity = "LOW"
-	everything.EndSensitivity = "HIGH"
-	everything.PrefixPaddingMs = 200
-	everything.SilenceDurationMs = 800
+	everything.StartSensitivity = "START_SENSITIVITY_LOW"
+	everything.EndSensitivity = "END_SENSITIVITY_HIGH"
+	everything.PrefixPadding = 200 * time.Millisecond
+	everything.SilenceDuration = 800 * time.Millisecond
 	fns := []FunctionDeclaration{{Name: "get_current_time", Description: "Current local time.", Behavior: BehaviorNonBlocking}}
 
 	tests := []struct {
@@ -57,21 +64,21 @@ func TestBuildSetupPerModel(t *testing.T) {
 // TestBuildSetupNeverSendsRejectedFields checks the capability rules as properties rather
 // than bytes: whatever the user asks for, no model receives a field it rejects.
 func TestBuildSetupNeverSendsRejectedFields(t *testing.T) {
-	for _, model := range append(Models(), "gemini-unknown-live") {
+	for _, model := range append(catalog.Models(), "gemini-unknown-live") {
 		for _, on := range []bool{false, true} {
-			cfg := settings.Default()
+			cfg := testConfig()
 			cfg.Model = model
 			cfg.ThinkingLevel = map[bool]string{true: "HIGH"}[on]
 			cfg.AffectiveDialog, cfg.ProactiveAudio, cfg.GoogleSearch = on, on, on
 			s, _ := BuildSetup(cfg, SetupOptions{Functions: []FunctionDeclaration{{Name: "f", Behavior: BehaviorNonBlocking}}})
-			c := Capabilities(model)
-			if s.GenerationConfig.ThinkingConfig != nil && c.Thinking == ThinkingNone {
+			c := catalog.Capabilities(model)
+			if s.GenerationConfig.ThinkingConfig != nil && c.Thinking == catalog.ThinkingNone {
 				t.Errorf("%s: thinkingConfig sent", model)
 			}
 			if s.GenerationConfig.EnableAffectiveDialog != nil && !c.AffectiveDialog {
 				t.Errorf("%s: enableAffectiveDialog sent", model)
 			}
-			if s.Proactivity != nil && c.Proactive != ProactiveOptional {
+			if s.Proactivity != nil && c.Proactive != catalog.ProactiveOptional {
 				t.Errorf("%s: proactivity sent", model)
 			}
 			for _, tool := range s.Tools {

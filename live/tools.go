@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/livedesk/livedesk/catalog"
 )
 
 // ToolResult is what a local tool returns. Image, when set, is sent to the model as a video
@@ -65,18 +67,11 @@ func (t *Toolbox) Lookup(name string) (LocalTool, bool) {
 	return tool, ok
 }
 
-// Names of the built-in local tools (the settings' LocalTools list uses them).
-const (
-	ToolCurrentTime = "get_current_time"
-	ToolSnapshot    = "capture_snapshot"
-	ToolClipboard   = "copy_to_clipboard"
-)
-
 // TimeTool answers with the local date, time and time zone.
 func TimeTool(now func() time.Time) LocalTool {
 	return LocalTool{
 		Decl: FunctionDeclaration{
-			Name:        ToolCurrentTime,
+			Name:        catalog.ToolCurrentTime,
 			Description: "Returns the user's current local date, time, weekday and time zone. Use it whenever the answer depends on the current time or date.",
 			Parameters:  json.RawMessage(`{"type":"object","properties":{}}`),
 			Behavior:    BehaviorBlocking,
@@ -107,7 +102,7 @@ func abs(n int) int {
 func SnapshotTool(snap func(ctx context.Context) (jpeg []byte, w, h int, err error)) LocalTool {
 	return LocalTool{
 		Decl: FunctionDeclaration{
-			Name:        ToolSnapshot,
+			Name:        catalog.ToolSnapshot,
 			Description: "Sends one full-resolution image of the screen or camera the user is sharing. Use it when small text or details in the shared view are hard to read.",
 			Parameters:  json.RawMessage(`{"type":"object","properties":{}}`),
 			Behavior:    BehaviorBlocking,
@@ -133,7 +128,7 @@ const MaxClipboardText = 20000
 func ClipboardTool(set func(text string) error) LocalTool {
 	return LocalTool{
 		Decl: FunctionDeclaration{
-			Name:        ToolClipboard,
+			Name:        catalog.ToolClipboard,
 			Description: "Copies text to the user's clipboard so they can paste it. Use it when the user asks to copy something, such as code, a command, a link or an address.",
 			Parameters:  json.RawMessage(`{"type":"object","properties":{"text":{"type":"string","description":"The exact text to copy."}},"required":["text"]}`),
 			Behavior:    BehaviorBlocking,

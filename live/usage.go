@@ -1,6 +1,10 @@
 package live
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/livedesk/livedesk/catalog"
+)
 
 // Usage accumulates token counts over a conversation. The Live API bills every turn for the
 // whole context it processed, and reports that turn's counts in usageMetadata, so summing the
@@ -71,7 +75,7 @@ func addDetails(dst map[string]int64, details []ModalityTokenCount, total int64)
 }
 
 func (u *Usage) estimate() {
-	p, ok := PriceFor(u.lastPriceModel)
+	p, ok := catalog.PriceFor(u.lastPriceModel)
 	u.PriceKnown, u.PriceSource = ok, p.Source
 	cost := 0.0
 	for mod, n := range u.PromptByMod {

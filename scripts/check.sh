@@ -39,6 +39,15 @@ if [ -f live/livetest/sdktest/go.mod ]; then
 	(cd live/livetest/sdktest && go vet ./... && go test -race -shuffle=on -count=1 ./...) || fail=1
 fi
 
+step "Windows cross-build (mingw-w64)"
+# Only the Linux build runs here; this keeps a change that breaks the Windows build from
+# landing. macOS needs Apple's SDK and cannot be built on these machines.
+if GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc go build -o "${TMPDIR:-/tmp}/livedesk-ci.exe" .; then
+	ls -l "${TMPDIR:-/tmp}/livedesk-ci.exe" && rm -f "${TMPDIR:-/tmp}/livedesk-ci.exe"
+else
+	fail=1
+fi
+
 step "fyne package -os linux (installable archive)"
 # fyne package bumps Build in FyneApp.toml on every run: keep the tree clean.
 cp FyneApp.toml "${TMPDIR:-/tmp}/FyneApp.toml.ci"

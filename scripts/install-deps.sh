@@ -6,9 +6,14 @@ set -euo pipefail
 
 build=(gcc pkg-config libgl1-mesa-dev libgl1-mesa-dri libx11-dev libxcursor-dev libxrandr-dev
 	libxinerama-dev libxi-dev libxxf86vm-dev libxext-dev libxrender-dev libxfixes-dev)
-runtime=(libpulse0 libasound2)
+# Fonts: Fyne's bundled font covers Latin, Greek and Cyrillic only; Chinese, Japanese and Korean
+# (fonts-noto-cjk) and Arabic, the Indic scripts and Thai (fonts-noto-core) come from system
+# fonts, for the UI's translations and every speech language in Settings. The golden UI tests
+# are made with exactly these.
+runtime=(libpulse0 libasound2 fonts-dejavu-core fonts-noto-core fonts-noto-cjk)
 testenv=(xvfb xauth x11-utils x11-xserver-utils xdotool imagemagick pulseaudio pulseaudio-utils
-	espeak-ng sox libsox-fmt-all alsa-utils libasound2-plugins)
+	espeak-ng sox libsox-fmt-all alsa-utils libasound2-plugins
+	gcc-mingw-w64-x86-64-win32)  # the Windows cross-build in scripts/check.sh
 
 want=("${build[@]}" "${runtime[@]}")
 if [ "${1:-run}" = test ]; then

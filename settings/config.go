@@ -2,7 +2,10 @@
 // validation, and its persistence. It never imports Fyne: the UI hands it a Store.
 package settings
 
-import "log/slog"
+import (
+	"log/slog"
+	"strings"
+)
 
 // Secret is a credential. Its String, GoString and LogValue never reveal it, so a Config can be
 // printed or logged without leaking the key.
@@ -18,6 +21,15 @@ func (s Secret) LogValue() slog.Value { return slog.StringValue(s.redacted()) }
 
 // Reveal returns the credential itself. Call it only where the key is put on the wire.
 func (s Secret) Reveal() string { return string(s) }
+
+// Scrub returns text with every occurrence of the credential replaced by "(key)": for error
+// messages that might quote a request (a URL, a header) before they are shown or logged.
+func (s Secret) Scrub(text string) string {
+	if len(s) < 4 { // too short to be a real key; replacing it would mangle ordinary words
+		return text
+	}
+	return strings.ReplaceAll(text, string(s), "(key)")
+}
 
 func (s Secret) redacted() string {
 	if s == "" {

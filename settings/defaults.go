@@ -1,13 +1,19 @@
 package settings
 
-// DefaultModel is the stable Live model (Nov 2026).
-const DefaultModel = "gemini-3.8-live"
+import (
+	"slices"
+
+	"github.com/livedesk/livedesk/catalog"
+)
+
+// DefaultModel is the model a new user gets (the catalog's).
+const DefaultModel = catalog.DefaultModel
 
 // Default returns the configuration a new user starts with.
 func Default() Config {
 	return Config{
 		Model:               DefaultModel,
-		Voice:               "Kore",
+		Voice:               catalog.DefaultVoice,
 		InputTranscription:  true,
 		OutputTranscription: true,
 		AutoVAD:             true,
@@ -21,6 +27,6 @@ func Default() Config {
 		SpeakerMode:         true,
 		Volume:              1,
 		Compression:         true,
-		LocalTools:          []string{"get_current_time", "capture_snapshot", "copy_to_clipboard"},
+		LocalTools:          slices.Clone(catalog.Tools),
 	}
 }

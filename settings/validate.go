@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"unicode"
+
+	"github.com/livedesk/livedesk/catalog"
 )
 
 // FieldError says what is wrong with one Config field, in words a user can act on.
@@ -83,10 +85,10 @@ func (c Config) Validate() error {
 	} else if strings.HasPrefix(c.Model, "models/") {
 		add("Model", "leave out the \"models/\" prefix")
 	}
-	if !contains(Voices, c.Voice) {
+	if !contains(catalog.Voices, c.Voice) {
 		add("Voice", "%q is not a prebuilt voice", c.Voice)
 	}
-	if c.Language != "" && !contains(Languages, c.Language) {
+	if c.Language != "" && !contains(catalog.Languages, c.Language) {
 		add("Language", "%q is not a supported language code", c.Language)
 	}
 	if len(c.SystemInstruction) > MaxInstructionKB*1024 {

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+
+	"github.com/livedesk/livedesk/call"
 )
 
 // Limits of what a Bridge holds between flushes.
@@ -18,20 +20,23 @@ const (
 
 // batch is what accumulated between two flushes.
 type batch struct {
-	state      *StateEvent
-	transcript []TranscriptEvent // adjacent deltas of an open turn merged
-	grounding  []Link
-	usage      *UsageEvent
-	level      LevelEvent
-	hasLevel   bool
-	preview    *PreviewEvent
-	diag       []DiagEvent
-	dropped    int // diagnostics or transcript pieces dropped because the batch was full
+	state        *call.StateEvent
+	transcript   []call.TranscriptEvent // adjacent deltas of an open turn merged
+	grounding    []call.Link
+	groundingRun uint64
+	usage        *call.UsageEvent
+	level        call.LevelEvent
+	hasLevel     bool
+	preview      *call.PreviewEvent
+	share        *call.ShareEvent
+	diag         []call.DiagEvent
+	notices      []string
+	dropped      int // diagnostics or transcript pieces dropped because the batch was full
 }
 
 func (b *batch) empty() bool {
 	return b.state == nil && len(b.transcript) == 0 && len(b.grounding) == 0 && b.usage == nil &&
-		!b.hasLevel && b.preview == nil && len(b.diag) == 0 && b.dropped == 0
+		!b.hasLevel && b.preview == nil && b.share == nil && len(b.diag) == 0 && len(b.notices) == 0 && b.dropped == 0
 }
 
 // Bridge carries events from any goroutine to the widgets. Post never blocks; Run applies what
@@ -61,13 +66,15 @@ func newBridge(do func(func()), apply func(*batch), interval time.Duration) *Bri
 
 // Post queues ev for the window. It is safe from any goroutine and never blocks: levels, state,
 // usage and preview keep only the newest value, transcript deltas of the same open turn merge, and diagnostics beyond a bounded backlog are counted and dropped.
-func (br *Bridge) Post(ev Event) {
+func (br *Bridge) Post(ev call.Event) {
 	br.mu.Lock()
 	b := &br.b
 	switch e := ev.(type) {
-	case StateEvent:
-		b.state = &e
-	case TranscriptEvent:
+	case call.StateEvent:
+		if b.state == nil || e.Run >= b.state.Run { // a replaced run's state never wins
+			b.state = &e
+		}
+	case call.TranscriptEvent:
 		if e.At.IsZero() {
 			e.At = br.now()
 		}
@@ -80,19 +87,26 @@ func (br *Bridge) Post(ev Event) {
 		} else {
 			b.dropped++
 		}
-	case GroundingEvent:
+	case call.GroundingEvent:
 		b.grounding = append(b.grounding, e.Links...)
+		b.groundingRun = e.Run
 		if len(b.grounding) > maxPendingTurns {
 			b.dropped += len(b.grounding) - maxPendingTurns
 			b.grounding = b.grounding[len(b.grounding)-maxPendingTurns:]
 		}
-	case UsageEvent:
+	case call.UsageEvent:
 		b.usage = &e
-	case LevelEvent:
+	case call.LevelEvent:
 		b.level, b.hasLevel = e, true
-	case PreviewEvent:
+	case call.PreviewEvent:
 		b.preview = &e
-	case DiagEvent:
+	case call.ShareEvent:
+		b.share = &e
+	case call.NoticeEvent:
+		if len(b.notices) < maxPendingDiag {
+			b.notices = append(b.notices, e.Text)
+		}
+	case call.DiagEvent:
 		if e.At.IsZero() {
 			e.At = br.now()
 		}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/livedesk/livedesk/call"
 )
 
 func TestBridgeCoalesces(t *testing.T) {
@@ -17,7 +19,7 @@ func TestBridgeCoalesces(t *testing.T) {
 			flushes int
 			text    strings.Builder
 			lastLvl float64
-			usage   UsageEvent
+			usage   call.UsageEvent
 			diag    int
 		)
 		br := newBridge(func(f func()) { f() }, func(b *batch) {
@@ -43,13 +45,13 @@ func TestBridgeCoalesces(t *testing.T) {
 		const n = 1000
 		var want strings.Builder
 		for i := range n {
-			br.Post(LevelEvent{Mic: float64(i) / n})
+			br.Post(call.LevelEvent{Mic: float64(i) / n})
 			d := string(rune('a' + i%26))
 			want.WriteString(d)
-			br.Post(TranscriptEvent{Role: RoleModel, Text: d})
-			br.Post(UsageEvent{TotalTokens: i + 1}) // cumulative snapshots
+			br.Post(call.TranscriptEvent{Role: call.RoleModel, Text: d})
+			br.Post(call.UsageEvent{TotalTokens: i + 1}) // cumulative snapshots
 			if i%10 == 0 {
-				br.Post(DiagEvent{Line: "x"})
+				br.Post(call.DiagEvent{Line: "x"})
 			}
 			time.Sleep(time.Millisecond)
 		}
@@ -93,9 +95,9 @@ func TestBridgeIdleDoesNothing(t *testing.T) {
 func TestBridgeBounded(t *testing.T) {
 	br := newBridge(func(f func()) { f() }, func(*batch) {}, DefaultFlushInterval)
 	for i := range 10 * maxPendingDiag {
-		br.Post(DiagEvent{Line: "d"})
-		role := Role(i % 2) // alternating roles cannot merge
-		br.Post(TranscriptEvent{Role: role, Text: "t", Final: true})
+		br.Post(call.DiagEvent{Line: "d"})
+		role := call.Role(i % 2) // alternating roles cannot merge
+		br.Post(call.TranscriptEvent{Role: role, Text: "t", Final: true})
 	}
 	br.mu.Lock()
 	defer br.mu.Unlock()
@@ -114,8 +116,8 @@ func BenchmarkBridgePost(b *testing.B) {
 	br := newBridge(func(f func()) { f() }, func(*batch) {}, DefaultFlushInterval)
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
-		br.Post(LevelEvent{Mic: 0.5})
-		br.Post(TranscriptEvent{Role: RoleModel, Text: "x", At: time.Unix(1, 0)})
+		br.Post(call.LevelEvent{Mic: 0.5})
+		br.Post(call.TranscriptEvent{Role: call.RoleModel, Text: "x", At: time.Unix(1, 0)})
 		if i%1000 == 0 {
 			br.flush()
 		}
@@ -128,6 +130,6 @@ func BenchmarkBridgePostLevel(b *testing.B) {
 	br := newBridge(func(f func()) { f() }, func(*batch) {}, DefaultFlushInterval)
 	b.ReportAllocs()
 	for b.Loop() {
-		br.Post(LevelEvent{Mic: 0.5, Speaker: 0.25})
+		br.Post(call.LevelEvent{Mic: 0.5, Speaker: 0.25})
 	}
 }

@@ -1,6 +1,6 @@
 package ui
 
-import "github.com/livedesk/livedesk/live"
+import "github.com/livedesk/livedesk/catalog"
 
 // Support says whether a model accepts an optional feature.
 type Support int
@@ -23,25 +23,25 @@ type Caps struct {
 }
 
 // Models lists the models offered in the settings dialog, default first.
-var Models = live.Models()
+var Models = catalog.Models()
 
 // CapabilitiesFunc returns a model's capabilities; tests may swap it.
 var CapabilitiesFunc = capabilities
 
-// capabilities maps the protocol's per-model table (live.Capabilities, the one source of
+// capabilities maps the protocol's per-model table (catalog.Capabilities, the one source of
 // truth for what each model accepts) onto what the settings dialog shows.
 func capabilities(model string) Caps {
-	c := live.Capabilities(model)
-	support := map[live.Proactive]Support{
-		live.ProactiveUnsupported: Unsupported,
-		live.ProactiveOptional:    Optional,
-		live.ProactiveAlways:      AlwaysOn,
+	c := catalog.Capabilities(model)
+	support := map[catalog.Proactive]Support{
+		catalog.ProactiveUnsupported: Unsupported,
+		catalog.ProactiveOptional:    Optional,
+		catalog.ProactiveAlways:      AlwaysOn,
 	}
 	out := Caps{
 		Proactive:      support[c.Proactive],
 		Affective:      Unsupported,
-		ThinkingLevel:  c.Thinking == live.ThinkingLevel,
-		ThinkingBudget: c.Thinking == live.ThinkingBudget,
+		ThinkingLevel:  c.Thinking == catalog.ThinkingLevel,
+		ThinkingBudget: c.Thinking == catalog.ThinkingBudget,
 		NonBlocking:    c.NonBlocking,
 	}
 	if c.AffectiveDialog {

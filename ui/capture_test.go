@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/livedesk/livedesk/call"
 )
 
 // TestCaptureForReview writes PNG renderings (software painter) of the main window and the
@@ -15,10 +17,10 @@ func TestCaptureForReview(t *testing.T) {
 		t.Skip("UI_CAPTURE_DIR not set: nothing to capture")
 	}
 	var w *Window
-	conv := &fakeConversation{br: func() *Bridge { return w.Bridge() }, script: conversationScript()}
-	w, loop := newTestWindow(t, Options{Conversation: conv, Devices: fakeDevices{}})
+	conv := &fakeCall{br: func() *Bridge { return w.Bridge() }, script: conversationScript()}
+	w, loop := newTestWindow(t, Options{Call: conv, Devices: fakeDevices{}})
 	go w.Run(t.Context())
-	w.SetShare(Share{Kind: ShareScreen})
+	w.SetShare(call.Share{Kind: call.ShareScreen})
 	w.Connect()
 	loop.until(t, "transcript", func() bool { return len(w.tr.turns) == 2 && w.tr.turns[1].Final && w.preview.Image != nil })
 	save := func(name string) {

@@ -20,3 +20,12 @@ func LoadTranslations() error {
 	}
 	return nil
 }
+
+// Clipboard returns a function that puts text on the system clipboard (for the model's
+// clipboard tool). It may be called from any goroutine.
+func Clipboard(a fyne.App) func(text string) error {
+	return func(text string) error {
+		fyne.Do(func() { a.Clipboard().SetContent(text) })
+		return nil
+	}
+}

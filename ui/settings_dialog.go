@@ -14,6 +14,8 @@ import (
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/livedesk/livedesk/audio"
+	"github.com/livedesk/livedesk/catalog"
 	"github.com/livedesk/livedesk/settings"
 )
 
@@ -147,7 +149,7 @@ func numEntry(v string, changed func(string)) *widget.Entry {
 	return e
 }
 
-func (w *Window) audioChoices(list func() ([]AudioDevice, error)) []string {
+func (w *Window) audioChoices(list func() ([]audio.Device, error)) []string {
 	vals := []string{""}
 	if w.opts.Devices == nil {
 		return vals
@@ -191,8 +193,8 @@ func (w *Window) newSettingsForm() *settingsForm {
 	f.endpoint.OnChanged = revalidate
 
 	f.model = newChoice(slices.Clone(Models), func(v string) string { return v }, f.onModelChanged)
-	f.voice = newChoice(slices.Clone(settings.Voices), func(v string) string { return v }, revalidate)
-	f.language = newChoice(append([]string{""}, settings.Languages...), orDefault("Automatic"), revalidate)
+	f.voice = newChoice(slices.Clone(catalog.Voices), func(v string) string { return v }, revalidate)
+	f.language = newChoice(append([]string{""}, catalog.Languages...), orDefault("Automatic"), revalidate)
 	f.instr = widget.NewMultiLineEntry()
 	f.instr.SetMinRowsVisible(3)
 	f.instr.Wrapping = fyne.TextWrapWord
@@ -228,8 +230,8 @@ func (w *Window) newSettingsForm() *settingsForm {
 	f.framesSpeaking = widget.NewCheck(lang.L("Send frames only while I speak"), revalidateB)
 	f.framesSpeaking.SetChecked(c.FramesOnlyWhileSpeaking)
 
-	f.mic = newChoice(w.audioChoices(func() ([]AudioDevice, error) { return w.opts.Devices.Mics() }), orDefault("System default"), revalidate)
-	f.speaker = newChoice(w.audioChoices(func() ([]AudioDevice, error) { return w.opts.Devices.Speakers() }), orDefault("System default"), revalidate)
+	f.mic = newChoice(w.audioChoices(func() ([]audio.Device, error) { return w.opts.Devices.Mics() }), orDefault("System default"), revalidate)
+	f.speaker = newChoice(w.audioChoices(func() ([]audio.Device, error) { return w.opts.Devices.Speakers() }), orDefault("System default"), revalidate)
 	f.headphones = widget.NewCheck(lang.L("I use headphones"), revalidateB)
 	f.headphones.SetChecked(c.Headphones)
 	f.speakerMode = widget.NewCheck(lang.L("Speaker mode: mute the mic while Gemini speaks"), revalidateB)

@@ -5,15 +5,17 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/livedesk/livedesk/call"
 )
 
 // Turn is one speaker's contribution to the conversation.
 type Turn struct {
-	Role  Role
+	Role  call.Role
 	Text  string
 	At    time.Time // when the turn started
 	Final bool
-	Links []Link
+	Links []call.Link
 }
 
 // transcript merges transcript deltas into turns. It is not safe for concurrent use: the window
@@ -27,7 +29,7 @@ type transcript struct {
 const openLookback = 4
 
 // apply merges ev and returns the index of the turn it changed.
-func (t *transcript) apply(ev TranscriptEvent, now time.Time) int {
+func (t *transcript) apply(ev call.TranscriptEvent, now time.Time) int {
 	at := ev.At
 	if at.IsZero() {
 		at = now
@@ -48,12 +50,12 @@ func (t *transcript) apply(ev TranscriptEvent, now time.Time) int {
 }
 
 // ground attaches links to the latest model turn, skipping URLs it already has.
-func (t *transcript) ground(links []Link, now time.Time) int {
+func (t *transcript) ground(links []call.Link, now time.Time) int {
 	i := len(t.turns) - 1
-	for ; i >= 0 && t.turns[i].Role != RoleModel; i-- {
+	for ; i >= 0 && t.turns[i].Role != call.RoleModel; i-- {
 	}
 	if i < 0 {
-		t.turns = append(t.turns, Turn{Role: RoleModel, At: now})
+		t.turns = append(t.turns, Turn{Role: call.RoleModel, At: now})
 		i = len(t.turns) - 1
 	}
 	tr := &t.turns[i]
@@ -69,8 +71,8 @@ func (t *transcript) ground(links []Link, now time.Time) int {
 	return i
 }
 
-func roleTitle(r Role) string {
-	if r == RoleModel {
+func roleTitle(r call.Role) string {
+	if r == call.RoleModel {
 		return "Gemini"
 	}
 	return "You"

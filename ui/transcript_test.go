@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/livedesk/livedesk/call"
 )
 
 var t0 = time.Date(2026, 11, 22, 1, 2, 3, 0, time.UTC)
@@ -15,36 +17,36 @@ var t0 = time.Date(2026, 11, 22, 1, 2, 3, 0, time.UTC)
 func TestTranscriptMerge(t *testing.T) {
 	tests := []struct {
 		name   string
-		events []TranscriptEvent
+		events []call.TranscriptEvent
 		want   []Turn
 	}{
 		{
 			name: "partials merge into a final turn",
-			events: []TranscriptEvent{
-				{Role: RoleModel, Text: "Hel", At: t0},
-				{Role: RoleModel, Text: "lo", At: t0.Add(time.Second)},
-				{Role: RoleModel, Final: true},
+			events: []call.TranscriptEvent{
+				{Role: call.RoleModel, Text: "Hel", At: t0},
+				{Role: call.RoleModel, Text: "lo", At: t0.Add(time.Second)},
+				{Role: call.RoleModel, Final: true},
 			},
-			want: []Turn{{Role: RoleModel, Text: "Hello", At: t0, Final: true}},
+			want: []Turn{{Role: call.RoleModel, Text: "Hello", At: t0, Final: true}},
 		},
 		{
 			name: "interleaved input and output transcription",
-			events: []TranscriptEvent{
-				{Role: RoleUser, Text: "what is", At: t0},
-				{Role: RoleModel, Text: "It is", At: t0.Add(time.Second)},
-				{Role: RoleUser, Text: " this", Final: true},
-				{Role: RoleModel, Text: " a cat.", Final: true},
-				{Role: RoleUser, Text: "谢谢", At: t0.Add(2 * time.Second), Final: true},
+			events: []call.TranscriptEvent{
+				{Role: call.RoleUser, Text: "what is", At: t0},
+				{Role: call.RoleModel, Text: "It is", At: t0.Add(time.Second)},
+				{Role: call.RoleUser, Text: " this", Final: true},
+				{Role: call.RoleModel, Text: " a cat.", Final: true},
+				{Role: call.RoleUser, Text: "谢谢", At: t0.Add(2 * time.Second), Final: true},
 			},
 			want: []Turn{
-				{Role: RoleUser, Text: "what is this", At: t0, Final: true},
-				{Role: RoleModel, Text: "It is a cat.", At: t0.Add(time.Second), Final: true},
-				{Role: RoleUser, Text: "谢谢", At: t0.Add(2 * time.Second), Final: true},
+				{Role: call.RoleUser, Text: "what is this", At: t0, Final: true},
+				{Role: call.RoleModel, Text: "It is a cat.", At: t0.Add(time.Second), Final: true},
+				{Role: call.RoleUser, Text: "谢谢", At: t0.Add(2 * time.Second), Final: true},
 			},
 		},
 		{
 			name:   "bare final with nothing open",
-			events: []TranscriptEvent{{Role: RoleModel, Final: true}},
+			events: []call.TranscriptEvent{{Role: call.RoleModel, Final: true}},
 			want:   nil,
 		},
 	}
@@ -63,9 +65,9 @@ func TestTranscriptMerge(t *testing.T) {
 
 func TestExportGolden(t *testing.T) {
 	var tr transcript
-	tr.apply(TranscriptEvent{Role: RoleUser, Text: "今天天气怎么样？", At: t0, Final: true}, t0)
-	tr.apply(TranscriptEvent{Role: RoleModel, Text: "الطقس مشمس اليوم.", At: t0.Add(2 * time.Second), Final: true}, t0)
-	tr.ground([]Link{{Title: "Weather [today]", URL: "https://example.com/w"}, {URL: "https://example.com/w"}}, t0)
+	tr.apply(call.TranscriptEvent{Role: call.RoleUser, Text: "今天天气怎么样？", At: t0, Final: true}, t0)
+	tr.apply(call.TranscriptEvent{Role: call.RoleModel, Text: "الطقس مشمس اليوم.", At: t0.Add(2 * time.Second), Final: true}, t0)
+	tr.ground([]call.Link{{Title: "Weather [today]", URL: "https://example.com/w"}, {URL: "https://example.com/w"}}, t0)
 	md := Markdown(tr.turns, t0.Add(time.Minute))
 	js, err := JSON(tr.turns, t0.Add(time.Minute))
 	if err != nil {

@@ -27,6 +27,9 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/livedesk/livedesk/settings"
+
+	"github.com/livedesk/livedesk/call"
+	"github.com/livedesk/livedesk/capture"
 )
 
 // APIKeyURL is where users get a Gemini API key.
@@ -38,37 +41,24 @@ const (
 	maxShownTurns = 100
 )
 
-// ErrNotWired is returned when the window has no Conversation to drive.
-var ErrNotWired = errors.New("no conversation is wired into this build")
+// ErrNotWired is returned when the window has no Call to drive.
+var ErrNotWired = errors.New("no call is wired into this build")
 
 // Options configure a Window. Zero values are usable.
 type Options struct {
-	Conversation Conversation   // nil: connecting reports ErrNotWired
-	Devices      Devices        // nil: pickers offer only defaults
-	Keys         *settings.Keys // nil: the OS keyring, no file fallback
-	Logger       *slog.Logger   // nil: discard
-	Bridge       *Bridge        // nil: a new one; pass NewBridge() to hand it to the conversation first
-	Demo         bool           // connected to the built-in fake server: label the window
+	Call    Call           // nil: connecting reports ErrNotWired
+	Devices Devices        // nil: pickers offer only defaults
+	Keys    *settings.Keys // nil: the OS keyring, no file fallback
+	Logger  *slog.Logger   // nil: discard
+	Bridge  *Bridge        // nil: a new one; pass NewBridge() to hand it to the call first
+	Demo    bool           // connected to the built-in fake server: label the window
 	// Override adjusts the saved settings for this run only (e.g. --endpoint). It is applied when
 	// connecting and never saved.
 	Override func(settings.Config) settings.Config
 	Now      func() time.Time // nil: time.Now
-}
-
-type cmdKind int
-
-const (
-	cmdStart cmdKind = iota
-	cmdStop
-	cmdText
-	cmdShare
-)
-
-type command struct {
-	kind  cmdKind
-	cfg   settings.Config
-	share Share
-	text  string
+	// CheckFonts makes Run look once for scripts no installed font can draw, and say which
+	// package to install instead of letting the transcript show boxes.
+	CheckFonts bool
 }
 
 // Window is the main window. Create it with New on the Fyne goroutine (or before the app runs),
@@ -79,27 +69,28 @@ type Window struct {
 	opts   Options
 	log    *slog.Logger
 	bridge *Bridge
-	cmds   chan command
 	now    func() time.Time
 
 	// Everything below is touched only on the Fyne goroutine.
 	cfg       settings.Config // saved settings, with the API key
 	keySource settings.KeySource
 	keyErr    error
-	state     State
+	state     call.State
 	reason    string
 	model     string
+	run       uint64 // the newest run asked for or heard of: events of older runs are stale
 	wantLive  bool
-	share     Share
+	share     call.Share        // what the user wants shared
+	sent      call.PreviewEvent // the last frame sent (its size, without the image)
 	muted     bool
 	pttDown   bool
-	usage     UsageEvent
+	usage     call.UsageEvent
 	tr        transcript
 	turnViews []*turnView // views of turns firstView… (older ones are dropped from the window)
 	firstView int
 	diag      []string
-	displays  []Display
-	cameras   []Camera
+	displays  []capture.Display
+	cameras   []capture.Camera
 
 	connectBtn       *widget.Button
 	muteBtn          *widget.Button
@@ -112,6 +103,8 @@ type Window struct {
 	cameraBtn        *widget.Button
 	cameraSel        *widget.Select
 	indicator        *fyne.Container
+	noticeBar        *fyne.Container
+	noticeText       *widget.Label
 	indicatorText    *canvas.Text
 	preview          *canvas.Image
 	previewNote      *widget.Label
@@ -149,7 +142,6 @@ func New(app fyne.App, o Options) *Window {
 		app:  app,
 		opts: o,
 		log:  o.Logger,
-		cmds: make(chan command, 16),
 		now:  o.Now,
 	}
 	w.bridge = o.Bridge
@@ -192,81 +184,42 @@ func (w *Window) Turns() []Turn {
 	return out
 }
 
-// Run applies posted events and carries out connect, disconnect, text and share requests (off
-// the Fyne goroutine, since they may block on the network) until ctx ends; then it stops the
-// conversation.
+// Run applies posted events until ctx ends. The call does its own work: every request the
+// window makes of it returns at once.
 func (w *Window) Run(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return w.bridge.Run(ctx) })
-	g.Go(func() error {
-		started := false
-		defer func() {
-			if started {
-				w.conv().Stop()
+	if w.opts.CheckFonts {
+		g.Go(func() error {
+			missing, err := missingScripts()
+			if err != nil {
+				w.bridge.Post(call.DiagEvent{Kind: call.DiagWarning, Line: "fonts: " + err.Error()})
 			}
-		}()
-		for {
-			select {
-			case <-ctx.Done():
-				return nil
-			case c := <-w.cmds:
-				switch c.kind {
-				case cmdStart:
-					if started {
-						w.conv().Stop()
-					}
-					started = true
-					if err := w.conv().Start(ctx, c.cfg, c.share); err != nil {
-						w.log.Error("connect failed", "err", err)
-						w.bridge.Post(StateEvent{State: StateError, Reason: err.Error(), Model: c.cfg.Model})
-						w.bridge.Post(DiagEvent{Line: "connect: " + err.Error()})
-					}
-				case cmdStop:
-					if started {
-						w.conv().Stop()
-						started = false
-					}
-					w.bridge.Post(StateEvent{State: StateIdle})
-				case cmdText:
-					if err := w.conv().SendText(c.text); err != nil {
-						w.bridge.Post(DiagEvent{Line: "send text: " + err.Error()})
-					}
-				case cmdShare:
-					if err := w.conv().SetShare(c.share); err != nil {
-						w.bridge.Post(DiagEvent{Line: "share: " + err.Error()})
-					}
-				}
+			if n := missingFontsNotice(missing); n != "" {
+				w.bridge.Post(call.NoticeEvent{Text: n})
 			}
-		}
-	})
+			return nil
+		})
+	}
 	return g.Wait()
 }
 
-func (w *Window) conv() Conversation {
-	if w.opts.Conversation == nil {
+func (w *Window) call() Call {
+	if w.opts.Call == nil {
 		return notWired{}
 	}
-	return w.opts.Conversation
+	return w.opts.Call
 }
 
+// notWired stands in for a missing call: connecting says so.
 type notWired struct{}
 
-func (notWired) Start(context.Context, settings.Config, Share) error { return ErrNotWired }
-func (notWired) Stop()                                               {}
-func (notWired) SendText(string) error                               { return ErrNotWired }
-func (notWired) SetMicMuted(bool)                                    {}
-func (notWired) SetPushToTalk(bool)                                  {}
-func (notWired) SetShare(Share) error                                { return nil }
-
-func (w *Window) send(c command) bool {
-	select {
-	case w.cmds <- c:
-		return true
-	default:
-		w.appendDiag(w.now(), "busy: request dropped")
-		return false
-	}
-}
+func (notWired) Start(settings.Config) uint64 { return 0 }
+func (notWired) Stop()                        {}
+func (notWired) SendText(string) error        { return ErrNotWired }
+func (notWired) SetMuted(bool)                {}
+func (notWired) SetPushToTalk(bool)           {}
+func (notWired) SetShare(call.Share)          {}
 
 func (w *Window) build() fyne.CanvasObject {
 	w.connectBtn = widget.NewButtonWithIcon(withKeys(lang.L("Connect"), "Ctrl+K"), theme.MediaPlayIcon(), w.ToggleConnect)
@@ -323,7 +276,14 @@ func (w *Window) build() fyne.CanvasObject {
 	w.indicator = container.NewStack(bg, container.NewPadded(w.indicatorText))
 	w.indicator.Hide()
 
-	top := container.NewVBox(toolbar, w.indicator)
+	w.noticeText = widget.NewLabel("")
+	w.noticeText.Wrapping = fyne.TextWrapWord
+	w.noticeText.Importance = widget.WarningImportance
+	w.noticeBar = container.NewBorder(nil, nil, widget.NewIcon(theme.WarningIcon()),
+		widget.NewButtonWithIcon("", theme.CancelIcon(), func() { w.noticeBar.Hide(); w.top.Refresh() }), w.noticeText)
+	w.noticeBar.Hide()
+
+	top := container.NewVBox(toolbar, w.indicator, w.noticeBar)
 	w.top = top
 	if w.opts.Demo {
 		demo := widget.NewLabel(lang.L("DEMO — connected to the built-in fake server, not to Gemini"))
@@ -399,7 +359,7 @@ func newMeter() *widget.ProgressBar {
 	return p
 }
 
-func (w *Window) listDisplays() []Display {
+func (w *Window) listDisplays() []capture.Display {
 	if w.opts.Devices != nil {
 		ds, err := w.opts.Devices.Displays()
 		if err != nil {
@@ -409,11 +369,11 @@ func (w *Window) listDisplays() []Display {
 			return ds
 		}
 	}
-	return []Display{{Index: 0}}
+	return []capture.Display{{Index: 0}}
 }
 
-func (w *Window) listCameras() []Camera {
-	if w.opts.Devices == nil {
+func (w *Window) listCameras() []capture.Camera {
+	if w.opts.Devices == nil || !capture.WebcamSupported {
 		return nil
 	}
 	cs, err := w.opts.Devices.Cameras()
@@ -423,7 +383,7 @@ func (w *Window) listCameras() []Camera {
 	return cs
 }
 
-func displayNames(ds []Display) []string {
+func displayNames(ds []capture.Display) []string {
 	names := make([]string, len(ds))
 	for i, d := range ds {
 		names[i] = lang.L("Screen {{.N}}", map[string]any{"N": d.Index + 1})
@@ -434,12 +394,12 @@ func displayNames(ds []Display) []string {
 	return names
 }
 
-func cameraNames(cs []Camera) []string {
+func cameraNames(cs []capture.Camera) []string {
 	names := make([]string, len(cs))
 	for i, c := range cs {
 		names[i] = c.Name
 		if names[i] == "" {
-			names[i] = c.ID
+			names[i] = c.Path
 		}
 	}
 	return names
@@ -485,45 +445,45 @@ func (w *Window) Connect() {
 		cfg = w.opts.Override(cfg)
 	}
 	if cfg.APIKey == "" && cfg.Endpoint == "" {
-		w.setState(StateError, lang.L("No API key: add one in Settings"), cfg.Model)
+		w.setState(call.StateFailed, lang.L("No API key: add one in Settings"), cfg.Model)
 		w.ShowSettings()
 		return
 	}
 	if err := cfg.Validate(); err != nil {
-		w.setState(StateError, lang.L("Settings are invalid")+": "+err.Error(), cfg.Model)
+		w.setState(call.StateFailed, lang.L("Settings are invalid")+": "+err.Error(), cfg.Model)
 		w.ShowSettings()
 		return
 	}
-	if !w.send(command{kind: cmdStart, cfg: cfg, share: w.share}) {
+	if w.opts.Call == nil {
+		w.setState(call.StateFailed, ErrNotWired.Error(), cfg.Model)
 		return
 	}
+	// The call keeps mute and the share across runs: they were told when the user chose them.
+	w.run = w.call().Start(cfg)
 	w.wantLive = true
-	w.usage = UsageEvent{}
-	w.conv().SetMicMuted(w.muted)
-	w.setState(StateConnecting, "", cfg.Model)
+	w.usage = call.UsageEvent{}
+	w.setState(call.StateConnecting, "", cfg.Model)
 }
 
 // Disconnect ends the session.
 func (w *Window) Disconnect() {
-	if !w.send(command{kind: cmdStop}) {
-		return
-	}
+	w.call().Stop()
 	w.wantLive = false
-	w.setState(StateIdle, "", w.model)
+	w.setState(call.StateIdle, "", w.model)
 }
 
 // ToggleMute mutes or unmutes the microphone.
 func (w *Window) ToggleMute() {
 	w.muted = !w.muted
 	w.log.Info("microphone", "muted", w.muted)
-	w.conv().SetMicMuted(w.muted)
+	w.call().SetMuted(w.muted)
 	w.refresh()
 }
 
 // ToggleScreen starts or stops sharing the selected display.
 func (w *Window) ToggleScreen() {
-	if w.share.Kind == ShareScreen {
-		w.SetShare(Share{})
+	if w.share.Kind == call.ShareScreen {
+		w.SetShare(call.Share{})
 		return
 	}
 	s, err := w.screenShare()
@@ -535,18 +495,18 @@ func (w *Window) ToggleScreen() {
 
 // ToggleCamera starts or stops sharing the selected camera.
 func (w *Window) ToggleCamera() {
-	if w.share.Kind == ShareCamera {
-		w.SetShare(Share{})
+	if w.share.Kind == call.ShareCamera {
+		w.SetShare(call.Share{})
 		return
 	}
 	if i := w.cameraSel.SelectedIndex(); i >= 0 && i < len(w.cameras) {
-		w.SetShare(Share{Kind: ShareCamera, Camera: w.cameras[i].ID})
+		w.SetShare(call.Share{Kind: call.ShareCamera, Camera: w.cameras[i].Path})
 	}
 }
 
 // SetShare changes what the model can see; while connected it applies at once.
-func (w *Window) SetShare(s Share) {
-	if s.Kind == ShareScreen {
+func (w *Window) SetShare(s call.Share) {
+	if s.Kind == call.ShareScreen {
 		for i, d := range w.displays {
 			if d.Index == s.Display {
 				w.displaySel.SetSelectedIndex(i)
@@ -555,47 +515,40 @@ func (w *Window) SetShare(s Share) {
 	}
 	w.share = s
 	w.log.Info("share", "kind", s.Kind, "display", s.Display, "region", s.Region, "camera", s.Camera)
-	if w.wantLive {
-		w.send(command{kind: cmdShare, share: s})
-	}
-	if s.Kind == ShareNone {
-		w.preview.Image = nil
-		w.preview.Refresh()
+	w.call().SetShare(s)
+	if s.Kind == call.ShareNone {
+		w.clearPreview()
 	}
 	w.refresh()
 }
 
-func (w *Window) screenShare() (Share, error) {
+func (w *Window) screenShare() (call.Share, error) {
 	r, err := parseRegion(w.regionEntry.Text)
 	if err != nil {
 		w.regionErr.SetText(err.Error())
 		w.regionErr.Show()
-		return Share{}, err
+		return call.Share{}, err
 	}
 	w.regionErr.Hide()
 	idx := 0
 	if i := w.displaySel.SelectedIndex(); i >= 0 && i < len(w.displays) {
 		idx = w.displays[i].Index
 	}
-	return Share{Kind: ShareScreen, Display: idx, Region: r}, nil
+	return call.Share{Kind: call.ShareScreen, Display: idx, Region: r}, nil
 }
 
 // onShareTargetChanged re-targets a running share when the picker changes.
 func (w *Window) onShareTargetChanged() {
-	if w.share.Kind == ShareScreen && w.displaySel != nil && w.regionEntry != nil {
+	if w.share.Kind == call.ShareScreen && w.displaySel != nil && w.regionEntry != nil {
 		if s, err := w.screenShare(); err == nil && s != w.share {
 			w.share = s
-			if w.wantLive {
-				w.send(command{kind: cmdShare, share: s})
-			}
+			w.call().SetShare(s)
 		}
 	}
-	if w.share.Kind == ShareCamera && w.cameraSel != nil {
-		if i := w.cameraSel.SelectedIndex(); i >= 0 && i < len(w.cameras) && w.cameras[i].ID != w.share.Camera {
-			w.share.Camera = w.cameras[i].ID
-			if w.wantLive {
-				w.send(command{kind: cmdShare, share: w.share})
-			}
+	if w.share.Kind == call.ShareCamera && w.cameraSel != nil {
+		if i := w.cameraSel.SelectedIndex(); i >= 0 && i < len(w.cameras) && w.cameras[i].Path != w.share.Camera {
+			w.share.Camera = w.cameras[i].Path
+			w.call().SetShare(w.share)
 		}
 	}
 }
@@ -610,11 +563,13 @@ func (w *Window) SendInput() {
 		w.setState(w.state, lang.L("Connect first to send text"), w.model)
 		return
 	}
-	if !w.send(command{kind: cmdText, text: text}) {
+	if err := w.call().SendText(text); err != nil {
+		w.appendDiag(w.now(), "send text: "+err.Error())
+		w.setState(w.state, lang.L("Could not send")+": "+err.Error(), w.model)
 		return
 	}
 	w.input.SetText("")
-	w.applyTranscript(TranscriptEvent{Role: RoleUser, Text: text, Final: true, At: w.now()})
+	w.applyTranscript(call.TranscriptEvent{Role: call.RoleUser, Text: text, Final: true, At: w.now()})
 }
 
 // SetPushToTalk reports the push-to-talk key going down or up.
@@ -623,7 +578,7 @@ func (w *Window) SetPushToTalk(down bool) {
 		return
 	}
 	w.pttDown = down
-	w.conv().SetPushToTalk(down)
+	w.call().SetPushToTalk(down)
 	w.refresh()
 }
 
@@ -663,7 +618,7 @@ func (w *Window) runShortcut(s fyne.Shortcut) bool {
 	return false
 }
 
-func (w *Window) setState(s State, reason, model string) {
+func (w *Window) setState(s call.State, reason, model string) {
 	if s != w.state || reason != w.reason {
 		w.log.Info("state", "state", s.String(), "reason", reason)
 	}
@@ -671,7 +626,7 @@ func (w *Window) setState(s State, reason, model string) {
 	if model != "" {
 		w.model = model
 	}
-	if s == StateError {
+	if s == call.StateFailed {
 		w.appendDiag(w.now(), "error: "+reason)
 	}
 	w.refresh()
@@ -685,29 +640,44 @@ func (w *Window) applyBatch(b *batch) {
 	if len(b.diag) > 0 {
 		w.refreshDiag()
 	}
-	if b.state != nil {
-		if b.state.State == StateIdle || b.state.State == StateError {
-			w.wantLive = false // the session ended (by request or fatally)
+	if st := b.state; st != nil && !w.stale(st.Run) {
+		w.run = max(w.run, st.Run)
+		if !st.State.Active() {
+			w.wantLive = false // the run ended (by request or fatally)
 		}
-		w.setState(b.state.State, b.state.Reason, b.state.Model)
+		w.setState(st.State, st.Reason, st.Model)
 	}
 	for _, ev := range b.transcript {
-		w.applyTranscript(ev)
+		if !w.stale(ev.Run) {
+			w.applyTranscript(ev)
+		}
 	}
-	if len(b.grounding) > 0 {
+	if len(b.grounding) > 0 && !w.stale(b.groundingRun) {
 		i := w.tr.ground(b.grounding, w.now())
 		w.renderTurn(i)
 	}
-	if b.usage != nil {
+	if b.usage != nil && !w.stale(b.usage.Run) {
 		w.usage = *b.usage
 	}
-	if b.hasLevel {
+	if b.hasLevel && !w.stale(b.level.Run) {
 		w.micMeter.SetValue(clamp01(b.level.Mic))
 		w.speakerMeter.SetValue(clamp01(b.level.Speaker))
 	}
-	if b.preview != nil {
-		w.preview.Image = b.preview.Image
-		w.preview.Refresh()
+	if sh := b.share; sh != nil && !w.stale(sh.Run) {
+		w.applyShare(*sh)
+	}
+	if pv := b.preview; pv != nil && !w.stale(pv.Run) {
+		if pv.Image == nil {
+			w.clearPreview()
+		} else {
+			w.preview.Image = pv.Image
+			w.preview.Refresh()
+			w.sent = *pv
+			w.sent.Image = nil
+		}
+	}
+	for _, n := range b.notices {
+		w.showNotice(n)
 	}
 	if b.dropped > 0 {
 		w.appendDiag(w.now(), fmt.Sprintf("(%d updates dropped under load)", b.dropped))
@@ -715,9 +685,45 @@ func (w *Window) applyBatch(b *batch) {
 	w.refresh()
 }
 
+// stale reports whether an event of run belongs to a run older than the newest one: the call
+// never forwards a replaced run's events, but some may already be on their way when the user
+// starts a new run.
+func (w *Window) stale(run uint64) bool { return run != 0 && run < w.run }
+
+// applyShare takes in what the call actually shares: when a share failed, the user's choice
+// falls back to nothing and they are told why.
+func (w *Window) applyShare(e call.ShareEvent) {
+	if e.Err == nil {
+		return
+	}
+	w.showNotice(e.Err.Error())
+	if w.share.Kind != call.ShareNone {
+		w.share = call.Share{}
+		w.clearPreview()
+	}
+}
+
+func (w *Window) clearPreview() {
+	if w.preview.Image != nil {
+		w.preview.Image = nil
+		w.preview.Refresh()
+	}
+	w.sent = call.PreviewEvent{}
+}
+
+// showNotice puts text in the notice bar (replacing an older notice) and the diagnostics.
+func (w *Window) showNotice(text string) {
+	w.appendDiag(w.now(), "notice: "+text)
+	w.noticeText.SetText(text)
+	if w.noticeBar.Hidden {
+		w.noticeBar.Show()
+		w.top.Refresh()
+	}
+}
+
 func clamp01(v float64) float64 { return min(max(v, 0), 1) }
 
-func (w *Window) applyTranscript(ev TranscriptEvent) {
+func (w *Window) applyTranscript(ev call.TranscriptEvent) {
 	i := w.tr.apply(ev, w.now())
 	if i < 0 {
 		return
@@ -757,7 +763,7 @@ func (w *Window) renderTurn(i int) {
 		head += " …"
 	}
 	tv.header.SetText(head)
-	if t.Role == RoleModel {
+	if t.Role == call.RoleModel {
 		tv.header.Importance = widget.HighImportance
 	}
 	tv.body.SetText(t.Text)
@@ -795,42 +801,26 @@ func (w *Window) refreshDiag() {
 	}
 }
 
-// Prices in USD per million tokens used for the cost estimate (Gemini native-audio list prices;
-// an estimate, labelled as such).
-const (
-	priceTextIn   = 0.50
-	priceAudioIn  = 3.00
-	priceTextOut  = 2.00
-	priceAudioOut = 12.00
-)
-
-func (w *Window) cost() float64 {
-	if w.usage.CostUSD > 0 {
-		return w.usage.CostUSD
+// kilobytes says a size the way the preview note does.
+func kilobytes(n int) string {
+	if n < 1000 {
+		return fmt.Sprintf("%d B", n)
 	}
-	return EstimatedCost(w.usage)
-}
-
-// EstimatedCost returns the estimated cost in USD of the given usage.
-func EstimatedCost(u UsageEvent) float64 {
-	textIn := max(u.PromptTokens-u.PromptAudioTokens, 0)
-	textOut := max(u.ResponseTokens-u.ResponseAudioTokens, 0) + u.ThoughtsTokens
-	return (float64(textIn)*priceTextIn + float64(u.PromptAudioTokens)*priceAudioIn +
-		float64(textOut)*priceTextOut + float64(u.ResponseAudioTokens)*priceAudioOut) / 1e6
+	return fmt.Sprintf("%.1f KB", float64(n)/1000)
 }
 
 func (w *Window) stateText() string {
 	switch w.state {
-	case StateConnecting:
+	case call.StateConnecting:
 		return lang.L("Connecting…")
-	case StateLive:
+	case call.StateLive:
 		return "● " + lang.L("Live")
-	case StateReconnecting:
+	case call.StateReconnecting:
 		if w.reason != "" {
 			return lang.L("Reconnecting…") + " (" + w.reason + ")"
 		}
 		return lang.L("Reconnecting…")
-	case StateError:
+	case call.StateFailed:
 		return lang.L("Error") + ": " + w.reason
 	default:
 		if w.reason != "" {
@@ -849,7 +839,7 @@ func deviceName(s string) string {
 
 // refresh brings every control in line with the window's state.
 func (w *Window) refresh() {
-	running := w.wantLive && w.state != StateIdle && w.state != StateError
+	running := w.wantLive && w.state != call.StateIdle && w.state != call.StateFailed
 	if w.wantLive {
 		setButton(w.connectBtn, withKeys(lang.L("Disconnect"), "Ctrl+K"), theme.MediaStopIcon(), widget.MediumImportance)
 	} else {
@@ -860,12 +850,12 @@ func (w *Window) refresh() {
 	} else {
 		setButton(w.muteBtn, withKeys(lang.L("Mute"), "Ctrl+M"), theme.VolumeUpIcon(), widget.MediumImportance)
 	}
-	if w.share.Kind == ShareScreen {
+	if w.share.Kind == call.ShareScreen {
 		setButton(w.screenBtn, withKeys(lang.L("Stop sharing screen"), "Ctrl+Shift+S"), theme.ComputerIcon(), widget.DangerImportance)
 	} else {
 		setButton(w.screenBtn, withKeys(lang.L("Share screen"), "Ctrl+Shift+S"), theme.ComputerIcon(), widget.MediumImportance)
 	}
-	if w.share.Kind == ShareCamera {
+	if w.share.Kind == call.ShareCamera {
 		setButton(w.cameraBtn, withKeys(lang.L("Stop camera"), "Ctrl+Shift+C"), theme.MediaVideoIcon(), widget.DangerImportance)
 	} else {
 		setButton(w.cameraBtn, withKeys(lang.L("Share camera"), "Ctrl+Shift+C"), theme.MediaVideoIcon(), widget.MediumImportance)
@@ -873,10 +863,10 @@ func (w *Window) refresh() {
 
 	wasHidden, oldText := w.indicator.Hidden, w.indicatorText.Text
 	switch {
-	case running && w.share.Kind == ShareScreen:
+	case running && w.share.Kind == call.ShareScreen:
 		w.indicatorText.Text = "● " + lang.L("Gemini can see your screen")
 		w.indicator.Show()
-	case running && w.share.Kind == ShareCamera:
+	case running && w.share.Kind == call.ShareCamera:
 		w.indicatorText.Text = "● " + lang.L("Gemini can see your camera")
 		w.indicator.Show()
 	default:
@@ -889,13 +879,12 @@ func (w *Window) refresh() {
 		w.top.Refresh() // lay out again: the indicator changes the height of the top bar
 	}
 	switch {
-	case !running || w.share.Kind == ShareNone:
+	case !running || w.share.Kind == call.ShareNone:
 		setLabel(w.previewNote, lang.L("Nothing is being sent"), widget.MediumImportance)
 	case w.preview.Image == nil:
 		setLabel(w.previewNote, lang.L("Waiting for the first frame…"), widget.MediumImportance)
 	default:
-		b := w.preview.Image.Bounds()
-		setLabel(w.previewNote, fmt.Sprintf("%s %d×%d", lang.L("Sent frame"), b.Dx(), b.Dy()), widget.MediumImportance)
+		setLabel(w.previewNote, fmt.Sprintf("%s %d×%d, %s", lang.L("Sent frame"), w.sent.Width, w.sent.Height, kilobytes(w.sent.Bytes)), widget.MediumImportance)
 	}
 
 	model := w.model
@@ -904,7 +893,7 @@ func (w *Window) refresh() {
 	}
 	parts := []string{w.stateText(), model,
 		fmt.Sprintf("%d %s", w.usage.TotalTokens, lang.L("tokens")),
-		fmt.Sprintf("≈ $%.4f %s", w.cost(), lang.L("est.")),
+		fmt.Sprintf("≈ $%.4f %s", w.usage.CostUSD, lang.L("est.")),
 		lang.L("Mic") + ": " + deviceName(w.cfg.MicDevice),
 		lang.L("Speaker") + ": " + deviceName(w.cfg.SpeakerDevice),
 	}
@@ -923,9 +912,9 @@ func (w *Window) refresh() {
 	}
 	imp := widget.MediumImportance
 	switch w.state {
-	case StateError:
+	case call.StateFailed:
 		imp = widget.DangerImportance
-	case StateLive:
+	case call.StateLive:
 		imp = widget.SuccessImportance
 	}
 	setLabel(w.status, strings.Join(parts, "  ·  "), imp)

@@ -21,6 +21,9 @@ import (
 	"github.com/zalando/go-keyring"
 
 	"github.com/livedesk/livedesk/assets"
+	"github.com/livedesk/livedesk/audio"
+	"github.com/livedesk/livedesk/call"
+	"github.com/livedesk/livedesk/capture"
 	"github.com/livedesk/livedesk/settings"
 )
 
@@ -73,72 +76,106 @@ func testKeys(key string) *settings.Keys {
 	return &settings.Keys{Keyring: r, Getenv: func(string) string { return "" }}
 }
 
-// fakeConversation is a test double that plays a scripted conversation into the bridge.
-type fakeConversation struct {
+// fakeCall is a test double of the call core: each Start begins a numbered run and plays a
+// scripted conversation, stamped with that run, into the bridge.
+type fakeCall struct {
 	br     func() *Bridge
-	script []Event
+	script []call.Event
 
-	mu      sync.Mutex
-	started []settings.Config
-	shares  []Share
-	texts   []string
-	muted   bool
-	ptt     bool
-	stops   int
-	failErr error
+	mu         sync.Mutex
+	started    []settings.Config
+	shares     []call.Share
+	texts      []string
+	muted      bool
+	ptt        bool
+	stops      int
+	runs       uint64
+	failReason string // a Start fails with this reason
 }
 
-func (f *fakeConversation) Start(ctx context.Context, cfg settings.Config, share Share) error {
+func (f *fakeCall) Start(cfg settings.Config) uint64 {
 	f.mu.Lock()
 	f.started = append(f.started, cfg)
-	f.shares = append(f.shares, share)
-	err := f.failErr
+	f.runs++
+	id, fail := f.runs, f.failReason
 	f.mu.Unlock()
-	if err != nil {
-		return err
+	f.br().Post(call.StateEvent{Run: id, State: call.StateConnecting, Model: cfg.Model})
+	if fail != "" {
+		f.br().Post(call.StateEvent{Run: id, State: call.StateFailed, Reason: fail, Model: cfg.Model})
+		return id
 	}
 	for _, ev := range f.script {
-		f.br().Post(ev)
+		f.br().Post(stamp(ev, id))
 	}
-	return nil
+	return id
 }
 
-func (f *fakeConversation) Stop() {
+// stamp sets the run number of a run-bound event.
+func stamp(ev call.Event, run uint64) call.Event {
+	switch e := ev.(type) {
+	case call.StateEvent:
+		e.Run = run
+		return e
+	case call.TranscriptEvent:
+		e.Run = run
+		return e
+	case call.GroundingEvent:
+		e.Run = run
+		return e
+	case call.UsageEvent:
+		e.Run = run
+		return e
+	case call.LevelEvent:
+		e.Run = run
+		return e
+	case call.PreviewEvent:
+		e.Run = run
+		return e
+	case call.ShareEvent:
+		e.Run = run
+		return e
+	}
+	return ev
+}
+
+func (f *fakeCall) Stop() {
 	f.mu.Lock()
 	f.stops++
+	id := f.runs
 	f.mu.Unlock()
+	f.br().Post(call.StateEvent{Run: id, State: call.StateEnded})
 }
 
-func (f *fakeConversation) SendText(text string) error {
+func (f *fakeCall) SendText(text string) error {
 	f.mu.Lock()
 	f.texts = append(f.texts, text)
+	id := f.runs
 	f.mu.Unlock()
-	f.br().Post(TranscriptEvent{Role: RoleModel, Text: "ok: " + text, Final: true, At: testNow})
+	f.br().Post(call.TranscriptEvent{Run: id, Role: call.RoleModel, Text: "ok: " + text, Final: true, At: testNow})
 	return nil
 }
 
-func (f *fakeConversation) SetMicMuted(m bool)   { f.mu.Lock(); f.muted = m; f.mu.Unlock() }
-func (f *fakeConversation) SetPushToTalk(d bool) { f.mu.Lock(); f.ptt = d; f.mu.Unlock() }
-func (f *fakeConversation) SetShare(s Share) error {
+func (f *fakeCall) SetMuted(m bool)      { f.mu.Lock(); f.muted = m; f.mu.Unlock() }
+func (f *fakeCall) SetPushToTalk(d bool) { f.mu.Lock(); f.ptt = d; f.mu.Unlock() }
+func (f *fakeCall) SetShare(s call.Share) {
 	f.mu.Lock()
 	f.shares = append(f.shares, s)
 	f.mu.Unlock()
-	return nil
 }
 
 type fakeDevices struct{}
 
-func (fakeDevices) Displays() ([]Display, error) {
-	return []Display{{Index: 0, Bounds: image.Rect(0, 0, 1920, 1080)}, {Index: 1, Bounds: image.Rect(1920, 0, 3200, 1024)}}, nil
+func (fakeDevices) Displays() ([]capture.Display, error) {
+	return []capture.Display{{Index: 0, Bounds: image.Rect(0, 0, 1920, 1080)}, {Index: 1, Bounds: image.Rect(1920, 0, 3200, 1024)}}, nil
 }
-func (fakeDevices) Cameras() ([]Camera, error) {
-	return []Camera{{ID: "/dev/video0", Name: "Integrated Camera"}}, nil
+func (fakeDevices) Cameras() ([]capture.Camera, error) {
+	return []capture.Camera{{Path: "/dev/video0", Name: "Integrated Camera"}}, nil
 }
-func (fakeDevices) Mics() ([]AudioDevice, error) {
-	return []AudioDevice{{ID: "1", Name: "VirtualMic"}}, nil
+func (fakeDevices) Mics() ([]audio.Device, error) {
+	return []audio.Device{{ID: "1", Name: "VirtualMic"}}, nil
 }
-func (fakeDevices) Speakers() ([]AudioDevice, error) {
-	return []AudioDevice{{ID: "2", Name: "Speaker"}}, nil
+func (fakeDevices) Speakers() ([]audio.Device, error) {
+	return []audio.Device{{ID: "2", Name: "Speaker"}}, nil
 }
 
 // mainLoop stands in for Fyne's event loop: the bridge queues closures and the test goroutine
@@ -365,36 +402,36 @@ func frame() image.Image {
 	return img
 }
 
-func conversationScript() []Event {
-	return []Event{
-		StateEvent{State: StateLive, Model: "gemini-3.8-live"},
-		DiagEvent{At: testNow, Line: "setupComplete"},
-		TranscriptEvent{Role: RoleUser, Text: "这是什么", At: testNow},
-		TranscriptEvent{Role: RoleUser, Text: "？", Final: true},
-		TranscriptEvent{Role: RoleModel, Text: "هذه ", At: testNow.Add(time.Second)},
-		TranscriptEvent{Role: RoleModel, Text: "شاشة.", Final: true},
-		GroundingEvent{Links: []Link{{Title: "Example", URL: "https://example.com/a"}}},
-		UsageEvent{PromptTokens: 1000, PromptAudioTokens: 400, ResponseTokens: 200, ResponseAudioTokens: 150, TotalTokens: 1200},
-		LevelEvent{Mic: 0.4, Speaker: 0.7},
-		PreviewEvent{Image: frame()},
+func conversationScript() []call.Event {
+	return []call.Event{
+		call.StateEvent{State: call.StateLive, Model: "gemini-3.8-live"},
+		call.DiagEvent{At: testNow, Line: "setupComplete"},
+		call.TranscriptEvent{Role: call.RoleUser, Text: "这是什么", At: testNow},
+		call.TranscriptEvent{Role: call.RoleUser, Text: "？", Final: true},
+		call.TranscriptEvent{Role: call.RoleModel, Text: "هذه ", At: testNow.Add(time.Second)},
+		call.TranscriptEvent{Role: call.RoleModel, Text: "شاشة.", Final: true},
+		call.GroundingEvent{Links: []call.Link{{Title: "Example", URL: "https://example.com/a"}}},
+		call.UsageEvent{PromptTokens: 1000, PromptAudioTokens: 400, ResponseTokens: 200, ResponseAudioTokens: 150, TotalTokens: 1200, CostUSD: 0.0034, PriceKnown: true},
+		call.LevelEvent{Mic: 0.4, Speaker: 0.7},
+		call.PreviewEvent{Image: frame(), Width: 1024, Height: 576, Bytes: 123456},
 	}
 }
 
 func TestConnectFlow(t *testing.T) {
 	var w *Window
-	conv := &fakeConversation{br: func() *Bridge { return w.Bridge() }, script: conversationScript()}
-	w, loop := newTestWindow(t, Options{Conversation: conv, Devices: fakeDevices{}})
+	conv := &fakeCall{br: func() *Bridge { return w.Bridge() }, script: conversationScript()}
+	w, loop := newTestWindow(t, Options{Call: conv, Devices: fakeDevices{}})
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()
 
-	w.SetShare(Share{Kind: ShareScreen, Display: 1})
+	w.SetShare(call.Share{Kind: call.ShareScreen, Display: 1})
 	test.Tap(w.connectBtn)
-	if w.state != StateConnecting {
+	if w.state != call.StateConnecting {
 		t.Errorf("state after tapping Connect = %v, want connecting", w.state)
 	}
 	loop.until(t, "live with transcript", func() bool {
-		return w.state == StateLive && len(w.tr.turns) == 2 && w.tr.turns[1].Final && w.preview.Image != nil
+		return w.state == call.StateLive && len(w.tr.turns) == 2 && w.tr.turns[1].Final && w.preview.Image != nil
 	})
 	if got, want := w.turnViews[0].body.Text, "这是什么？"; got != want {
 		t.Errorf("user turn = %q, want %q", got, want)
@@ -417,7 +454,7 @@ func TestConnectFlow(t *testing.T) {
 		t.Errorf("meters = %v/%v, want 0.4/0.7", w.micMeter.Value, w.speakerMeter.Value)
 	}
 	conv.mu.Lock()
-	if len(conv.shares) != 1 || conv.shares[0] != (Share{Kind: ShareScreen, Display: 1}) {
+	if len(conv.shares) != 1 || conv.shares[0] != (call.Share{Kind: call.ShareScreen, Display: 1}) {
 		t.Errorf("Start got share %+v, want screen 1", conv.shares)
 	}
 	conv.mu.Unlock()
@@ -436,7 +473,7 @@ func TestConnectFlow(t *testing.T) {
 	test.Type(w.input, "مرحبا 你好")
 	test.Tap(w.sendBtn)
 	loop.until(t, "reply to typed text", func() bool { return len(w.tr.turns) == 4 })
-	if got := w.tr.turns[2]; got.Role != RoleUser || got.Text != "مرحبا 你好" {
+	if got := w.tr.turns[2]; got.Role != call.RoleUser || got.Text != "مرحبا 你好" {
 		t.Errorf("typed turn = %+v", got)
 	}
 
@@ -450,7 +487,7 @@ func TestConnectFlow(t *testing.T) {
 	loop.until(t, "disconnected", func() bool {
 		conv.mu.Lock()
 		defer conv.mu.Unlock()
-		return conv.stops == 1 && w.state == StateIdle
+		return conv.stops == 1 && !w.state.Active()
 	})
 	cancel()
 	if err := <-done; err != nil {
@@ -461,19 +498,19 @@ func TestConnectFlow(t *testing.T) {
 	if diff := cmp.Diff([]string{"مرحبا 你好"}, conv.texts); diff != "" {
 		t.Errorf("texts sent (-want +got):\n%s", diff)
 	}
-	if last := conv.shares[len(conv.shares)-1]; last.Kind != ShareNone {
+	if last := conv.shares[len(conv.shares)-1]; last.Kind != call.ShareNone {
 		t.Errorf("last share = %+v, want none", last)
 	}
 }
 
 func TestConnectErrorShownInWords(t *testing.T) {
 	var w *Window
-	conv := &fakeConversation{br: func() *Bridge { return w.Bridge() },
-		failErr: errors.New("server closed the connection: 1007 API key not valid")}
-	w, loop := newTestWindow(t, Options{Conversation: conv})
+	conv := &fakeCall{br: func() *Bridge { return w.Bridge() },
+		failReason: "server closed the connection: 1007 API key not valid"}
+	w, loop := newTestWindow(t, Options{Call: conv})
 	go w.Run(t.Context())
 	w.Connect()
-	loop.until(t, "error state", func() bool { return w.state == StateError })
+	loop.until(t, "error state", func() bool { return w.state == call.StateFailed })
 	if !strings.Contains(w.status.Text, "Error: server closed the connection: 1007 API key not valid") {
 		t.Errorf("status = %q", w.status.Text)
 	}
@@ -560,11 +597,12 @@ func TestRegionParsing(t *testing.T) {
 }
 
 func TestGoldenMarkup(t *testing.T) {
+	goldenFontsPresent(t)
 	var w *Window
-	conv := &fakeConversation{br: func() *Bridge { return w.Bridge() }, script: conversationScript()}
-	w, loop := newTestWindow(t, Options{Conversation: conv, Devices: fakeDevices{}})
+	conv := &fakeCall{br: func() *Bridge { return w.Bridge() }, script: conversationScript()}
+	w, loop := newTestWindow(t, Options{Call: conv, Devices: fakeDevices{}})
 	go w.Run(t.Context())
-	w.SetShare(Share{Kind: ShareScreen})
+	w.SetShare(call.Share{Kind: call.ShareScreen})
 	w.Connect()
 	loop.until(t, "transcript", func() bool { return len(w.tr.turns) == 2 && w.tr.turns[1].Final && w.preview.Image != nil })
 	test.AssertRendersToMarkup(t, "main_window.xml", w.win.Canvas())
@@ -617,8 +655,8 @@ func TestTranslationsLoad(t *testing.T) {
 
 func TestPushToTalk(t *testing.T) {
 	var w *Window
-	conv := &fakeConversation{br: func() *Bridge { return w.Bridge() }}
-	w, _ = newTestWindow(t, Options{Conversation: conv})
+	conv := &fakeCall{br: func() *Bridge { return w.Bridge() }}
+	w, _ = newTestWindow(t, Options{Call: conv})
 	w.cfg.AutoVAD = false
 	w.cfg.PushToTalkKey = "F8"
 	w.refresh()
@@ -643,7 +681,7 @@ func TestPushToTalk(t *testing.T) {
 
 func TestWriteTranscript(t *testing.T) {
 	w, _ := newTestWindow(t, Options{})
-	w.applyTranscript(TranscriptEvent{Role: RoleUser, Text: "こんにちは", Final: true, At: testNow})
+	w.applyTranscript(call.TranscriptEvent{Role: call.RoleUser, Text: "こんにちは", Final: true, At: testNow})
 	tests := []struct {
 		format string
 		want   string
@@ -671,14 +709,14 @@ func BenchmarkApplyBatch(b *testing.B) {
 	app := test.NewTempApp(b)
 	w := New(app, Options{Keys: testKeys("k"), Now: func() time.Time { return testNow }})
 	b.Cleanup(w.win.Close)
-	usage := UsageEvent{TotalTokens: 100}
-	lvl := LevelEvent{Mic: 0.3, Speaker: 0.6}
+	usage := call.UsageEvent{TotalTokens: 100}
+	lvl := call.LevelEvent{Mic: 0.3, Speaker: 0.6}
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
 		final := i%50 == 49 // a turn of 50 deltas
 		w.applyBatch(&batch{
-			transcript: []TranscriptEvent{{Role: RoleModel, Text: "word ", Final: final, At: testNow}},
+			transcript: []call.TranscriptEvent{{Role: call.RoleModel, Text: "word ", Final: final, At: testNow}},
 			level:      lvl,
 			hasLevel:   true,
 			usage:      &usage,
@@ -691,7 +729,7 @@ func TestTranscriptViewBounded(t *testing.T) {
 	w, _ := newTestWindow(t, Options{})
 	n := maxShownTurns + 30
 	for i := range n {
-		w.applyTranscript(TranscriptEvent{Role: Role(i % 2), Text: strconv.Itoa(i), Final: true, At: testNow})
+		w.applyTranscript(call.TranscriptEvent{Role: call.Role(i % 2), Text: strconv.Itoa(i), Final: true, At: testNow})
 	}
 	if got := len(w.transcriptBox.Objects); got != maxShownTurns {
 		t.Errorf("turns shown = %d, want %d", got, maxShownTurns)
@@ -706,8 +744,8 @@ func TestTranscriptViewBounded(t *testing.T) {
 
 func TestInputKeys(t *testing.T) {
 	var w *Window
-	conv := &fakeConversation{br: func() *Bridge { return w.Bridge() }}
-	w, loop := newTestWindow(t, Options{Conversation: conv})
+	conv := &fakeCall{br: func() *Bridge { return w.Bridge() }}
+	w, loop := newTestWindow(t, Options{Call: conv})
 	go w.Run(t.Context())
 	w.Connect()
 	w.win.Canvas().Focus(w.input)

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -101,7 +101,7 @@ func TestAskEndToEnd(t *testing.T) {
 	writePNG(t, img)
 
 	var stdout, stderr bytes.Buffer
-	code := runAsk(t.Context(), []string{"--endpoint", srv.URL(), "--in", in, "--image", img, "--out", out, "--system", "Be brief."},
+	code := Ask(t.Context(), []string{"--endpoint", srv.URL(), "--in", in, "--image", img, "--out", out, "--system", "Be brief."},
 		&stdout, &stderr, mapEnv{"GEMINI_API_KEY": testKey})
 	if code != 0 {
 		t.Fatalf("exit %d, stderr: %s", code, stderr.String())
@@ -186,7 +186,7 @@ func TestAskErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			code := runAsk(t.Context(), tt.args, &stdout, &stderr, tt.env)
+			code := Ask(t.Context(), tt.args, &stdout, &stderr, tt.env)
 			if code != tt.wantCode || !strings.Contains(stderr.String(), tt.want) {
 				t.Errorf("exit %d, stderr %q; want exit %d mentioning %q", code, stderr.String(), tt.wantCode, tt.want)
 			}

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -19,6 +19,8 @@ import (
 	_ "golang.org/x/image/webp" // WebP screenshots are converted too
 
 	"github.com/livedesk/livedesk/audio"
+	"github.com/livedesk/livedesk/call"
+	"github.com/livedesk/livedesk/catalog"
 	"github.com/livedesk/livedesk/live"
 	"github.com/livedesk/livedesk/settings"
 )
@@ -36,14 +38,15 @@ type askOptions struct {
 	timeout                        time.Duration
 }
 
-// runAsk is `livedesk ask`: one question from files to a spoken answer in a WAV file.
-func runAsk(ctx context.Context, args []string, stdout, stderr io.Writer, e env) int {
+// Ask is `livedesk ask`: one question from files to a spoken answer in a WAV file. It returns
+// the process exit code.
+func Ask(ctx context.Context, args []string, stdout, stderr io.Writer, e Env) int {
 	var o askOptions
 	fs := flag.NewFlagSet("livedesk ask", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.endpoint, "endpoint", "", "Live API base URL (default "+live.DefaultEndpoint+")")
-	fs.StringVar(&o.model, "model", settings.DefaultModel, "model name")
-	fs.StringVar(&o.voice, "voice", "Kore", "prebuilt voice")
+	fs.StringVar(&o.model, "model", catalog.DefaultModel, "model name")
+	fs.StringVar(&o.voice, "voice", catalog.DefaultVoice, "prebuilt voice")
 	fs.StringVar(&o.system, "system", "", "system instruction")
 	fs.StringVar(&o.in, "in", "", "WAV file with the spoken question (any rate, channels and bit depth)")
 	fs.StringVar(&o.text, "text", "", "typed question")
@@ -61,13 +64,10 @@ func runAsk(ctx context.Context, args []string, stdout, stderr io.Writer, e env)
 		fmt.Fprintln(stderr, "livedesk ask: nothing to ask: give --in FILE.wav, --text TEXT and/or --image FILE")
 		return 2
 	}
-	key := apiKeyFromEnv(e)
+	key := APIKey(e)
 	if err := ask(ctx, o, key, stdout, stderr); err != nil {
 		msg := strings.Join(strings.Fields(err.Error()), " ")
-		if key != "" {
-			msg = strings.ReplaceAll(msg, key, "(key)")
-		}
-		fmt.Fprintf(stderr, "livedesk ask: %s\n", msg)
+		fmt.Fprintf(stderr, "livedesk ask: %s\n", settings.Secret(key).Scrub(msg))
 		return 1
 	}
 	return 0
@@ -105,10 +105,14 @@ func ask(ctx context.Context, o askOptions, key string, stdout, stderr io.Writer
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
 
+	// The same path as the window and talk: saved-settings defaults, then call.LiveConfig.
 	cfg := settings.Default()
 	cfg.Model, cfg.Voice, cfg.SystemInstruction = o.model, o.voice, o.system
 	cfg.InputTranscription, cfg.OutputTranscription = true, true
-	setup, notes := live.BuildSetup(cfg, live.SetupOptions{})
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	setup, notes := live.BuildSetup(call.LiveConfig(cfg), live.SetupOptions{})
 	for _, n := range notes {
 		fmt.Fprintln(stderr, "note:", n)
 	}

@@ -1,4 +1,4 @@
-package live
+package catalog
 
 import "strings"
 
@@ -35,8 +35,8 @@ func PriceFor(model string) (Price, bool) {
 		}
 	}
 	if bestLen < 0 {
-		p := prices["gemini-3.8-live"]
-		p.Source = "unknown model: priced like gemini-3.8-live"
+		p := prices[DefaultModel]
+		p.Source = "unknown model: priced like " + DefaultModel
 		return p, false
 	}
 	return best, true

@@ -1,4 +1,8 @@
-package live
+// Package catalog is what Live Desk knows about the Gemini Live service, each fact written
+// once: the models and what each accepts in its setup, the prebuilt voices, the speech
+// languages, the names of the local tools, and the prices. live, settings and ui read it; it
+// imports nothing of the project.
+package catalog
 
 import (
 	"slices"
@@ -79,18 +83,13 @@ func (c Caps) Reason(option string) string {
 	return ""
 }
 
-// NativeAudioVoices are the 30 prebuilt voices of the native-audio Live models.
-var NativeAudioVoices = []string{
-	"Achernar", "Achird", "Algenib", "Algieba", "Alnilam", "Aoede", "Autonoe", "Callirrhoe",
-	"Charon", "Despina", "Enceladus", "Erinome", "Fenrir", "Gacrux", "Iapetus", "Kore",
-	"Laomedeia", "Leda", "Orus", "Pulcherrima", "Puck", "Rasalgethi", "Sadachbia",
-	"Sadaltager", "Schedar", "Sulafat", "Umbriel", "Vindemiatrix", "Zephyr", "Zubenelgenubi",
-}
+// DefaultModel is the stable Live model (Nov 2026), what a new user gets.
+const DefaultModel = "gemini-3.8-live"
 
 // Models lists the known Live models, the default first.
 func Models() []string {
 	return []string{
-		"gemini-3.8-live",
+		DefaultModel,
 		"gemini-3.8-live-extended-thinking",
 		"gemini-3.1-flash-live-preview",
 		"gemini-2.5-flash-native-audio-preview-12-2025",
@@ -103,7 +102,7 @@ func Capabilities(model string) Caps {
 	m := strings.TrimPrefix(model, "models/")
 	c := Caps{Model: m}
 	switch {
-	case m == "gemini-3.8-live":
+	case m == DefaultModel:
 		c = Caps{Model: m, Known: true, Stable: true, Proactive: ProactiveAlways,
 			NonBlocking: true, NonBlockingDefault: true, GoogleSearch: true,
 			Note: "stable default; proactive audio always on; no thinking or affective dialog settings"}
@@ -122,6 +121,6 @@ func Capabilities(model string) Caps {
 		c = Caps{Model: m, Known: true, Thinking: ThinkingBudget, Proactive: ProactiveOptional,
 			AffectiveDialog: true, NonBlocking: true, GoogleSearch: true, Note: "Vertex AI model"}
 	}
-	c.Voices = slices.Clone(NativeAudioVoices)
+	c.Voices = slices.Clone(Voices)
 	return c
 }

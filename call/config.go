@@ -1,0 +1,83 @@
+package call
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/livedesk/livedesk/capture"
+	"github.com/livedesk/livedesk/catalog"
+	"github.com/livedesk/livedesk/live"
+	"github.com/livedesk/livedesk/settings"
+)
+
+// LiveConfig maps saved settings onto what the protocol needs, in its words. It is the one
+// place where preference words ("interrupt", "LOW") become wire values; the window, talk and
+// ask all go through it.
+func LiveConfig(s settings.Config) live.Config {
+	c := live.Config{
+		Model:                   s.Model,
+		Voice:                   s.Voice,
+		LanguageCode:            s.Language,
+		SystemInstruction:       strings.TrimSpace(s.SystemInstruction),
+		InputTranscription:      s.InputTranscription,
+		OutputTranscription:     s.OutputTranscription,
+		ManualActivity:          !s.AutoVAD,
+		PrefixPadding:           time.Duration(s.PrefixPaddingMs) * time.Millisecond,
+		SilenceDuration:         time.Duration(s.SilenceDurationMs) * time.Millisecond,
+		NoInterruption:          s.ActivityHandling == settings.ActivityNoInterruption,
+		ThinkingLevel:           strings.ToUpper(s.ThinkingLevel),
+		AffectiveDialog:         s.AffectiveDialog,
+		ProactiveAudio:          s.ProactiveAudio,
+		Compression:             s.Compression,
+		GoogleSearch:            s.GoogleSearch,
+		FramesOnlyWhileSpeaking: s.FramesOnlyWhileSpeaking,
+	}
+	if v := strings.ToUpper(s.StartSensitivity); v != "" {
+		c.StartSensitivity = "START_SENSITIVITY_" + v
+	}
+	if v := strings.ToUpper(s.EndSensitivity); v != "" {
+		c.EndSensitivity = "END_SENSITIVITY_" + v
+	}
+	if v := strings.ToUpper(s.MediaResolution); v != "" {
+		c.MediaResolution = "MEDIA_RESOLUTION_" + v
+	}
+	return c
+}
+
+// CaptureOptions maps the sharing settings onto the capture pipeline's options.
+func CaptureOptions(s settings.Config) capture.Options {
+	o := capture.DefaultOptions()
+	if s.MaxSize > 0 {
+		o.MaxSize = s.MaxSize
+	}
+	if s.JPEGQuality > 0 {
+		o.Quality = s.JPEGQuality
+	}
+	if s.FPS > 0 {
+		o.FPS = s.FPS
+	}
+	o.SkipUnchanged = s.SkipUnchanged
+	return o
+}
+
+// localTools builds the enabled local tools. snapshot and clipboard may be nil when the mode
+// has no shared view or no clipboard; those tools are then not offered.
+func localTools(s settings.Config, snapshot func(context.Context) ([]byte, int, int, error), clipboard func(string) error) *live.Toolbox {
+	var tools []live.LocalTool
+	for _, name := range s.LocalTools {
+		switch name {
+		case catalog.ToolCurrentTime:
+			tools = append(tools, live.TimeTool(time.Now))
+		case catalog.ToolSnapshot:
+			if snapshot != nil {
+				tools = append(tools, live.SnapshotTool(snapshot))
+			}
+		case catalog.ToolClipboard:
+			if clipboard != nil {
+				tools = append(tools, live.ClipboardTool(clipboard))
+			}
+		}
+	}
+	return live.NewToolbox(tools...)
+}
