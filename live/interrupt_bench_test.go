@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-
 )
 
 // clearTimer is a Speaker that reports when Clear is called.

@@ -14,11 +14,16 @@ forbid() { # forbid <packages> <regexp> <why>
 		echo "ok: $pkgs has no $why"
 	fi
 }
-for p in live audio capture settings; do
+for p in live audio capture settings catalog call cli; do
 	[ -d "$p" ] && forbid "./$p/..." '^fyne\.io/' "Fyne"
 done
+# Only main chooses the Fyne driver (the window package works with Fyne's test driver too).
+[ -d ui ] && forbid ./ui/... '^fyne\.io/fyne/v2/app$' "Fyne's app driver (only main opens it)"
+[ -d live ] && forbid ./live/... "^$mod/(settings|call|ui|cli)(/|\$)" "settings, call, ui or cli (it takes its own Config)"
+[ -d catalog ] && forbid ./catalog/... "^$mod/(assets|audio|call|capture|cli|live|settings|ui)(/|\$)" "other app packages (it is the leaf everyone reads)"
+[ -d call ] && forbid ./call/... "^$mod/(ui|cli)(/|\$)" "ui or cli"
 [ -d live ] && forbid ./live/... '^github\.com/(gen2brain/malgo|kbinani/screenshot|blackjack/webcam)' "device packages"
 [ -d audio ] && forbid ./audio/... "^$mod/(live|capture|ui)(/|\$)" "live, capture or ui"
 [ -d capture ] && forbid ./capture/... "^$mod/(live|audio|ui)(/|\$)" "live, audio or ui"
-[ -d settings ] && forbid ./settings/... "^$mod/(live|audio|capture|ui)(/|\$)" "other app packages"
+[ -d settings ] && forbid ./settings/... "^$mod/(live|audio|capture|ui|call|cli)(/|\$)" "other app packages"
 exit $fail

@@ -22,9 +22,6 @@ type Caps struct {
 	NonBlocking    bool     // accepts NON_BLOCKING function declarations
 }
 
-// Models lists the models offered in the settings dialog, default first.
-var Models = catalog.Models()
-
 // CapabilitiesFunc returns a model's capabilities; tests may swap it.
 var CapabilitiesFunc = capabilities
 

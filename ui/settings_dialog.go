@@ -192,7 +192,7 @@ func (w *Window) newSettingsForm() *settingsForm {
 	f.endpoint.SetText(c.Endpoint)
 	f.endpoint.OnChanged = revalidate
 
-	f.model = newChoice(slices.Clone(Models), func(v string) string { return v }, f.onModelChanged)
+	f.model = newChoice(catalog.Models(), func(v string) string { return v }, f.onModelChanged)
 	f.voice = newChoice(slices.Clone(catalog.Voices), func(v string) string { return v }, revalidate)
 	f.language = newChoice(append([]string{""}, catalog.Languages...), orDefault("Automatic"), revalidate)
 	f.instr = widget.NewMultiLineEntry()

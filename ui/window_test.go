@@ -184,6 +184,18 @@ type mainLoop chan func()
 
 func (m mainLoop) do(f func()) { m <- f }
 
+// drain runs the UI work queued so far.
+func (m mainLoop) drain() {
+	for {
+		select {
+		case f := <-m:
+			f()
+		default:
+			return
+		}
+	}
+}
+
 // until runs queued UI work until cond holds or a generous deadline passes.
 func (m mainLoop) until(t *testing.T, what string, cond func() bool) {
 	t.Helper()
