@@ -1,7 +1,8 @@
 // Command livedesk is a desktop assistant for talking with Gemini through the Live API while
 // showing it your screen or webcam.
 //
-//	livedesk [--endpoint URL] [--connect] [--share screen[:N]|camera[:DEV]] [--demo]   the window
+//	livedesk [--endpoint URL] [--connect] [--share screen[:N|all]|camera[:DEV]] [--demo]   the window
+//	livedesk talk [flags]   a spoken conversation in the terminal
 //	livedesk ask  [flags]   one question from files (WAV/text/images) to a WAV answer
 package main
 
@@ -13,11 +14,10 @@ import (
 	"syscall"
 
 	"github.com/livedesk/livedesk/cli"
-	"github.com/livedesk/livedesk/ui"
+	_ "github.com/livedesk/livedesk/ui/plainlocale" // before Fyne reads the locale
 )
 
 func main() {
-	_ = ui.PlainLocaleToEnglish(os.Getenv, os.Setenv)
 	os.Exit(run(os.Args[1:]))
 }
 

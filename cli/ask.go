@@ -54,6 +54,9 @@ func Ask(ctx context.Context, args []string, stdout, stderr io.Writer, e Env) in
 	fs.StringVar(&o.out, "out", "reply.wav", "where to save the spoken answer (24 kHz mono 16-bit WAV)")
 	fs.DurationVar(&o.timeout, "timeout", 2*time.Minute, "give up after this long")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return 2
 	}
 	if fs.NArg() > 0 {

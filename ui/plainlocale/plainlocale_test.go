@@ -1,4 +1,4 @@
-package ui
+package plainlocale
 
 import (
 	"bytes"
@@ -9,7 +9,7 @@ import (
 	"fyne.io/fyne/v2/lang"
 )
 
-func TestPlainLocaleToEnglish(t *testing.T) {
+func TestToEnglish(t *testing.T) {
 	tests := []struct {
 		name string
 		env  map[string]string
@@ -29,9 +29,12 @@ func TestPlainLocaleToEnglish(t *testing.T) {
 			for k, v := range tt.env {
 				env[k] = v
 			}
-			err := PlainLocaleToEnglish(func(k string) string { return env[k] }, func(k, v string) error { env[k] = v; return nil })
+			changed, err := ToEnglish(func(k string) string { return env[k] }, func(k, v string) error { env[k] = v; return nil })
 			if err != nil {
 				t.Fatal(err)
+			}
+			if changed != (tt.want == "en" && tt.env["LANGUAGE"] == "") {
+				t.Errorf("changed = %v", changed)
 			}
 			if got := env["LANGUAGE"]; got != tt.want {
 				t.Errorf("LANGUAGE = %q, want %q", got, tt.want)
@@ -55,7 +58,7 @@ func TestCLocaleIsEnglish(t *testing.T) {
 		t.Logf("without the fix: locale %q, logged %q", got, logged.String())
 	}
 	logged.Reset()
-	if err := PlainLocaleToEnglish(getenv, setenvT(t)); err != nil {
+	if _, err := ToEnglish(getenv, setenvT(t)); err != nil {
 		t.Fatal(err)
 	}
 	if got := lang.SystemLocale().LanguageString(); got != "en" {
