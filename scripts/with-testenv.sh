@@ -16,11 +16,12 @@ export XDG_RUNTIME_DIR="$work/run"
 mkdir -p "$XDG_RUNTIME_DIR"
 chmod 700 "$XDG_RUNTIME_DIR"
 export HOME="${HOME:-$work}"
-# Pin what rendered output depends on: the locale (English; LANGUAGE and LC_* would override
-# LANG) and the fonts (only the system's, installed by scripts/install-deps.sh: a user's own
-# fonts in XDG_DATA_HOME would change the golden files).
-export LANG=en_US.UTF-8
-unset LC_ALL LC_MESSAGES LANGUAGE
+# Pin what rendered output depends on: the language (English: C.UTF-8 exists on every Debian
+# system, and Fyne takes LANGUAGE=en from there; LC_* would override LANG) and the fonts (only
+# the system's, installed by scripts/install-deps.sh: a user's own fonts in XDG_DATA_HOME would
+# change the golden files).
+unset LC_ALL LC_MESSAGES
+export LANG=C.UTF-8 LANGUAGE=en
 export XDG_DATA_HOME="$work/data"
 
 pids=()

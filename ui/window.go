@@ -245,6 +245,9 @@ func (w *Window) build() fyne.CanvasObject {
 		w.cameraSel.SetSelectedIndex(0)
 	} else {
 		w.cameraSel.PlaceHolder = lang.L("No camera found")
+		if !capture.WebcamSupported {
+			w.cameraSel.PlaceHolder = lang.L("Camera sharing works on Linux only for now")
+		}
 		w.cameraSel.Disable()
 	}
 	w.cameraBtn = widget.NewButtonWithIcon(withKeys(lang.L("Share camera"), "Ctrl+Shift+C"), theme.MediaVideoIcon(), w.ToggleCamera)
