@@ -1,7 +1,7 @@
 # Live Desk. The two commands the README promises:
 #   make run    install what the app needs (Debian packages), build it, start it
 #   make test   install what the tests need, start Xvfb + PulseAudio, run every check
-.PHONY: run test build deps-run deps-test bench package clean
+.PHONY: run test build windows deps-run deps-test bench package clean
 
 BIN := livedesk
 
@@ -14,6 +14,11 @@ build:
 test: deps-test
 	scripts/with-testenv.sh scripts/check.sh
 
+# The real Windows binary (Fyne's GLFW driver) with mingw-w64; CI builds the same program with
+# Fyne's software driver (see scripts/check.sh) because GLFW's cold cgo build is very slow.
+windows: deps-test
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc go build -o $(BIN).exe .
+
 deps-run:
 	scripts/install-deps.sh run
 
@@ -25,4 +30,4 @@ bench: deps-test
 	scripts/with-testenv.sh go test -run '^$$' -bench . -benchmem ./live/... ./audio/... ./capture/...
 
 clean:
-	rm -f $(BIN)
+	rm -f $(BIN) $(BIN).exe
