@@ -15,6 +15,8 @@ import (
 	"github.com/livedesk/livedesk/audio"
 	"github.com/livedesk/livedesk/cli"
 	"github.com/livedesk/livedesk/live/livetest"
+
+	"github.com/livedesk/livedesk/audio/pcm"
 )
 
 type mapEnv map[string]string
@@ -386,7 +388,7 @@ func speech24k(t *testing.T, path string) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return audio.FloatToS16LE(nil, audio.Resample(p.Mono(), p.Rate, audio.OutputRate))
+	return pcm.FloatToS16LE(nil, pcm.Resample(p.Mono(), p.Rate, audio.OutputRate))
 }
 
 // setLoopbackVolume sets the volume of the loopback module's sink input (the echo's gain).

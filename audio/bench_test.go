@@ -9,6 +9,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/livedesk/livedesk/audio/audiotest"
+
+	"github.com/livedesk/livedesk/audio/pcm"
 )
 
 // benchBackends are the backends the latency benchmarks run on: the null backend always, the
@@ -58,7 +62,7 @@ func BenchmarkPlayerCallback(b *testing.B) {
 	p, _ := stoppedDevices(b)
 	out := make([]byte, 2*p.period)
 	b.Run("callback", func(b *testing.B) {
-		long := FloatToS16LE(nil, sine(440, 0.3, OutputRate, OutputRate))
+		long := pcm.FloatToS16LE(nil, audiotest.Sine(440, 0.3, OutputRate, OutputRate))
 		b.ReportAllocs()
 		for b.Loop() {
 			if p.j.stats().Queued < 20*time.Millisecond {
@@ -68,7 +72,7 @@ func BenchmarkPlayerCallback(b *testing.B) {
 		}
 	})
 	b.Run("write+callback", func(b *testing.B) {
-		pcm := FloatToS16LE(nil, sine(440, 0.3, OutputRate, p.period))
+		pcm := pcm.FloatToS16LE(nil, audiotest.Sine(440, 0.3, OutputRate, p.period))
 		b.ReportAllocs()
 		for b.Loop() {
 			p.Write(p.Generation(), pcm)
@@ -81,7 +85,7 @@ func BenchmarkPlayerCallback(b *testing.B) {
 // and the chunk queue (no reader: the queue is full and drops the oldest, the worst case).
 func BenchmarkMicCallback(b *testing.B) {
 	_, m := stoppedDevices(b)
-	in := FloatToS16LE(nil, sine(300, 0.3, InputRate, InputRate/100))
+	in := pcm.FloatToS16LE(nil, audiotest.Sine(300, 0.3, InputRate, InputRate/100))
 	b.ReportAllocs()
 	for b.Loop() {
 		m.onData(nil, in, InputRate/100)
@@ -100,7 +104,7 @@ func BenchmarkClearToSilence(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer p.Close()
-			tone := FloatToS16LE(nil, sine(440, 0.5, OutputRate, OutputRate/2))
+			tone := pcm.FloatToS16LE(nil, audiotest.Sine(440, 0.5, OutputRate, OutputRate/2))
 			ref := p.Reference()
 			window := make([]int16, OutputRate/5)
 			period := p.period
@@ -150,7 +154,7 @@ func BenchmarkStartupLatency(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer p.Close()
-			chunk := FloatToS16LE(nil, sine(440, 0.5, OutputRate, OutputRate/50))
+			chunk := pcm.FloatToS16LE(nil, audiotest.Sine(440, 0.5, OutputRate, OutputRate/50))
 			ref := p.Reference()
 			window := make([]int16, OutputRate/5)
 			var devMs, wall float64
@@ -210,7 +214,7 @@ func TestCPUCaptureAndPlayback60s(t *testing.T) {
 	defer p.Close()
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
-	tone := FloatToS16LE(nil, sine(440, 0.3, OutputRate, OutputRate*61))
+	tone := pcm.FloatToS16LE(nil, audiotest.Sine(440, 0.3, OutputRate, OutputRate*61))
 	chunk := 2 * OutputRate * 40 / 1000
 	var ru0, ru1 syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru0); err != nil {

@@ -7,6 +7,10 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/livedesk/livedesk/audio/audiotest"
+
+	"github.com/livedesk/livedesk/audio/pcm"
 )
 
 func testLogger(t testing.TB) *slog.Logger {
@@ -146,7 +150,7 @@ func TestNullPlayerPlaysAndClears(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	tone := FloatToS16LE(nil, sine(440, 0.5, OutputRate, OutputRate)) // 1 s
+	tone := pcm.FloatToS16LE(nil, audiotest.Sine(440, 0.5, OutputRate, OutputRate)) // 1 s
 	g := p.Generation()
 	p.Write(g, tone)
 	waitFor(t, "300 ms played", 5*time.Second, func() bool { return p.Stats().Played >= OutputRate*3/10 })
@@ -300,9 +304,9 @@ func TestCallbacksDoNotAllocate(t *testing.T) {
 	if err := m.dev.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	in := FloatToS16LE(nil, sine(440, 0.3, InputRate, InputRate/100))
+	in := pcm.FloatToS16LE(nil, audiotest.Sine(440, 0.3, InputRate, InputRate/100))
 	out := make([]byte, 2*far.period)
-	pcm := FloatToS16LE(nil, sine(440, 0.3, OutputRate, far.period))
+	pcm := pcm.FloatToS16LE(nil, audiotest.Sine(440, 0.3, OutputRate, far.period))
 	if a := testing.AllocsPerRun(500, func() { m.onData(nil, in, uint32(len(in)/2)) }); a != 0 {
 		t.Errorf("mic callback: %v allocations per period, want 0", a)
 	}

@@ -3,13 +3,17 @@ package audio
 import (
 	"testing"
 	"time"
+
+	"github.com/livedesk/livedesk/audio/audiotest"
+
+	"github.com/livedesk/livedesk/audio/pcm"
 )
 
 func TestGate(t *testing.T) {
-	const n = InputRate / 100                                 // 10 ms periods
-	loud := FloatToS16LE(nil, sine(300, 0.3, InputRate, n))   // about -13 dBFS RMS: the user talking
-	echo := FloatToS16LE(nil, sine(300, 0.01, InputRate, n))  // about -43 dBFS: the speaker's echo
-	quiet := FloatToS16LE(nil, sine(300, 0.04, InputRate, n)) // -31 dBFS: between release and barge-in
+	const n = InputRate / 100                                               // 10 ms periods
+	loud := pcm.FloatToS16LE(nil, audiotest.Sine(300, 0.3, InputRate, n))   // about -13 dBFS RMS: the user talking
+	echo := pcm.FloatToS16LE(nil, audiotest.Sine(300, 0.01, InputRate, n))  // about -43 dBFS: the speaker's echo
+	quiet := pcm.FloatToS16LE(nil, audiotest.Sine(300, 0.04, InputRate, n)) // -31 dBFS: between release and barge-in
 	type step struct {
 		in      []byte
 		far     bool
@@ -35,7 +39,7 @@ func TestGate(t *testing.T) {
 			for i, st := range tt.steps {
 				var passed bool
 				for range st.periods {
-					s := S16LEToFloat(nil, st.in)
+					s := pcm.S16LEToFloat(nil, st.in)
 					buf := make([]int16, len(s))
 					for k, v := range s {
 						buf[k] = int16(v * 32768)

@@ -15,6 +15,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/livedesk/livedesk/audio/audiotest"
+
+	"github.com/livedesk/livedesk/audio/pcm"
 )
 
 // pulseContext returns a Context on the PulseAudio backend of the test environment
@@ -114,7 +118,7 @@ func (r *recorder) stop(t *testing.T) []float32 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return S16LEToFloat(nil, b)
+	return pcm.S16LEToFloat(nil, b)
 }
 
 // align finds where ref best matches inside sig: a coarse search on 10 ms energy envelopes,
@@ -183,7 +187,7 @@ func db(x float64) float64 { return 20 * math.Log10(x) }
 func TestPulseMicCapturesSpeech(t *testing.T) {
 	c := pulseContext(t, "espeak-ng", "paplay")
 	path, sp := speech(t)
-	ref := Resample(sp.Mono(), sp.Rate, InputRate)
+	ref := pcm.Resample(sp.Mono(), sp.Rate, InputRate)
 
 	m, err := c.OpenMic(MicConfig{Device: "VirtualMic"})
 	if err != nil {
@@ -222,7 +226,7 @@ func TestPulseMicCapturesSpeech(t *testing.T) {
 		cancel()
 		wg.Wait()
 
-		got := S16LEToFloat(nil, captured)
+		got := pcm.S16LEToFloat(nil, captured)
 		if len(got) < len(ref) {
 			t.Fatalf("captured %d samples, less than the %d of the speech", len(got), len(ref))
 		}
@@ -378,8 +382,8 @@ func matchSegments(t *testing.T, sig, ref []float32, rate, start int) (good, voi
 func TestPulsePlayerRoundTrip(t *testing.T) {
 	c := pulseContext(t, "espeak-ng", "parecord")
 	_, sp := speech(t)
-	ref := Resample(sp.Mono(), sp.Rate, OutputRate)
-	pcm := FloatToS16LE(nil, ref)
+	ref := pcm.Resample(sp.Mono(), sp.Rate, OutputRate)
+	pcm := pcm.FloatToS16LE(nil, ref)
 
 	p, err := c.OpenPlayer(PlayerConfig{Device: "Speaker", PeriodMs: periodFromEnv()})
 	if err != nil {
@@ -451,7 +455,7 @@ func TestPulsePlayerClear(t *testing.T) {
 	rec := record(t, "spk.monitor", OutputRate)
 	stopTap := tap(p)
 	const amp = 0.5
-	tone := FloatToS16LE(nil, sine(440, amp, OutputRate, 3*OutputRate))
+	tone := pcm.FloatToS16LE(nil, audiotest.Sine(440, amp, OutputRate, 3*OutputRate))
 	g := p.Generation()
 	p.Write(g, tone)
 	waitFor(t, "1 s to play", 30*time.Second, func() bool { return p.Stats().Played >= OutputRate })
@@ -519,7 +523,7 @@ func readFor(t *testing.T, m *Mic, d time.Duration) []float32 {
 		if err != nil {
 			t.Fatalf("Read: %v", err)
 		}
-		out = S16LEToFloat(out, b)
+		out = pcm.S16LEToFloat(out, b)
 	}
 	return out
 }
@@ -549,7 +553,7 @@ func TestPulseSpeakerMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	far := FloatToS16LE(nil, Resample(sp.Mono(), sp.Rate, OutputRate))
+	far := pcm.FloatToS16LE(nil, pcm.Resample(sp.Mono(), sp.Rate, OutputRate))
 	g := p.Generation()
 	p.Write(g, far)
 	p.Write(g, far) // the model keeps talking for about 12 s

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+
+	"github.com/livedesk/livedesk/audio/pcm"
 )
 
 // Sample rates of the Live API: microphone audio goes up at InputRate, model audio comes down at
@@ -254,38 +256,6 @@ func ReadInputWAV(r io.Reader) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	mono := Resample(p.Mono(), p.Rate, InputRate)
-	return FloatToS16LE(make([]byte, 0, 2*len(mono)), mono), nil
-}
-
-// FloatToS16LE appends src, converted to signed 16-bit little-endian and clamped to the int16
-// range, to dst and returns the extended slice. Pass dst[:0] to reuse a buffer.
-func FloatToS16LE(dst []byte, src []float32) []byte {
-	for _, v := range src {
-		x := v * 32768
-		var s int16
-		switch {
-		case x != x: // NaN
-			s = 0
-		case x >= 32767:
-			s = 32767
-		case x <= -32768:
-			s = -32768
-		case x >= 0:
-			s = int16(x + 0.5)
-		default:
-			s = int16(x - 0.5)
-		}
-		dst = append(dst, byte(s), byte(uint16(s)>>8))
-	}
-	return dst
-}
-
-// S16LEToFloat appends the signed 16-bit little-endian samples of src (a trailing odd byte is
-// ignored), scaled to -1..1, to dst and returns the extended slice.
-func S16LEToFloat(dst []float32, src []byte) []float32 {
-	for i := 0; i+1 < len(src); i += 2 {
-		dst = append(dst, float32(int16(binary.LittleEndian.Uint16(src[i:])))/32768)
-	}
-	return dst
+	mono := pcm.Resample(p.Mono(), p.Rate, InputRate)
+	return pcm.FloatToS16LE(make([]byte, 0, 2*len(mono)), mono), nil
 }

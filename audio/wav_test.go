@@ -13,6 +13,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/livedesk/livedesk/audio/audiotest"
+
+	"github.com/livedesk/livedesk/audio/pcm"
 )
 
 // wavBytes builds a WAV file by hand. tag is the format tag written in the fmt chunk; when
@@ -169,13 +173,13 @@ func TestReadWAVErrors(t *testing.T) {
 }
 
 func TestWriteWAVRoundTrip(t *testing.T) {
-	pcm := le16(0, 1000, -1000, 32767, -32768)
+	samples := le16(0, 1000, -1000, 32767, -32768)
 	var buf bytes.Buffer
-	if err := WriteWAV(&buf, OutputRate, pcm); err != nil {
+	if err := WriteWAV(&buf, OutputRate, samples); err != nil {
 		t.Fatal(err)
 	}
 	b := buf.Bytes()
-	if got, want := len(b), 44+len(pcm); got != want {
+	if got, want := len(b), 44+len(samples); got != want {
 		t.Fatalf("file length = %d, want %d", got, want)
 	}
 	if got, want := binary.LittleEndian.Uint32(b[4:]), uint32(len(b)-8); got != want {
@@ -188,7 +192,7 @@ func TestWriteWAVRoundTrip(t *testing.T) {
 	if p.Rate != OutputRate || p.Channels != 1 {
 		t.Errorf("rate/channels = %d/%d, want %d/1", p.Rate, p.Channels, OutputRate)
 	}
-	if diff := cmp.Diff(pcm, FloatToS16LE(nil, p.Samples)); diff != "" {
+	if diff := cmp.Diff(samples, pcm.FloatToS16LE(nil, p.Samples)); diff != "" {
 		t.Errorf("samples changed (-want +got):\n%s", diff)
 	}
 	if err := WriteWAV(&buf, OutputRate, []byte{1, 2, 3}); err == nil {
@@ -205,9 +209,9 @@ func TestFloatS16Conversion(t *testing.T) {
 		{float32(math.NaN()), 0}, {float32(math.Inf(1)), 32767}, {1.4 / 32768, 1}, {-1.6 / 32768, -2},
 	}
 	for _, tt := range tests {
-		got := int16(binary.LittleEndian.Uint16(FloatToS16LE(nil, []float32{tt.in})))
+		got := int16(binary.LittleEndian.Uint16(pcm.FloatToS16LE(nil, []float32{tt.in})))
 		if got != tt.want {
-			t.Errorf("FloatToS16LE(%v) = %d, want %d", tt.in, got, tt.want)
+			t.Errorf("pcm.FloatToS16LE(%v) = %d, want %d", tt.in, got, tt.want)
 		}
 	}
 	// Every int16 survives s16 -> float -> s16.
@@ -215,7 +219,7 @@ func TestFloatS16Conversion(t *testing.T) {
 	for v := math.MinInt16; v <= math.MaxInt16; v++ {
 		all = binary.LittleEndian.AppendUint16(all, uint16(int16(v)))
 	}
-	if !bytes.Equal(FloatToS16LE(nil, S16LEToFloat(nil, all)), all) {
+	if !bytes.Equal(pcm.FloatToS16LE(nil, pcm.S16LEToFloat(nil, all)), all) {
 		t.Error("s16 -> float -> s16 is not the identity")
 	}
 }
@@ -271,7 +275,7 @@ func TestReadWAVFromSox(t *testing.T) {
 			if p.Rate != tt.rate || p.Channels != tt.ch || p.Frames() != tt.rate/2 {
 				t.Fatalf("got rate %d ch %d frames %d, want %d %d %d", p.Rate, p.Channels, p.Frames(), tt.rate, tt.ch, tt.rate/2)
 			}
-			amp := toneAmplitude(p.Mono(), 440, p.Rate)
+			amp := audiotest.ToneAmplitude(p.Mono(), 440, p.Rate)
 			if math.Abs(amp-0.5) > 0.02 {
 				t.Errorf("440 Hz amplitude = %.4f, want 0.5", amp)
 			}
@@ -279,31 +283,14 @@ func TestReadWAVFromSox(t *testing.T) {
 	}
 }
 
-// toneAmplitude returns the amplitude of the freq component of x (a single-bin DFT over a whole
-// number of periods, which rejects other frequencies).
-func toneAmplitude(x []float32, freq float64, rate int) float64 {
-	periods := math.Floor(float64(len(x)) * freq / float64(rate))
-	n := int(periods * float64(rate) / freq)
-	if n == 0 {
-		return 0
-	}
-	var re, im float64
-	for i, v := range x[:n] {
-		ph := 2 * math.Pi * freq * float64(i) / float64(rate)
-		re += float64(v) * math.Cos(ph)
-		im += float64(v) * math.Sin(ph)
-	}
-	return 2 * math.Hypot(re, im) / float64(n)
-}
-
 func TestReadInputWAV(t *testing.T) {
 	// One second of a 1 kHz stereo tone at 48 kHz becomes one second of mono 16 kHz s16le.
-	st := sine(1000, 0.5, 48000, 48000)
+	st := audiotest.Sine(1000, 0.5, 48000, 48000)
 	inter := make([]float32, 0, 2*len(st))
 	for _, v := range st {
 		inter = append(inter, v, v)
 	}
-	spec := wavSpec{tag: 1, channels: 2, rate: 48000, bits: 16, data: FloatToS16LE(nil, inter), dataSize: -1}
+	spec := wavSpec{tag: 1, channels: 2, rate: 48000, bits: 16, data: pcm.FloatToS16LE(nil, inter), dataSize: -1}
 	got, err := ReadInputWAV(bytes.NewReader(spec.bytes()))
 	if err != nil {
 		t.Fatal(err)
@@ -311,7 +298,7 @@ func TestReadInputWAV(t *testing.T) {
 	if len(got) != 2*InputRate {
 		t.Fatalf("len = %d bytes, want %d", len(got), 2*InputRate)
 	}
-	if amp := toneAmplitude(S16LEToFloat(nil, got)[InputRate/8:], 1000, InputRate); math.Abs(amp-0.5) > 0.005 {
+	if amp := audiotest.ToneAmplitude(pcm.S16LEToFloat(nil, got)[InputRate/8:], 1000, InputRate); math.Abs(amp-0.5) > 0.005 {
 		t.Errorf("1 kHz amplitude = %.4f, want 0.5", amp)
 	}
 }

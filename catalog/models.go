@@ -117,9 +117,6 @@ func Capabilities(model string) Caps {
 		c = Caps{Model: m, Known: true, Deprecated: true, Thinking: ThinkingBudget, Proactive: ProactiveOptional,
 			AffectiveDialog: true, NonBlocking: true, GoogleSearch: true,
 			Note: "deprecated: migrate to gemini-3.8-live"}
-	case strings.HasPrefix(m, "gemini-live-2.5-flash-native-audio"):
-		c = Caps{Model: m, Known: true, Thinking: ThinkingBudget, Proactive: ProactiveOptional,
-			AffectiveDialog: true, NonBlocking: true, GoogleSearch: true, Note: "Vertex AI model"}
 	}
 	c.Voices = slices.Clone(Voices)
 	return c

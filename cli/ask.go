@@ -12,7 +12,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -23,6 +22,8 @@ import (
 	"github.com/livedesk/livedesk/catalog"
 	"github.com/livedesk/livedesk/live"
 	"github.com/livedesk/livedesk/settings"
+
+	"github.com/livedesk/livedesk/audio/pcm"
 )
 
 // stringList is a repeatable flag.
@@ -81,13 +82,13 @@ func ask(ctx context.Context, o askOptions, key string, stdout, stderr io.Writer
 		return errors.New("no API key: set GEMINI_API_KEY (get one at https://aistudio.google.com/apikey)")
 	}
 	// Read every input before connecting, so a bad file costs no session.
-	var pcm []byte
+	var question []byte
 	if o.in != "" {
 		f, err := os.Open(o.in)
 		if err != nil {
 			return fmt.Errorf("read question audio: %w", err)
 		}
-		pcm, err = audio.ReadInputWAV(f)
+		question, err = audio.ReadInputWAV(f)
 		f.Close()
 		if err != nil {
 			return fmt.Errorf("read question audio %s: %w", o.in, err)
@@ -131,7 +132,7 @@ func ask(ctx context.Context, o askOptions, key string, stdout, stderr io.Writer
 	}()
 
 	sendErr := make(chan error, 1)
-	go func() { sendErr <- sendQuestion(ctx, sess, frames, pcm, o.text) }()
+	go func() { sendErr <- sendQuestion(ctx, sess, frames, question, o.text) }()
 
 	reply, err := receiveAnswer(ctx, sess, sendErr, stderr)
 	if err != nil {
@@ -156,16 +157,16 @@ func ask(ctx context.Context, o askOptions, key string, stdout, stderr io.Writer
 // askChunk is 50 ms of 16 kHz s16le audio: inside the 20–100 ms the API recommends.
 const askChunk = 16000 * 2 / 20
 
-func sendQuestion(ctx context.Context, s *live.Session, frames [][]byte, pcm []byte, text string) error {
+func sendQuestion(ctx context.Context, s *live.Session, frames [][]byte, question []byte, text string) error {
 	for _, f := range frames {
 		// Ordered sends: every image is delivered (SendVideo would keep only the newest).
 		if err := s.Send(ctx, live.ClientMessage{RealtimeInput: &live.RealtimeInput{Video: &live.Blob{MIMEType: live.JPEGMIME, Data: f}}}); err != nil {
 			return fmt.Errorf("send image: %w", err)
 		}
 	}
-	if len(pcm) > 0 {
-		for off := 0; off < len(pcm); off += askChunk {
-			if err := s.SendAudio(ctx, pcm[off:min(off+askChunk, len(pcm))]); err != nil {
+	if len(question) > 0 {
+		for off := 0; off < len(question); off += askChunk {
+			if err := s.SendAudio(ctx, question[off:min(off+askChunk, len(question))]); err != nil {
 				return fmt.Errorf("send audio: %w", err)
 			}
 		}
@@ -199,6 +200,7 @@ type answer struct {
 func receiveAnswer(ctx context.Context, s *live.Session, sendErr <-chan error, stderr io.Writer) (*answer, error) {
 	const grace = 3 * time.Second
 	var a answer
+	conv := pcm.NewConverter(audio.OutputRate)
 	type recv struct {
 		m   *live.ServerMessage
 		err error
@@ -228,6 +230,7 @@ func receiveAnswer(ctx context.Context, s *live.Session, sendErr <-chan error, s
 			}
 			sendErr = nil
 		case <-graceC:
+			a.audio = append(a.audio, conv.Flush()...)
 			return &a, nil
 		case r := <-msgs:
 			if r.err != nil {
@@ -251,7 +254,11 @@ func receiveAnswer(ctx context.Context, s *live.Session, sendErr <-chan error, s
 				for _, p := range sc.ModelTurn.Parts {
 					switch {
 					case p.InlineData != nil && strings.HasPrefix(p.InlineData.MIMEType, "audio/pcm"):
-						a.audio = append(a.audio, toOutputRate(p.InlineData.MIMEType, p.InlineData.Data)...)
+						b, err := conv.Convert(p.InlineData.MIMEType, p.InlineData.Data)
+						if err != nil {
+							return nil, fmt.Errorf("model audio: %w", err)
+						}
+						a.audio = append(a.audio, b...)
 					case p.Text != "" && !p.Thought && sc.OutputTranscription == nil:
 						a.gemini.WriteString(p.Text)
 					}
@@ -262,6 +269,7 @@ func receiveAnswer(ctx context.Context, s *live.Session, sendErr <-chan error, s
 					// A turn with no answer (e.g. the end of our own speech segment): keep waiting.
 					continue
 				}
+				a.audio = append(a.audio, conv.Flush()...)
 				return &a, nil
 			}
 			if sc.GenerationComplete && graceC == nil {
@@ -269,23 +277,6 @@ func receiveAnswer(ctx context.Context, s *live.Session, sendErr <-chan error, s
 			}
 		}
 	}
-}
-
-// toOutputRate converts model audio to 24 kHz when the MIME type says another rate.
-func toOutputRate(mime string, pcm []byte) []byte {
-	rate := audio.OutputRate
-	for _, p := range strings.Split(mime, ";") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(p), "rate="); ok {
-			if r, err := strconv.Atoi(v); err == nil && r > 0 {
-				rate = r
-			}
-		}
-	}
-	if rate == audio.OutputRate {
-		return pcm
-	}
-	f := audio.Resample(audio.S16LEToFloat(nil, pcm), rate, audio.OutputRate)
-	return audio.FloatToS16LE(nil, f)
 }
 
 // loadJPEG returns an image file as JPEG bytes, converting other formats.

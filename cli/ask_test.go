@@ -15,6 +15,8 @@ import (
 
 	"github.com/livedesk/livedesk/audio"
 	"github.com/livedesk/livedesk/live/livetest"
+
+	"github.com/livedesk/livedesk/audio/pcm"
 )
 
 type mapEnv map[string]string
@@ -72,7 +74,7 @@ func writePNG(t *testing.T, path string) {
 }
 
 func TestAskEndToEnd(t *testing.T) {
-	replyAudio := audio.FloatToS16LE(nil, func() []float32 {
+	replyAudio := pcm.FloatToS16LE(nil, func() []float32 {
 		s := make([]float32, audio.OutputRate*8/10) // 0.8 s
 		for i := range s {
 			s[i] = float32(0.3 * math.Sin(2*math.Pi*300*float64(i)/audio.OutputRate))

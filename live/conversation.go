@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/livedesk/livedesk/audio/pcm"
 	"github.com/livedesk/livedesk/catalog"
 )
 
@@ -104,7 +105,7 @@ type ConversationOptions struct {
 type ConversationStats struct {
 	MicChunks, MicSent, MicDroppedBacklog, MicDroppedTool, MicDroppedIdle int64
 	MicSamplesSent                                                        int64
-	FramesSent, ModelAudioChunks, ModelAudioBytes                         int64
+	FramesSent, FramesDroppedTool, ModelAudioChunks, ModelAudioBytes      int64
 	Connections, Resumes, Swaps, Reconnects, Interruptions                int64
 	LastSwapGap                                                           time.Duration
 	EventsDropped                                                         int64
@@ -140,7 +141,7 @@ type Conversation struct {
 
 	stats struct {
 		micChunks, micSent, micDropBacklog, micDropTool, micDropIdle, micSamples atomic.Int64
-		frames, audioChunks, audioBytes                                          atomic.Int64
+		frames, framesDropTool, audioChunks, audioBytes                          atomic.Int64
 		conns, resumes, swaps, reconnects, interruptions, eventsDropped          atomic.Int64
 		lastGap                                                                  atomic.Int64
 	}
@@ -273,7 +274,7 @@ func (c *Conversation) Stats() ConversationStats {
 	return ConversationStats{
 		MicChunks: s.micChunks.Load(), MicSent: s.micSent.Load(), MicDroppedBacklog: s.micDropBacklog.Load(),
 		MicDroppedTool: s.micDropTool.Load(), MicDroppedIdle: s.micDropIdle.Load(), MicSamplesSent: s.micSamples.Load(),
-		FramesSent: s.frames.Load(), ModelAudioChunks: s.audioChunks.Load(), ModelAudioBytes: s.audioBytes.Load(),
+		FramesSent: s.frames.Load(), FramesDroppedTool: s.framesDropTool.Load(), ModelAudioChunks: s.audioChunks.Load(), ModelAudioBytes: s.audioBytes.Load(),
 		Connections: s.conns.Load(), Resumes: s.resumes.Load(), Swaps: s.swaps.Load(), Reconnects: s.reconnects.Load(),
 		Interruptions: s.interruptions.Load(), LastSwapGap: time.Duration(s.lastGap.Load()), EventsDropped: s.eventsDropped.Load(),
 	}
@@ -423,7 +424,7 @@ func (c *Conversation) supervise(ctx context.Context) error {
 		c.emit(Event{Kind: EventState, State: StateLive, Text: detail})
 
 		up := time.Now()
-		res := c.serve(ctx, sess)
+		res := c.serve(ctx, sess, declaredBehaviors(setup))
 		if res.handle != "" {
 			handle = res.handle
 		}
@@ -498,18 +499,49 @@ type connState struct {
 	// it keeps the whole conversation.
 	handleFresh atomic.Bool
 	handle      atomic.Pointer[string]
-	calls       sync.Map // id -> context.CancelFunc
+	calls       sync.Map          // id -> context.CancelFunc
+	behaviors   map[string]string // function name -> behaviour as the setup declared it
+}
+
+// declaredBehaviors maps each function of a setup to the behaviour it was declared with. The
+// conversation decides blocking or not from this, never from the tool's own wish: BuildSetup
+// may have changed it for the model (3.8 makes an undeclared behaviour NON_BLOCKING, so it is
+// declared BLOCKING; 3.1 has no NON_BLOCKING).
+func declaredBehaviors(s Setup) map[string]string {
+	m := map[string]string{}
+	for _, t := range s.Tools {
+		for _, f := range t.FunctionDeclarations {
+			m[f.Name] = f.Behavior
+		}
+	}
+	return m
+}
+
+// blocking reports whether a call of the named function holds the model until answered: the
+// setup declared it so, or did not declare it NON_BLOCKING on a model where that is the default.
+func (cs *connState) blocking(name string, caps catalog.Caps) bool {
+	b, ok := cs.behaviors[name]
+	switch {
+	case !ok:
+		return true // not declared: the safest reading
+	case b == BehaviorNonBlocking:
+		return false
+	case b == "":
+		return !caps.NonBlockingDefault
+	}
+	return true
 }
 
 func (cs *connState) requestSwap() {
 	cs.swapOnce.Do(func() { close(cs.swapNow) })
 }
 
-// serve runs one connection until it ends or is replaced.
-func (c *Conversation) serve(ctx context.Context, sess *Session) serveResult {
+// serve runs one connection until it ends or is replaced. behaviors are the function
+// behaviours the connection's setup declared.
+func (c *Conversation) serve(ctx context.Context, sess *Session, behaviors map[string]string) serveResult {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	cs := &connState{sess: sess, stopSend: make(chan struct{}), swapNow: make(chan struct{})}
+	cs := &connState{sess: sess, stopSend: make(chan struct{}), swapNow: make(chan struct{}), behaviors: behaviors}
 
 	var wg sync.WaitGroup
 	runErr := make(chan error, 1)
@@ -724,6 +756,12 @@ func (c *Conversation) videoLoop(ctx context.Context, cs *connState) {
 		if c.cfg.FramesOnlyWhileSpeaking && !c.speaking.Load() {
 			continue
 		}
+		if c.toolWait.Load() > 0 {
+			// Realtime input while a blocking call is unanswered makes the server abort the
+			// session (1008); a newer frame follows within a second.
+			c.stats.framesDropTool.Add(1)
+			continue
+		}
 		if err := cs.sess.SendVideo(frame.JPEG); err != nil {
 			return
 		}
@@ -744,6 +782,35 @@ func (c *Conversation) recvLoop(ctx context.Context, cs *connState, wg *sync.Wai
 			swapTimer.Stop()
 		}
 	}()
+	rates := pcm.NewConverter(ModelAudioRate)
+	var tr turnState
+	tr.ended = true // nothing open until the first content
+	speak := func(b []byte) {
+		if c.opt.Speaker != nil && len(b) > 0 {
+			c.opt.Speaker.Write(gen, b)
+		}
+	}
+	// endTurn reports the end of the turn once, whichever signal comes first: interrupted,
+	// generationComplete (some models never send turnComplete) or turnComplete.
+	endTurn := func(interrupted bool) {
+		if tr.ended {
+			return
+		}
+		turn := int(c.turn.Load())
+		if !interrupted {
+			speak(rates.Flush())
+			if te, ok := c.opt.Speaker.(turnEnder); ok {
+				te.EndTurn()
+			}
+		}
+		if t := tr.text.String(); t != "" && !tr.spoken {
+			// The model wrote but no transcription of its speech came: the text is the answer.
+			c.emit(Event{Kind: EventTranscript, Role: RoleModel, Text: t, Turn: turn})
+		}
+		c.emit(Event{Kind: EventTurnEnd, Turn: turn, Interrupted: interrupted})
+		c.turn.Add(1)
+		tr = turnState{ended: true}
+	}
 	for {
 		m, err := cs.sess.Recv(ctx)
 		if err != nil {
@@ -753,39 +820,55 @@ func (c *Conversation) recvLoop(ctx context.Context, cs *connState, wg *sync.Wai
 			}
 			var apiErr *APIError
 			if errors.As(err, &apiErr) {
-				c.emit(Event{Kind: EventWarning, Err: err})
-				continue
+				// The official SDKs end the session on an in-band error: so does this client,
+				// with the server's words.
+				return fmt.Errorf("the server reported an error: %w", err)
 			}
 			return err
 		}
 		c.emit(Event{Kind: EventMessage, Text: Summarize(m)})
-		turn := int(c.turn.Load())
 		if sc := m.ServerContent; sc != nil {
 			if t := sc.InputTranscription; t != nil && t.Text != "" {
-				c.emit(Event{Kind: EventTranscript, Role: RoleUser, Text: t.Text, Turn: turn})
+				tr.ended = false
+				c.emit(Event{Kind: EventTranscript, Role: RoleUser, Text: t.Text, Turn: int(c.turn.Load())})
 			}
-			if sc.ModelTurn != nil {
+			if sc.ModelTurn != nil && len(sc.ModelTurn.Parts) > 0 {
 				cs.modelBusy.Store(true)
 				cs.handleFresh.Store(false)
+				tr.ended = false
 				for _, p := range sc.ModelTurn.Parts {
 					switch {
 					case p.InlineData != nil && len(p.InlineData.Data) > 0 && isAudio(p.InlineData.MIMEType):
 						c.stats.audioChunks.Add(1)
 						c.stats.audioBytes.Add(int64(len(p.InlineData.Data)))
-						if c.opt.Speaker != nil {
-							c.opt.Speaker.Write(gen, p.InlineData.Data)
+						b, err := rates.Convert(p.InlineData.MIMEType, p.InlineData.Data)
+						if err != nil {
+							if !tr.badAudio {
+								tr.badAudio = true
+								c.emit(Event{Kind: EventWarning, Err: fmt.Errorf("model audio dropped: %w", err)})
+							}
+							continue
 						}
+						speak(b)
 					case p.Thought && p.Text != "":
 						c.emit(Event{Kind: EventThought, Text: p.Text})
-					case p.Text != "" && sc.OutputTranscription == nil:
-						c.emit(Event{Kind: EventTranscript, Role: RoleModel, Text: p.Text, Turn: turn})
+					case p.Text != "" && c.cfg.OutputTranscription:
+						// Audio sessions may also send the answer as text parts, in other
+						// messages than its transcription: keep one of the two (see endTurn).
+						if !tr.spoken {
+							tr.text.WriteString(p.Text)
+						}
+					case p.Text != "":
+						c.emit(Event{Kind: EventTranscript, Role: RoleModel, Text: p.Text, Turn: int(c.turn.Load())})
 					}
 				}
 			}
 			if t := sc.OutputTranscription; t != nil && t.Text != "" {
 				cs.modelBusy.Store(true)
 				cs.handleFresh.Store(false)
-				c.emit(Event{Kind: EventTranscript, Role: RoleModel, Text: t.Text, Turn: turn})
+				tr.ended, tr.spoken = false, true
+				tr.text.Reset()
+				c.emit(Event{Kind: EventTranscript, Role: RoleModel, Text: t.Text, Turn: int(c.turn.Load())})
 			}
 			if g := sc.GroundingMetadata; g != nil {
 				var src []WebSource
@@ -802,17 +885,12 @@ func (c *Conversation) recvLoop(ctx context.Context, cs *connState, wg *sync.Wai
 				if c.opt.Speaker != nil {
 					gen = c.opt.Speaker.Clear()
 				}
+				rates.Reset()
 				c.stats.interruptions.Add(1)
 				c.emit(Event{Kind: EventInterrupted})
 			}
 			if sc.TurnComplete || sc.Interrupted || sc.GenerationComplete {
-				if sc.TurnComplete || sc.Interrupted {
-					if te, ok := c.opt.Speaker.(turnEnder); ok && sc.TurnComplete && !sc.Interrupted {
-						te.EndTurn()
-					}
-					c.emit(Event{Kind: EventTurnEnd, Turn: turn, Interrupted: sc.Interrupted})
-					c.turn.Add(1)
-				}
+				endTurn(sc.Interrupted)
 				cs.modelBusy.Store(false)
 				c.maybeSwap(cs)
 			}
@@ -869,16 +947,23 @@ func (c *Conversation) maybeSwap(cs *connState) {
 
 func isAudio(mime string) bool { return strings.HasPrefix(mime, "audio") }
 
+// ModelAudioRate is the rate of the audio a Speaker plays; model audio at another rate (its
+// MIME type says so) is resampled to it.
+const ModelAudioRate = 24000
+
+// turnState is what the receiver knows about the model turn in progress.
+type turnState struct {
+	ended    bool            // the turn's end was reported: the next content starts a new one
+	spoken   bool            // a transcription of the model's speech arrived in this turn
+	text     strings.Builder // text parts held back in case no transcription comes
+	badAudio bool            // a warning about unplayable audio was given in this turn
+}
+
 // startTool runs a local tool call in its own goroutine (owned by serve's WaitGroup) and
 // answers it with the call's id.
 func (c *Conversation) startTool(ctx context.Context, cs *connState, wg *sync.WaitGroup, call FunctionCall) {
 	tool, ok := c.opt.Tools.Lookup(call.Name)
-	caps := c.caps
-	blocking := true
-	if ok {
-		b := tool.Decl.Behavior
-		blocking = !(b == BehaviorNonBlocking && caps.NonBlocking) && !(b == "" && caps.NonBlockingDefault)
-	}
+	blocking := cs.blocking(call.Name, c.caps)
 	ev := ToolEvent{ID: call.ID, Name: call.Name, Status: "called", Blocking: blocking}
 	c.emit(Event{Kind: EventTool, Tool: &ev})
 	if blocking {
@@ -890,9 +975,12 @@ func (c *Conversation) startTool(ctx context.Context, cs *connState, wg *sync.Wa
 	go func() {
 		defer wg.Done()
 		defer cancel()
-		if blocking {
-			defer c.toolWait.Add(-1)
-		}
+		waiting := blocking
+		defer func() {
+			if waiting {
+				c.toolWait.Add(-1)
+			}
+		}()
 		var res ToolResult
 		var err error
 		if !ok {
@@ -911,18 +999,25 @@ func (c *Conversation) startTool(ctx context.Context, cs *connState, wg *sync.Wa
 			ev.Status, ev.Detail = "failed", err.Error()
 		}
 		if !blocking {
+			// scheduling is only valid on the response to a NON_BLOCKING call.
 			resp.Scheduling = tool.Scheduling
 			if resp.Scheduling == "" {
 				resp.Scheduling = SchedulingWhenIdle
 			}
 		}
-		if res.Image != nil {
+		if err := cs.sess.SendToolResponse(ctx, resp); err != nil {
+			return
+		}
+		if waiting {
+			c.toolWait.Add(-1) // answered: realtime input may flow again
+			waiting = false
+		}
+		if res.Image != nil && err == nil {
+			// After the response, not before: realtime input while a blocking call is pending
+			// aborts the session.
 			if err := cs.sess.Send(ctx, ClientMessage{RealtimeInput: &RealtimeInput{Video: &Blob{MIMEType: JPEGMIME, Data: res.Image}}}); err != nil {
 				return
 			}
-		}
-		if err := cs.sess.SendToolResponse(ctx, resp); err != nil {
-			return
 		}
 		c.emit(Event{Kind: EventTool, Tool: &ev})
 	}()

@@ -138,6 +138,7 @@ func Dial(ctx context.Context, opt DialOptions, setup Setup) (*Session, error) {
 	first, err := handshake(hctx, conn, setup)
 	if err != nil {
 		if ce := closeErrorFrom(err); ce != nil {
+			ce.DuringSetup = true
 			return nil, ce
 		}
 		conn.CloseNow()

@@ -29,6 +29,9 @@ var (
 type CloseError struct {
 	Code   websocket.StatusCode
 	Reason string // the server's text (Google truncates it to 123 bytes)
+	// DuringSetup is set when the close answered the setup (before setupComplete): a "not
+	// found" then means the model or route does not exist; later it is a transient server fault.
+	DuringSetup bool
 }
 
 func (e *CloseError) Error() string {
@@ -97,6 +100,9 @@ func (e *CloseError) Hint() string {
 	case ErrUnauthorized:
 		return "renew the API key in Settings"
 	case ErrNotFound:
+		if !e.Permanent() {
+			return "a temporary server fault; the conversation resumes"
+		}
 		return "check the model name"
 	case ErrSessionNotFound:
 		return "the previous session expired; a new one will start"
@@ -112,11 +118,16 @@ func (e *CloseError) Hint() string {
 	return ""
 }
 
-// Permanent reports whether retrying the same request cannot help.
+// Permanent reports whether retrying the same request cannot help. A 1008 "Requested entity
+// was not found" in the middle of a session (the real server sends it at random after a
+// toolResponse) is not: the session is resumed. Only a not-found that answers the setup, or
+// that names the model, is.
 func (e *CloseError) Permanent() bool {
 	switch e.class() {
-	case ErrBadRequest, ErrUnauthorized, ErrNotFound, ErrUnsupported, ErrQuota:
+	case ErrBadRequest, ErrUnauthorized, ErrUnsupported, ErrQuota:
 		return true
+	case ErrNotFound:
+		return e.DuringSetup || strings.Contains(strings.ToLower(e.Reason), "model")
 	}
 	return false
 }
@@ -131,6 +142,10 @@ func IsPermanent(err error) bool {
 	var he *HandshakeError
 	if errors.As(err, &he) {
 		return he.Permanent()
+	}
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return true // the SDKs end the session on an in-band error; a retry repeats the request
 	}
 	return errors.Is(err, ErrBadRequest) || errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrQuota)
 }

@@ -202,9 +202,19 @@ type ToolResponse struct {
 type FunctionResponse struct {
 	ID           string         `json:"id"`
 	Name         string         `json:"name"`
-	Response     map[string]any `json:"response"`
+	Response     map[string]any `json:"response"`             // required: never null (see MarshalJSON)
 	Scheduling   string         `json:"scheduling,omitempty"` // SILENT|WHEN_IDLE|INTERRUPT (NON_BLOCKING only)
 	WillContinue *bool          `json:"willContinue,omitempty"`
+}
+
+// MarshalJSON sends an empty object for a nil Response: the field is required, and the
+// server rejects null.
+func (r FunctionResponse) MarshalJSON() ([]byte, error) {
+	type plain FunctionResponse
+	if r.Response == nil {
+		r.Response = map[string]any{}
+	}
+	return json.Marshal(plain(r))
 }
 
 // Scheduling values for NON_BLOCKING function responses.

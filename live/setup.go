@@ -2,6 +2,7 @@ package live
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/livedesk/livedesk/catalog"
@@ -49,6 +50,10 @@ func BuildSetup(cfg Config, opt SetupOptions) (Setup, []string) {
 	if lvl := cfg.ThinkingLevel; lvl != "" {
 		switch caps.Thinking {
 		case catalog.ThinkingLevel:
+			if !slices.Contains(caps.ThinkingLevels, lvl) {
+				notes = append(notes, fmt.Sprintf("%s accepts the thinking levels %s, not %s: option left out", model, strings.Join(caps.ThinkingLevels, ", "), lvl))
+				break
+			}
 			gc.ThinkingConfig = &ThinkingConfig{ThinkingLevel: lvl}
 		case catalog.ThinkingBudget:
 			// Older models take a token budget; map the level onto one.
@@ -71,10 +76,14 @@ func BuildSetup(cfg Config, opt SetupOptions) (Setup, []string) {
 		s.SystemInstruction = &Content{Parts: []Part{{Text: si}}}
 	}
 
-	if caps.Proactive == catalog.ProactiveOptional {
-		s.Proactivity = &ProactivityConfig{ProactiveAudio: ptr(cfg.ProactiveAudio)}
-	} else if cfg.ProactiveAudio && caps.Proactive == catalog.ProactiveUnsupported {
-		drop("proactive")
+	// Sent only when asked for: the field is optional, and models differ on what they accept.
+	if cfg.ProactiveAudio {
+		switch caps.Proactive {
+		case catalog.ProactiveOptional:
+			s.Proactivity = &ProactivityConfig{ProactiveAudio: ptr(true)}
+		case catalog.ProactiveUnsupported:
+			drop("proactive")
+		}
 	}
 
 	if len(opt.Functions) > 0 {

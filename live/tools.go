@@ -13,7 +13,8 @@ import (
 )
 
 // ToolResult is what a local tool returns. Image, when set, is sent to the model as a video
-// frame just before the function response (the Live API takes images as realtime video).
+// frame right after the function response (the Live API takes images as realtime video, and
+// aborts a session that sends realtime input while a blocking call is unanswered).
 type ToolResult struct {
 	Response map[string]any
 	Image    []byte // JPEG
@@ -113,7 +114,7 @@ func SnapshotTool(snap func(ctx context.Context) (jpeg []byte, w, h int, err err
 				return ToolResult{}, err
 			}
 			return ToolResult{
-				Response: map[string]any{"output": fmt.Sprintf("A full-resolution %dx%d image of the shared view was sent as the latest video frame.", w, h)},
+				Response: map[string]any{"output": fmt.Sprintf("A full-resolution %dx%d image of the shared view follows as the next video frame.", w, h)},
 				Image:    j,
 			}, nil
 		},

@@ -132,6 +132,10 @@ func (c Config) Validate() error {
 	}
 	if !contains(ThinkingLevels, c.ThinkingLevel) {
 		add("ThinkingLevel", "must be MINIMAL, LOW, MEDIUM, HIGH or empty")
+	} else if caps := catalog.Capabilities(c.Model); c.ThinkingLevel != "" && caps.Thinking == catalog.ThinkingLevel &&
+		!contains(caps.ThinkingLevels, c.ThinkingLevel) {
+		// A level saved for another model (3.1 takes MINIMAL, 3.8 extended thinking does not).
+		add("ThinkingLevel", "%s is not a thinking level of %s: choose %s", c.ThinkingLevel, caps.Model, strings.Join(caps.ThinkingLevels, ", "))
 	}
 	seen := map[string]bool{}
 	for _, t := range c.LocalTools {

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/livedesk/livedesk/audio"
+
+	"github.com/livedesk/livedesk/audio/pcm"
 )
 
 var _ audio.Processor = (*Canceller)(nil)
@@ -162,7 +164,7 @@ func TestPulseEchoPath(t *testing.T) {
 			defer mic.Close()
 			waitFor(t, "the microphone to start", 5*time.Second, func() bool { return raw.n.Load() > 1600 })
 			start := raw.n.Load()
-			player.Write(player.Generation(), audio.FloatToS16LE(nil, play))
+			player.Write(player.Generation(), pcm.FloatToS16LE(nil, play))
 			waitFor(t, "the far end to play up to the double talk", nearAt+5*time.Second, func() bool {
 				return raw.n.Load()-start >= int64(nearAt.Seconds()*audio.InputRate)
 			})

@@ -1,19 +1,12 @@
-package audio
+package pcm
 
 import (
 	"math"
 	"testing"
+
+	"github.com/livedesk/livedesk/audio/audiotest"
 )
 
-func sine(freq, amp float64, rate, n int) []float32 {
-	out := make([]float32, n)
-	for i := range out {
-		out[i] = float32(amp * math.Sin(2*math.Pi*freq*float64(i)/float64(rate)))
-	}
-	return out
-}
-
-// rms of the middle part of x (skipping the filter's edge transients).
 func midRMS(x []float32) float64 {
 	x = x[len(x)/8 : len(x)-len(x)/8]
 	var s float64
@@ -44,7 +37,7 @@ func TestResampleTone(t *testing.T) {
 		{22050, 16000, 8500, 1e-4, 0},  // -80 dB just past the transition band
 	}
 	for _, tt := range tests {
-		in := sine(tt.freq, 0.5, tt.from, tt.from) // one second
+		in := audiotest.Sine(tt.freq, 0.5, tt.from, tt.from) // one second
 		out := Resample(in, tt.from, tt.to)
 		if want := tt.to; len(out) != want {
 			t.Errorf("%d->%d: len = %d, want %d", tt.from, tt.to, len(out), want)
@@ -58,7 +51,7 @@ func TestResampleTone(t *testing.T) {
 				t.Errorf("%d->%d %v Hz: gain %.4f dB, want within ±%v dB", tt.from, tt.to, tt.freq, db, tt.tolDB)
 			}
 			// The tone must be a clean tone at the same frequency (no distortion products).
-			if amp := toneAmplitude(out[len(out)/8:], tt.freq, tt.to); math.Abs(amp-0.5) > 0.005 {
+			if amp := audiotest.ToneAmplitude(out[len(out)/8:], tt.freq, tt.to); math.Abs(amp-0.5) > 0.005 {
 				t.Errorf("%d->%d: %v Hz component amplitude %.4f, want 0.5", tt.from, tt.to, tt.freq, amp)
 			}
 		} else if gain > tt.wantGain {
@@ -95,9 +88,54 @@ func dc(v float32, n int) []float32 {
 }
 
 func BenchmarkResample48kTo16k(b *testing.B) {
-	in := sine(440, 0.5, 48000, 48000)
+	in := audiotest.Sine(440, 0.5, 48000, 48000)
 	b.SetBytes(int64(len(in) * 4))
 	for b.Loop() {
 		Resample(in, 48000, 16000)
+	}
+}
+
+// TestStreamMatchesOneShot: a stream resampled in uneven pieces equals the whole resampled at
+// once, so chunk edges leave no trace.
+func TestStreamMatchesOneShot(t *testing.T) {
+	for _, rates := range [][2]int{{16000, 24000}, {48000, 24000}, {22050, 24000}, {24000, 16000}} {
+		in := audiotest.Sine(440, 0.5, rates[0], rates[0]/2)
+		want := Resample(in, rates[0], rates[1])
+		s := NewStream(rates[0], rates[1])
+		var got []float32
+		for off, n := 0, 1; off < len(in); off, n = off+n, n*3%977+1 {
+			got = s.Write(got, in[off:min(off+n, len(in))])
+		}
+		got = s.Flush(got)
+		if len(got) != len(want) {
+			t.Fatalf("%v: %d samples, want %d", rates, len(got), len(want))
+		}
+		for i := range got {
+			if d := math.Abs(float64(got[i] - want[i])); d > 1e-6 {
+				t.Fatalf("%v: sample %d = %v, one-shot %v", rates, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+func TestRateOf(t *testing.T) {
+	tests := []struct {
+		mime    string
+		want    int
+		wantErr bool
+	}{
+		{"audio/pcm;rate=24000", 24000, false},
+		{"audio/pcm; rate=16000", 16000, false},
+		{"audio/pcm", 24000, false},
+		{"audio/L16;codec=pcm;Rate=48000", 48000, false},
+		{"audio/pcm;rate=1", 0, true},
+		{"audio/pcm;rate=999999999", 0, true},
+		{"audio/pcm;rate=abc", 0, true},
+	}
+	for _, tt := range tests {
+		got, err := RateOf(tt.mime, 24000)
+		if got != tt.want || (err != nil) != tt.wantErr {
+			t.Errorf("RateOf(%q) = %d, %v; want %d, err %v", tt.mime, got, err, tt.want, tt.wantErr)
+		}
 	}
 }
