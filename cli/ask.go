@@ -19,6 +19,7 @@ import (
 
 	"github.com/livedesk/livedesk/audio"
 	"github.com/livedesk/livedesk/call"
+	"github.com/livedesk/livedesk/capture"
 	"github.com/livedesk/livedesk/catalog"
 	"github.com/livedesk/livedesk/live"
 	"github.com/livedesk/livedesk/settings"
@@ -37,6 +38,7 @@ type askOptions struct {
 	in, text, out                  string
 	images                         stringList
 	timeout                        time.Duration
+	fullSize, verbose              bool
 }
 
 // Ask is `livedesk ask`: one question from files to a spoken answer in a WAV file. It returns
@@ -54,6 +56,8 @@ func Ask(ctx context.Context, args []string, stdout, stderr io.Writer, e Env) in
 	fs.Var(&o.images, "image", "image to show the model (JPEG, PNG or WebP; repeatable)")
 	fs.StringVar(&o.out, "out", "reply.wav", "where to save the spoken answer (24 kHz mono 16-bit WAV)")
 	fs.DurationVar(&o.timeout, "timeout", 2*time.Minute, "give up after this long")
+	fs.BoolVar(&o.fullSize, "full-size", false, "send images at their full size (default: scaled to 1024 px on the longest side, like a shared screen)")
+	fs.BoolVar(&o.verbose, "v", false, "say what is sent (image sizes)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -95,10 +99,18 @@ func ask(ctx context.Context, o askOptions, key string, stdout, stderr io.Writer
 		}
 	}
 	var frames [][]byte
+	opt := capture.DefaultOptions()
+	maxSide := opt.MaxSize
+	if o.fullSize {
+		maxSide = 0
+	}
 	for _, path := range o.images {
-		j, err := loadJPEG(path)
+		j, from, to, err := loadImage(path, maxSide, opt.Quality)
 		if err != nil {
 			return err
+		}
+		if o.verbose {
+			fmt.Fprintf(stderr, "image %s: %d×%d sent as %d×%d JPEG, %d KB\n", path, from.X, from.Y, to.X, to.Y, len(j)/1000)
 		}
 		frames = append(frames, j)
 	}
@@ -279,24 +291,51 @@ func receiveAnswer(ctx context.Context, s *live.Session, sendErr <-chan error, s
 	}
 }
 
-// loadJPEG returns an image file as JPEG bytes, converting other formats.
-func loadJPEG(path string) ([]byte, error) {
+// Bounds on image files: their size on disk and their pixel count are checked before decoding,
+// so a hostile file cannot make ask allocate gigabytes.
+const (
+	maxImageFileBytes = 64 << 20
+	maxImagePixels    = 50_000_000 // e.g. 8K × 6K
+)
+
+// loadImage reads an image file (JPEG, PNG or WebP) and returns it as a JPEG to send: scaled
+// down with the screen share's own scaler so its longest side is at most maxSide (0 keeps the
+// full size), with the sizes before and after.
+func loadImage(path string, maxSide, quality int) (jpg []byte, from, to image.Point, err error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, from, to, fmt.Errorf("read image: %w", err)
+	}
+	if st.Size() > maxImageFileBytes {
+		return nil, from, to, fmt.Errorf("read image %s: %d MB is more than the %d MB an image may have", path, st.Size()>>20, maxImageFileBytes>>20)
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read image: %w", err)
+		return nil, from, to, fmt.Errorf("read image: %w", err)
 	}
-	img, format, err := image.Decode(bytes.NewReader(b))
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(b))
 	if err != nil {
-		return nil, fmt.Errorf("read image %s: not a JPEG, PNG or WebP image: %w", path, err)
+		return nil, from, to, fmt.Errorf("read image %s: not a JPEG, PNG or WebP image: %w", path, err)
 	}
-	if format == "jpeg" {
-		return b, nil
+	if px := int64(cfg.Width) * int64(cfg.Height); px > maxImagePixels || cfg.Width <= 0 || cfg.Height <= 0 {
+		return nil, from, to, fmt.Errorf("read image %s: %d×%d pixels is more than the %d million an image may have", path, cfg.Width, cfg.Height, maxImagePixels/1_000_000)
+	}
+	from = image.Pt(cfg.Width, cfg.Height)
+	if format == "jpeg" && (maxSide == 0 || max(cfg.Width, cfg.Height) <= maxSide) {
+		return b, from, from, nil // already fit to send as it is
+	}
+	img, _, err := image.Decode(bytes.NewReader(b))
+	if err != nil {
+		return nil, from, to, fmt.Errorf("read image %s: %w", path, err)
+	}
+	if maxSide > 0 {
+		img = capture.NewScaler(maxSide).Scale(img)
 	}
 	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 90}); err != nil {
-		return nil, fmt.Errorf("convert image %s to JPEG: %w", path, err)
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: quality}); err != nil {
+		return nil, from, to, fmt.Errorf("convert image %s to JPEG: %w", path, err)
 	}
-	return buf.Bytes(), nil
+	return buf.Bytes(), from, img.Bounds().Size(), nil
 }
 
 // checkWritable fails early when the answer could not be saved.

@@ -3,12 +3,14 @@ package cli
 import (
 	"bytes"
 	"encoding/binary"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/png"
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -199,5 +201,96 @@ func TestAskErrors(t *testing.T) {
 				t.Error("output contains the API key")
 			}
 		})
+	}
+}
+
+// writeBigPNG writes a width×height PNG of a gradient.
+func writeBigPNG(t *testing.T, path string, w, h int) {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			i := img.PixOffset(x, y)
+			img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = uint8(x), uint8(y), 128, 255
+		}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestAskImageSizes: a screenshot-sized image is sent as the screen share would send it
+// (1024 px on the longest side, JPEG) unless --full-size is given; -v says the sizes.
+func TestAskImageSizes(t *testing.T) {
+	srv, err := livetest.Start(livetest.Options{APIKey: testKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big.png")
+	writeBigPNG(t, big, 1920, 1080)
+	tests := []struct {
+		name       string
+		extra      []string
+		wantW      int
+		wantH      int
+		wantStderr string
+	}{
+		{"scaled", []string{"-v"}, 1024, 576, "1920×1080 sent as 1024×576 JPEG"},
+		{"full size", []string{"--full-size"}, 1920, 1080, ""},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			args := append([]string{"--endpoint", srv.URL(), "--image", big, "--text", "what is this?", "--out", filepath.Join(dir, "r.wav")}, tt.extra...)
+			if code := Ask(t.Context(), args, &stdout, &stderr, mapEnv{"GEMINI_API_KEY": testKey}); code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr.String())
+			}
+			c := srv.Conns()[i]
+			if c.Frames != 1 || c.LastFrame.MIME != "image/jpeg" || c.LastFrame.Width != tt.wantW || c.LastFrame.Height != tt.wantH {
+				t.Errorf("server got %d frames, last %+v; want one %dx%d JPEG", c.Frames, c.LastFrame, tt.wantW, tt.wantH)
+			}
+			if !strings.Contains(stderr.String(), tt.wantStderr) {
+				t.Errorf("stderr %q lacks %q", stderr.String(), tt.wantStderr)
+			}
+		})
+	}
+}
+
+// TestAskHostileImage: an image whose header claims huge dimensions is refused before it is
+// decoded (no gigabyte allocation), with the limit in words.
+func TestAskHostileImage(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "huge.png")
+	// A valid PNG header and IHDR claiming 100000×100000 pixels, and nothing else.
+	var b bytes.Buffer
+	b.Write([]byte("\x89PNG\r\n\x1a\n"))
+	ihdr := make([]byte, 13)
+	binary.BigEndian.PutUint32(ihdr[0:], 100000)
+	binary.BigEndian.PutUint32(ihdr[4:], 100000)
+	ihdr[8], ihdr[9] = 8, 6 // 8-bit RGBA
+	binary.Write(&b, binary.BigEndian, uint32(len(ihdr)))
+	chunk := append([]byte("IHDR"), ihdr...)
+	b.Write(chunk)
+	binary.Write(&b, binary.BigEndian, crc32.ChecksumIEEE(chunk))
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	var stdout, stderr bytes.Buffer
+	code := Ask(t.Context(), []string{"--image", path}, &stdout, &stderr, mapEnv{"GEMINI_API_KEY": testKey})
+	runtime.ReadMemStats(&after)
+	if code != 1 || !strings.Contains(stderr.String(), "100000×100000 pixels is more than the 50 million") {
+		t.Errorf("exit %d, stderr %q", code, stderr.String())
+	}
+	if grown := after.TotalAlloc - before.TotalAlloc; grown > 16<<20 {
+		t.Errorf("refusing the image allocated %d MB", grown>>20)
 	}
 }
