@@ -264,8 +264,10 @@ func (c *Conversation) currentShare() *shareBox {
 // Usage returns the token use so far.
 func (c *Conversation) Usage() Usage {
 	c.usageMu.Lock()
-	defer c.usageMu.Unlock()
-	return c.usage.Clone()
+	u := c.usage.Clone()
+	c.usageMu.Unlock()
+	u.Turns = int(c.turn.Load())
+	return u
 }
 
 // Stats returns the counters.
@@ -889,6 +891,13 @@ func (c *Conversation) recvLoop(ctx context.Context, cs *connState, wg *sync.Wai
 				c.stats.interruptions.Add(1)
 				c.emit(Event{Kind: EventInterrupted})
 			}
+			if r := sc.TurnCompleteReason; r != "" && r != "TURN_COMPLETE_REASON_UNSPECIFIED" {
+				if r == "NEED_MORE_INPUT" {
+					c.emit(Event{Kind: EventNote, Text: "the model is waiting for you to go on"})
+				} else {
+					c.emit(Event{Kind: EventWarning, Err: fmt.Errorf("the model ended its answer early: %s", turnReasonWords(r))})
+				}
+			}
 			if sc.TurnComplete || sc.Interrupted || sc.GenerationComplete {
 				endTurn(sc.Interrupted)
 				cs.modelBusy.Store(false)
@@ -931,6 +940,7 @@ func (c *Conversation) recvLoop(ctx context.Context, cs *connState, wg *sync.Wai
 			c.usage.Add(c.model, u)
 			snap := c.usage.Clone()
 			c.usageMu.Unlock()
+			snap.Turns = int(c.turn.Load())
 			c.emit(Event{Kind: EventUsage, Usage: &snap})
 		}
 	}
@@ -946,6 +956,21 @@ func (c *Conversation) maybeSwap(cs *connState) {
 }
 
 func isAudio(mime string) bool { return strings.HasPrefix(mime, "audio") }
+
+// turnReasonWords says a turnCompleteReason in words.
+func turnReasonWords(r string) string {
+	switch {
+	case r == "MALFORMED_FUNCTION_CALL":
+		return "it produced a malformed function call"
+	case r == "RESPONSE_REJECTED":
+		return "the answer was rejected"
+	case strings.HasPrefix(r, "INPUT_") || strings.HasSuffix(r, "_PROHIBITED_INPUT_CONTENT") || r == "PROHIBITED_INPUT_CONTENT":
+		return "what it was given is not allowed (" + r + ")"
+	case strings.HasPrefix(r, "GENERATED_") || r == "BLOCKLIST":
+		return "its answer was blocked by a safety filter (" + r + ")"
+	}
+	return strings.ToLower(strings.ReplaceAll(r, "_", " "))
+}
 
 // ModelAudioRate is the rate of the audio a Speaker plays; model audio at another rate (its
 // MIME type says so) is resampled to it.

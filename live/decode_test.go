@@ -35,6 +35,8 @@ func TestDecodeServerMessages(t *testing.T) {
 		{"input_transcription.json", ServerMessage{ServerContent: &ServerContent{InputTranscription: &Transcription{Text: "what's on my screen", Finished: true, LanguageCode: "en-US"}}}},
 		{"output_transcription.json", ServerMessage{ServerContent: &ServerContent{OutputTranscription: &Transcription{Text: " 你好，世界"}}}},
 		{"interrupted.json", ServerMessage{ServerContent: &ServerContent{Interrupted: true}}},
+		{"interim_transcription.json", ServerMessage{ServerContent: &ServerContent{InterimInputTranscription: &Transcription{Text: "hel", LanguageCode: "en"}}}},
+		{"url_context.json", ServerMessage{ServerContent: &ServerContent{URLContextMetadata: json.RawMessage(`{"urlMetadata": [{"retrievedUrl": "https://example.com/", "urlRetrievalStatus": "URL_RETRIEVAL_STATUS_SUCCESS"}]}`)}}},
 		{"generation_complete.json", ServerMessage{ServerContent: &ServerContent{GenerationComplete: true}}},
 		{"turn_complete_reason.json", ServerMessage{ServerContent: &ServerContent{TurnComplete: true, TurnCompleteReason: "NEED_MORE_INPUT", WaitingForInput: true, InteractionStatus: "IDLE"}}},
 		{"thought_text.json", ServerMessage{ServerContent: &ServerContent{ModelTurn: &Content{Parts: []Part{{Text: "Considering the screen", Thought: true}, {Text: "It is a code editor."}}}}}},

@@ -6,11 +6,18 @@ import (
 	"github.com/livedesk/livedesk/catalog"
 )
 
-// Usage accumulates token counts over a conversation. The Live API bills every turn for the
-// whole context it processed, and reports that turn's counts in usageMetadata, so summing the
-// reports is the bill.
+// Usage accumulates token counts over a conversation, as an estimate of the bill.
+//
+// Each usageMetadata is a per-response report, not a running total: the prompt count of a later
+// turn includes the whole context processed for it (it grows turn by turn), so summing the
+// reports is what is billed. Sources: a live probe in pydantic-ai PR #7269 (prompt counts
+// 143 → 181 → 224 on gemini-3.1-flash-live-preview), Vertex's Provisioned Throughput page
+// (session memory counted in every request), and pipecat and livekit, which both sum per-turn
+// reports. On the wire totalTokenCount leaves out thoughtsTokenCount, so thoughts are priced
+// on their own. The SDKs' doc comments ("usage metadata about response(s)") do not say.
 type Usage struct {
-	Turns          int
+	Reports        int // usageMetadata messages folded in
+	Turns          int // model turns ended (set by the conversation, not counted from reports)
 	Prompt         int64
 	Response       int64
 	Thoughts       int64
@@ -33,7 +40,7 @@ func (u *Usage) Add(model string, m *UsageMetadata) {
 	if u.PromptByMod == nil {
 		u.PromptByMod, u.ResponseByMod = map[string]int64{}, map[string]int64{}
 	}
-	u.Turns++
+	u.Reports++
 	resp, respDetails := m.Response()
 	u.Prompt += int64(m.PromptTokenCount)
 	u.Response += resp
