@@ -184,7 +184,7 @@ func TestAskErrors(t *testing.T) {
 		{"missing file", []string{"--in", filepath.Join(dir, "none.wav")}, mapEnv{"GEMINI_API_KEY": testKey}, 1, "no such file"},
 		{"not a wav", []string{"--in", notWAV}, mapEnv{"GEMINI_API_KEY": testKey}, 1, "read question audio"},
 		{"bad output dir", []string{"--in", in, "--out", filepath.Join(dir, "nodir", "r.wav")}, mapEnv{"GEMINI_API_KEY": testKey}, 1, "output"},
-		{"remote ws refused", []string{"--endpoint", "ws://example.com", "--text", "hi"}, mapEnv{"GEMINI_API_KEY": testKey}, 1, "only allowed for a local test server"},
+		{"remote ws refused", []string{"--endpoint", "ws://example.com", "--text", "hi"}, mapEnv{"GEMINI_API_KEY": testKey}, 1, "only allowed to this computer"},
 		{"bad flag", []string{"--bogus"}, mapEnv{}, 2, "flag provided but not defined"},
 	}
 	for _, tt := range tests {

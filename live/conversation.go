@@ -126,11 +126,12 @@ type Conversation struct {
 	wake   chan struct{} // an intent (mute, push-to-talk) changed: the sender reconciles
 	micCh  chan micChunk
 
-	muted    atomic.Bool
-	pttDown  atomic.Bool
-	speaking atomic.Bool
-	toolWait atomic.Int32 // unanswered blocking calls
-	turn     atomic.Int64 // model turns ended so far, across connections
+	muted        atomic.Bool
+	pttDown      atomic.Bool
+	speaking     atomic.Bool
+	toolWait     atomic.Int32 // unanswered blocking calls
+	toolsRunning atomic.Int32 // local tool calls running
+	turn         atomic.Int64 // model turns ended so far, across connections
 
 	shareMu sync.Mutex
 	share   *shareBox
@@ -341,12 +342,12 @@ func (c *Conversation) pumpMic(ctx context.Context) {
 		ptt := c.pttDown.Load()
 		if changed, on := det.update(pcm); changed {
 			c.speaking.Store(on)
-			c.emit(Event{Kind: EventSpeech, Speaking: on})
-			if on {
+			if on { // first: the frame should show the screen as it is when speech starts
 				if box := c.currentShare(); box != nil && box.src != nil {
 					box.src.RequestFresh()
 				}
 			}
+			c.emit(Event{Kind: EventSpeech, Speaking: on})
 		}
 		if manual && !ptt {
 			c.stats.micDropIdle.Add(1)
@@ -375,6 +376,9 @@ func (c *Conversation) supervise(ctx context.Context) error {
 	handle, attempt := "", 0
 	state := StateConnecting
 	var swapStart time.Time
+	var carry [][]byte    // microphone audio a dead connection never wrote: sent first on the next
+	var lost time.Time    // when the last connection was lost (zero: none is lost)
+	var dropsAtLoss int64 // backlog drops counted before the loss
 	for {
 		c.emit(Event{Kind: EventState, State: state})
 		setup, notes := BuildSetup(c.cfg, SetupOptions{Handle: handle, Functions: c.opt.Tools.Declarations()})
@@ -424,9 +428,17 @@ func (c *Conversation) supervise(ctx context.Context) error {
 			}
 		}
 		c.emit(Event{Kind: EventState, State: StateLive, Text: detail})
+		if !lost.IsZero() {
+			if n := c.stats.micDropBacklog.Load() - dropsAtLoss; n > 0 {
+				c.emit(Event{Kind: EventWarning, Err: fmt.Errorf("the connection was down for %s: the microphone audio of the last %s was kept and sent, %.1f s before that was lost",
+					time.Since(lost).Round(100*time.Millisecond), c.opt.Backlog, float64(n)*0.02)})
+			}
+			lost = time.Time{}
+		}
 
 		up := time.Now()
-		res := c.serve(ctx, sess, declaredBehaviors(setup))
+		res := c.serve(ctx, sess, declaredBehaviors(setup), carry)
+		carry = res.unsent
 		if res.handle != "" {
 			handle = res.handle
 		}
@@ -441,6 +453,9 @@ func (c *Conversation) supervise(ctx context.Context) error {
 			continue
 		}
 		err = res.err
+		if lost.IsZero() {
+			lost, dropsAtLoss = time.Now(), c.stats.micDropBacklog.Load()
+		}
 		if errors.Is(err, ErrSessionNotFound) {
 			handle = ""
 		}
@@ -487,6 +502,7 @@ type serveResult struct {
 	swap   bool
 	swapAt time.Time
 	err    error
+	unsent [][]byte // microphone audio queued on the connection but never written
 }
 
 // connState is what the goroutines of one connection share.
@@ -503,6 +519,7 @@ type connState struct {
 	handle      atomic.Pointer[string]
 	calls       sync.Map          // id -> context.CancelFunc
 	behaviors   map[string]string // function name -> behaviour as the setup declared it
+	carry       [][]byte          // audio a previous connection never wrote, sent first
 }
 
 // declaredBehaviors maps each function of a setup to the behaviour it was declared with. The
@@ -540,10 +557,10 @@ func (cs *connState) requestSwap() {
 
 // serve runs one connection until it ends or is replaced. behaviors are the function
 // behaviours the connection's setup declared.
-func (c *Conversation) serve(ctx context.Context, sess *Session, behaviors map[string]string) serveResult {
+func (c *Conversation) serve(ctx context.Context, sess *Session, behaviors map[string]string, carry [][]byte) serveResult {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	cs := &connState{sess: sess, stopSend: make(chan struct{}), swapNow: make(chan struct{}), behaviors: behaviors}
+	cs := &connState{sess: sess, stopSend: make(chan struct{}), swapNow: make(chan struct{}), behaviors: behaviors, carry: carry}
 
 	var wg sync.WaitGroup
 	runErr := make(chan error, 1)
@@ -571,8 +588,13 @@ func (c *Conversation) serve(ctx context.Context, sess *Session, behaviors map[s
 		// meanwhile waits in the backlog for the next connection.
 		res.swap, res.swapAt = true, time.Now()
 		close(cs.stopSend)
-		sendWG.Wait()
-		fctx, fcancel := context.WithTimeout(ctx, 5*time.Second)
+		if !waitFor(&sendWG, swapWait) {
+			// A sender stuck on a socket that takes nothing: stop waiting for it.
+			c.log.Warn("senders did not stop before the swap; closing the connection anyway")
+			cancel()
+			sendWG.Wait()
+		}
+		fctx, fcancel := context.WithTimeout(ctx, swapWait)
 		if err := sess.Flush(fctx); err != nil {
 			c.log.Warn("flush before swap", "err", err)
 		}
@@ -608,8 +630,26 @@ func (c *Conversation) serve(ctx context.Context, sess *Session, behaviors map[s
 	if h := cs.handle.Load(); h != nil {
 		res.handle = *h
 	}
+	res.unsent = append(cs.carry, sess.UnsentAudio()...)
 	c.toolWait.Store(0)
 	return res
+}
+
+// swapWait bounds each wait of a connection swap (the senders stopping, the flush).
+const swapWait = 5 * time.Second
+
+// waitFor waits for wg up to d and reports whether it finished.
+func waitFor(wg *sync.WaitGroup, d time.Duration) bool {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		return false
+	}
 }
 
 // sendLoop moves microphone audio and typed text to the socket, and turns the user's intents
@@ -682,14 +722,32 @@ func (c *Conversation) sendLoop(ctx context.Context, cs *connState) {
 	if reconcile() != nil {
 		return
 	}
+	// Audio a dead connection never wrote goes first, in order.
+	for len(cs.carry) > 0 {
+		select {
+		case <-cs.stopSend:
+			return
+		default:
+		}
+		if sendChunk(micChunk{pcm: cs.carry[0], ptt: true}) != nil {
+			return
+		}
+		cs.carry = cs.carry[1:]
+	}
 	for {
 		var err error
+		// Typed text is realtime input too: it waits while a blocking call is unanswered (the
+		// tool's answer pokes this loop).
+		texts := c.texts
+		if c.toolWait.Load() > 0 {
+			texts = nil
+		}
 		select {
 		case <-cs.stopSend:
 			return
 		case <-ctx.Done():
 			return
-		case text := <-c.texts:
+		case text := <-texts:
 			if err = s.SendText(ctx, text); err != nil {
 				// Keep it for the next connection: a typed message must not be lost.
 				select {
@@ -838,7 +896,12 @@ func (c *Conversation) recvLoop(ctx context.Context, cs *connState, wg *sync.Wai
 				cs.modelBusy.Store(true)
 				cs.handleFresh.Store(false)
 				tr.ended = false
-				for _, p := range sc.ModelTurn.Parts {
+				parts := sc.ModelTurn.Parts
+				if len(parts) > MaxPartsPerMessage {
+					c.emit(Event{Kind: EventWarning, Err: fmt.Errorf("a server message had %d parts: only the first %d were used", len(parts), MaxPartsPerMessage)})
+					parts = parts[:MaxPartsPerMessage]
+				}
+				for _, p := range parts {
 					switch {
 					case p.InlineData != nil && len(p.InlineData.Data) > 0 && isAudio(p.InlineData.MIMEType):
 						c.stats.audioChunks.Add(1)
@@ -905,8 +968,16 @@ func (c *Conversation) recvLoop(ctx context.Context, cs *connState, wg *sync.Wai
 			}
 		}
 		if tc := m.ToolCall; tc != nil {
-			for _, call := range tc.FunctionCalls {
-				c.startTool(ctx, cs, wg, call)
+			for i, call := range tc.FunctionCalls {
+				// Bounded: a hostile or broken message must not start thousands of goroutines.
+				switch {
+				case i >= MaxCallsPerMessage:
+					c.refuseTool(ctx, cs, call, fmt.Sprintf("too many calls in one message: at most %d are run", MaxCallsPerMessage))
+				case c.toolsRunning.Load() >= MaxConcurrentCalls:
+					c.refuseTool(ctx, cs, call, fmt.Sprintf("too many calls at once: at most %d run together; try again when some have answered", MaxConcurrentCalls))
+				default:
+					c.startTool(ctx, cs, wg, call)
+				}
 			}
 		}
 		if cc := m.ToolCallCancellation; cc != nil {
@@ -984,6 +1055,25 @@ type turnState struct {
 	badAudio bool            // a warning about unplayable audio was given in this turn
 }
 
+// Bounds on what one server message can make the client do.
+const (
+	MaxCallsPerMessage = 16  // function calls run from one toolCall; the rest are refused
+	MaxConcurrentCalls = 32  // local tool calls running at once
+	MaxPartsPerMessage = 512 // modelTurn parts looked at in one message
+)
+
+// refuseTool answers a call it will not run with an error the model can read, at once (an
+// unanswered blocking call would hold the conversation).
+func (c *Conversation) refuseTool(ctx context.Context, cs *connState, call FunctionCall, why string) {
+	c.emit(Event{Kind: EventTool, Tool: &ToolEvent{ID: call.ID, Name: call.Name, Status: "failed", Detail: why, Blocking: cs.blocking(call.Name, c.caps)}})
+	if call.ID == "" {
+		return
+	}
+	if err := cs.sess.SendToolResponse(ctx, FunctionResponse{ID: call.ID, Name: call.Name, Response: map[string]any{"error": why}}); err != nil {
+		c.log.Debug("refuse tool call", "err", err)
+	}
+}
+
 // startTool runs a local tool call in its own goroutine (owned by serve's WaitGroup) and
 // answers it with the call's id.
 func (c *Conversation) startTool(ctx context.Context, cs *connState, wg *sync.WaitGroup, call FunctionCall) {
@@ -996,14 +1086,17 @@ func (c *Conversation) startTool(ctx context.Context, cs *connState, wg *sync.Wa
 	}
 	tctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	cs.calls.Store(call.ID, context.CancelFunc(cancel))
+	c.toolsRunning.Add(1)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		defer c.toolsRunning.Add(-1)
 		defer cancel()
 		waiting := blocking
 		defer func() {
 			if waiting {
 				c.toolWait.Add(-1)
+				c.poke()
 			}
 		}()
 		var res ToolResult
@@ -1036,6 +1129,7 @@ func (c *Conversation) startTool(ctx context.Context, cs *connState, wg *sync.Wa
 		if waiting {
 			c.toolWait.Add(-1) // answered: realtime input may flow again
 			waiting = false
+			c.poke()
 		}
 		if res.Image != nil && err == nil {
 			// After the response, not before: realtime input while a blocking call is pending

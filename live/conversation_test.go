@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"image/jpeg"
 	"math"
@@ -165,6 +166,12 @@ func newHarness(t *testing.T, sopt livetest.Options, cfg live.Config, tools *liv
 		Tools:   tools,
 		Backoff: live.Backoff{Initial: 10 * time.Millisecond, Max: 50 * time.Millisecond, Attempts: 3},
 	})
+	h.start()
+	return h
+}
+
+// start runs the conversation and collects its events until the test ends.
+func (h *harness) start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
 	go func() { h.done <- h.conv.Run(ctx) }()
@@ -180,8 +187,7 @@ func newHarness(t *testing.T, sopt livetest.Options, cfg live.Config, tools *liv
 			}
 		}
 	}()
-	t.Cleanup(func() { h.stop() })
-	return h
+	h.t.Cleanup(func() { h.stop() })
 }
 
 func (h *harness) stop() error {
@@ -269,7 +275,11 @@ func waitServer(t *testing.T, srv *livetest.Server, what string, cond func([]liv
 	defer cancel()
 	conns, err := srv.Wait(ctx, cond)
 	if err != nil {
-		t.Fatalf("waiting for %s: %v; %d conns", what, err, len(conns))
+		var closes []string
+		for _, c := range srv.Conns() {
+			closes = append(closes, fmt.Sprintf("conn %d closed=%v by %q %d %q", c.ID, c.Closed, c.ClosedBy, c.CloseCode, c.CloseReason))
+		}
+		t.Fatalf("waiting for %s: %v; %d conns: %s", what, err, len(conns), strings.Join(closes, "; "))
 	}
 	return conns
 }

@@ -4,18 +4,18 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/url"
 	"path"
 	"strings"
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/livedesk/livedesk/catalog"
 )
 
 // DefaultEndpoint is Google's Live API host.
-const DefaultEndpoint = "wss://generativelanguage.googleapis.com"
+const DefaultEndpoint = catalog.DefaultEndpoint
 
 // ReadLimit bounds one server message. Audio chunks are a few tens of KiB of base64; grounding
 // metadata and tool calls can be larger. coder/websocket's 32 KiB default is far too small.
@@ -37,6 +37,8 @@ type DialOptions struct {
 	HTTPClient *http.Client
 	// Header adds request headers.
 	Header http.Header
+	// Keepalive tunes how a dead connection is noticed (defaults suit the real server).
+	Keepalive Keepalive
 }
 
 // IsEphemeralToken reports whether the credential is an ephemeral token rather than a key.
@@ -50,23 +52,9 @@ func EndpointURL(opt DialOptions) (string, error) {
 	if base == "" {
 		base = DefaultEndpoint
 	}
-	u, err := url.Parse(base)
+	u, err := catalog.ParseEndpoint(base)
 	if err != nil {
-		return "", fmt.Errorf("endpoint %q: %w", base, err)
-	}
-	if u.Host == "" {
-		return "", fmt.Errorf("endpoint %q: no host (want e.g. %s)", base, DefaultEndpoint)
-	}
-	switch u.Scheme {
-	case "wss", "https":
-		u.Scheme = "wss"
-	case "ws", "http":
-		if !isLoopback(u.Hostname()) {
-			return "", fmt.Errorf("endpoint %q: unencrypted %s:// is only allowed for a local test server; use wss://", base, u.Scheme)
-		}
-		u.Scheme = "ws"
-	default:
-		return "", fmt.Errorf("endpoint %q: scheme must be wss:// (or ws:// on loopback)", base)
+		return "", fmt.Errorf("endpoint: %w", err)
 	}
 	token := IsEphemeralToken(opt.APIKey)
 	version, method := "v1beta", "BidiGenerateContent"
@@ -77,16 +65,18 @@ func EndpointURL(opt DialOptions) (string, error) {
 		version = opt.APIVersion
 	}
 	u.Path = path.Join("/", u.Path, "ws", "google.ai.generativelanguage."+version+".GenerativeService."+method)
-	u.RawQuery, u.Fragment, u.User = "", "", nil
 	return u.String(), nil
 }
 
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
+// noRedirects is the upgrade's HTTP client: a redirect is refused, never followed, because the
+// request carries the key in a header that Go would send on to wherever the redirect points.
+func noRedirects(c *http.Client) *http.Client {
+	var cc http.Client
+	if c != nil {
+		cc = *c
 	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	cc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &cc
 }
 
 // Dial connects, sends the setup and waits for setupComplete. The returned Session is ready
@@ -116,7 +106,7 @@ func Dial(ctx context.Context, opt DialOptions, setup Setup) (*Session, error) {
 	defer cancel()
 
 	conn, resp, err := websocket.Dial(hctx, endpoint, &websocket.DialOptions{
-		HTTPClient: opt.HTTPClient,
+		HTTPClient: noRedirects(opt.HTTPClient),
 		HTTPHeader: h,
 	})
 	if err != nil {
@@ -147,7 +137,7 @@ func Dial(ctx context.Context, opt DialOptions, setup Setup) (*Session, error) {
 		}
 		return nil, fmt.Errorf("live api setup: %w", err)
 	}
-	return newSession(conn, endpoint, *first), nil
+	return newSession(conn, endpoint, *first, opt.Keepalive), nil
 }
 
 func handshake(ctx context.Context, conn *websocket.Conn, setup Setup) (*SetupComplete, error) {

@@ -82,10 +82,13 @@ func TestEndpointURL(t *testing.T) {
 		{DialOptions{Endpoint: "ws://127.0.0.1:8080", APIKey: "k"}, "ws://127.0.0.1:8080/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent", ""},
 		{DialOptions{Endpoint: "http://localhost:9/prefix/", APIKey: "k"}, "ws://localhost:9/prefix/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent", ""},
 		{DialOptions{Endpoint: "ws://[::1]:9", APIKey: "k", APIVersion: "v1"}, "ws://[::1]:9/ws/google.ai.generativelanguage.v1.GenerativeService.BidiGenerateContent", ""},
-		{DialOptions{Endpoint: "https://proxy.example.com/live?key=leak", APIKey: "k"}, "wss://proxy.example.com/live/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent", ""},
-		{DialOptions{Endpoint: "ws://example.com", APIKey: "k"}, "", "only allowed for a local test server"},
-		{DialOptions{Endpoint: "ws://10.0.0.1:80", APIKey: "k"}, "", "only allowed for a local test server"},
-		{DialOptions{Endpoint: "ftp://x", APIKey: "k"}, "", "scheme must be"},
+		{DialOptions{Endpoint: "https://proxy.example.com/live", APIKey: "k"}, "wss://proxy.example.com/live/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent", ""},
+		{DialOptions{Endpoint: "https://proxy.example.com/live?key=leak", APIKey: "k"}, "", "query string"},
+		{DialOptions{Endpoint: "ws://example.com", APIKey: "k"}, "", "only allowed to this computer"},
+		{DialOptions{Endpoint: "ws://10.0.0.1:80", APIKey: "k"}, "", "only allowed to this computer"},
+		{DialOptions{Endpoint: "ftp://x", APIKey: "k"}, "", "must start with wss://"},
+		{DialOptions{Endpoint: "wss://example.com/?key=secret", APIKey: "k"}, "", "query string"},
+		{DialOptions{Endpoint: "wss://u:p@example.com", APIKey: "k"}, "", "user name"},
 		{DialOptions{Endpoint: "localhost:80", APIKey: "k"}, "", ""},
 	}
 	for _, tt := range tests {

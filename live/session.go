@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/coder/websocket"
 )
@@ -34,6 +35,9 @@ type Session struct {
 	conn     *websocket.Conn
 	endpoint string
 	setup    SetupComplete
+	alive    Keepalive
+
+	heard atomic.Int64 // when the server was last heard from (a message or a pong), UnixNano
 
 	out chan outItem // ordered: audio, text, activity signals, tool responses
 	in  chan recvItem
@@ -54,27 +58,61 @@ type Session struct {
 }
 
 // outItem is one ordered message, or (b == nil) a flush marker closed once everything queued
-// before it has been written to the socket.
+// before it has been written to the socket. pcm is set for microphone audio, so audio that
+// never left can be handed back when the connection dies (UnsentAudio).
 type outItem struct {
 	b       []byte
 	written chan struct{}
+	pcm     []byte
 }
+
+// Keepalive is how a dead connection is noticed: a ping every Interval, and the connection is
+// declared dead when nothing — a message or a pong — has been heard for Timeout, or when one
+// write cannot complete within WriteTimeout. The real server's pongs have been measured at
+// 8–30 s, so the timeout must be generous; with the defaults a healthy connection is always
+// heard from within 35 s (a ping at most 5 s after the last sound, its pong within 30 s), and a
+// dead one is noticed at most 45 s after it was last heard from.
+type Keepalive struct {
+	Interval     time.Duration // default 5 s
+	Timeout      time.Duration // default 40 s
+	WriteTimeout time.Duration // default 20 s
+}
+
+func (k Keepalive) withDefaults() Keepalive {
+	if k.Interval <= 0 {
+		k.Interval = 5 * time.Second
+	}
+	if k.Timeout <= 0 {
+		k.Timeout = 40 * time.Second
+	}
+	if k.WriteTimeout <= 0 {
+		k.WriteTimeout = 20 * time.Second
+	}
+	return k
+}
+
+// ErrNoResponse means the connection looked open but the server stopped answering: the network
+// is gone (Wi-Fi, a sleeping laptop, a NAT timeout). It wraps ErrConnectionLost.
+var ErrNoResponse = fmt.Errorf("%w: the server stopped answering", ErrConnectionLost)
 
 type recvItem struct {
 	msg *ServerMessage
 	err error
 }
 
-func newSession(conn *websocket.Conn, endpoint string, sc SetupComplete) *Session {
-	return &Session{
+func newSession(conn *websocket.Conn, endpoint string, sc SetupComplete, k Keepalive) *Session {
+	s := &Session{
 		conn:       conn,
 		endpoint:   endpoint,
 		setup:      sc,
+		alive:      k.withDefaults(),
 		out:        make(chan outItem, sendQueueLen),
 		in:         make(chan recvItem, recvQueueLen),
 		videoReady: make(chan struct{}, 1),
 		done:       make(chan struct{}),
 	}
+	s.heard.Store(time.Now().UnixNano())
+	return s
 }
 
 // SetupComplete returns the server's acknowledgement of the setup.
@@ -90,21 +128,27 @@ func (s *Session) Run(ctx context.Context) error {
 	if !s.running.CompareAndSwap(false, true) {
 		return errors.New("live session: Run called twice")
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 
 	var wg sync.WaitGroup
 	var readErr, writeErr error
-	wg.Add(2)
+	wg.Add(3)
 	go func() {
 		defer wg.Done()
-		defer cancel()
+		defer cancel(nil)
 		readErr = s.readLoop(ctx)
 	}()
 	go func() {
 		defer wg.Done()
-		defer cancel()
+		defer cancel(nil)
 		writeErr = s.writeLoop(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		if err := s.keepalive(ctx); err != nil {
+			cancel(err)
+		}
 	}()
 	wg.Wait()
 	s.conn.CloseNow()
@@ -135,12 +179,44 @@ func (s *Session) classify(ctx context.Context, readErr, writeErr error) error {
 	return ErrConnectionLost
 }
 
+// keepalive pings the server and returns ErrNoResponse once nothing has been heard for the
+// timeout. Each ping waits for its pong up to the timeout (pongs can take 30 s), so several may
+// be in flight; they end with ctx.
+func (s *Session) keepalive(ctx context.Context) error {
+	var pings sync.WaitGroup
+	defer pings.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // first: the pings in flight end now, not at their timeout
+	t := time.NewTicker(s.alive.Interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		if quiet := time.Since(time.Unix(0, s.heard.Load())); quiet > s.alive.Timeout {
+			return fmt.Errorf("%w (nothing for %s)", ErrNoResponse, quiet.Round(time.Second))
+		}
+		pings.Add(1)
+		go func() {
+			defer pings.Done()
+			pctx, cancel := context.WithTimeout(ctx, s.alive.Timeout)
+			defer cancel()
+			if s.conn.Ping(pctx) == nil {
+				s.heard.Store(time.Now().UnixNano())
+			}
+		}()
+	}
+}
+
 func (s *Session) readLoop(ctx context.Context) error {
 	for {
 		_, data, err := s.conn.Read(ctx)
 		if err != nil {
 			return err
 		}
+		s.heard.Store(time.Now().UnixNano())
 		s.recvMsgs.Add(1)
 		s.recvBytes.Add(int64(len(data)))
 		msg, err := DecodeServerMessage(data)
@@ -198,7 +274,14 @@ func (s *Session) writeItem(ctx context.Context, it outItem) error {
 }
 
 func (s *Session) write(ctx context.Context, b []byte) error {
-	if err := s.conn.Write(ctx, websocket.MessageText, b); err != nil {
+	// A write that cannot complete means the socket is stuck (the network is gone and the
+	// kernel's buffer is full); cancelling it closes the connection.
+	wctx, cancel := context.WithTimeoutCause(ctx, s.alive.WriteTimeout, fmt.Errorf("%w (a write did not complete in %s)", ErrNoResponse, s.alive.WriteTimeout))
+	defer cancel()
+	if err := s.conn.Write(wctx, websocket.MessageText, b); err != nil {
+		if c := context.Cause(wctx); errors.Is(c, ErrNoResponse) {
+			return c
+		}
 		return err
 	}
 	s.sentMsgs.Add(1)
@@ -266,13 +349,17 @@ func (s *Session) Send(ctx context.Context, m ClientMessage) error {
 }
 
 func (s *Session) enqueue(ctx context.Context, b []byte) error {
+	return s.enqueueItem(ctx, outItem{b: b})
+}
+
+func (s *Session) enqueueItem(ctx context.Context, it outItem) error {
 	select {
 	case <-s.done:
 		return s.Err()
 	default:
 	}
 	select {
-	case s.out <- outItem{b: b}:
+	case s.out <- it:
 		return nil
 	case <-s.done:
 		return s.Err()
@@ -305,7 +392,28 @@ func (s *Session) Flush(ctx context.Context) error {
 
 // SendAudio queues 16 kHz s16le mono PCM. It blocks while the send queue is full.
 func (s *Session) SendAudio(ctx context.Context, pcm []byte) error {
-	return s.enqueue(ctx, encodeBlob(`{"realtimeInput":{"audio":`, AudioInMIME, pcm))
+	return s.enqueueItem(ctx, outItem{b: encodeBlob(`{"realtimeInput":{"audio":`, AudioInMIME, pcm), pcm: pcm})
+}
+
+// UnsentAudio returns, in order, the microphone audio that was queued but never written to the
+// socket, once Run has finished (nil before): a dropped connection loses none of it.
+func (s *Session) UnsentAudio() [][]byte {
+	select {
+	case <-s.done:
+	default:
+		return nil
+	}
+	var out [][]byte
+	for {
+		select {
+		case it := <-s.out:
+			if it.pcm != nil {
+				out = append(out, it.pcm)
+			}
+		default:
+			return out
+		}
+	}
 }
 
 // SendVideo offers a JPEG frame. It never blocks: an unsent older frame is replaced (and

@@ -2,6 +2,7 @@ package settings
 
 import (
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,9 +54,16 @@ func TestValidate(t *testing.T) {
 		{"language", func(c *Config) { c.Language = "xx-YY" }, map[string]string{"Language": "not a supported language"}},
 		{"ptt without key", func(c *Config) { c.AutoVAD = false; c.PushToTalkKey = "" }, map[string]string{"PushToTalkKey": "push-to-talk key"}},
 		{"ptt key unused with auto vad", func(c *Config) { c.PushToTalkKey = "" }, nil},
-		{"endpoint scheme", func(c *Config) { c.Endpoint = "ftp://x" }, map[string]string{"Endpoint": "ws://"}},
+		{"endpoint scheme", func(c *Config) { c.Endpoint = "ftp://x" }, map[string]string{"Endpoint": "wss://"}},
 		{"endpoint garbage", func(c *Config) { c.Endpoint = "not a url" }, map[string]string{"Endpoint": "not a URL"}},
 		{"endpoint ok", func(c *Config) { c.Endpoint = "ws://127.0.0.1:9000" }, nil},
+		{"endpoint remote ws", func(c *Config) { c.Endpoint = "ws://example.com:9000" }, map[string]string{"Endpoint": "only allowed to this computer"}},
+		{"endpoint query", func(c *Config) { c.Endpoint = "wss://example.com/?key=abc" }, map[string]string{"Endpoint": "query string"}},
+		{"endpoint user", func(c *Config) { c.Endpoint = "wss://me:pw@example.com" }, map[string]string{"Endpoint": "user name"}},
+		{"fps NaN", func(c *Config) { c.FPS = math.NaN() }, map[string]string{"FPS": "between"}},
+		{"fps +Inf", func(c *Config) { c.FPS = math.Inf(1) }, map[string]string{"FPS": "between"}},
+		{"volume NaN", func(c *Config) { c.Volume = math.NaN() }, map[string]string{"Volume": "between"}},
+		{"thinking level of another model", func(c *Config) { c.Model, c.ThinkingLevel = "gemini-3.8-live-extended-thinking", "MINIMAL" }, map[string]string{"ThinkingLevel": "LOW, MEDIUM, HIGH"}},
 		{"key with newline", func(c *Config) { c.APIKey = "abc\n" }, map[string]string{"APIKey": "line breaks"}},
 		{"model prefix", func(c *Config) { c.Model = "models/gemini-3.8-live" }, map[string]string{"Model": "prefix"}},
 		{"several", func(c *Config) { c.FPS = 9; c.Volume = -1; c.StartSensitivity = "MAX" }, map[string]string{

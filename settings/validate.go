@@ -3,7 +3,6 @@ package settings
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"unicode"
 
@@ -69,12 +68,8 @@ func (c Config) Validate() error {
 	}
 
 	if c.Endpoint != "" {
-		u, err := url.Parse(c.Endpoint)
-		switch {
-		case err != nil || u.Host == "":
-			add("Endpoint", "is not a URL (expected e.g. wss://host:port)")
-		case u.Scheme != "ws" && u.Scheme != "wss" && u.Scheme != "http" && u.Scheme != "https":
-			add("Endpoint", "must start with ws://, wss://, http:// or https://")
+		if _, err := catalog.ParseEndpoint(c.Endpoint); err != nil {
+			add("Endpoint", "%s", err.Error())
 		}
 	}
 	if key := c.APIKey.Reveal(); key != "" && strings.IndexFunc(key, unicode.IsSpace) >= 0 {
@@ -112,7 +107,8 @@ func (c Config) Validate() error {
 	if !c.AutoVAD && strings.TrimSpace(c.PushToTalkKey) == "" {
 		add("PushToTalkKey", "choose a push-to-talk key when automatic voice detection is off")
 	}
-	if c.FPS < MinFPS || c.FPS > MaxFPS {
+	// Written as "not inside" so that NaN, which compares false with everything, is caught.
+	if !(c.FPS >= MinFPS && c.FPS <= MaxFPS) {
 		add("FPS", "must be between %g and %g frames per second", MinFPS, MaxFPS)
 	}
 	if c.MaxSize < MinMaxSize || c.MaxSize > MaxMaxSize {
@@ -127,7 +123,7 @@ func (c Config) Validate() error {
 	if !contains(EchoModes, c.EchoCancellation) {
 		add("EchoCancellation", "must be %q, %q or %q", EchoAuto, EchoOn, EchoOff)
 	}
-	if c.Volume < 0 || c.Volume > MaxVolume {
+	if !(c.Volume >= 0 && c.Volume <= MaxVolume) {
 		add("Volume", "must be between 0 and %g", MaxVolume)
 	}
 	if !contains(ThinkingLevels, c.ThinkingLevel) {

@@ -27,21 +27,26 @@ type conn struct {
 	quit   <-chan struct{}
 
 	// Engine state.
-	setup      *setupMsg
-	rules      modelRules
-	sess       *session
-	vad        *vad
-	manual     bool // automatic activity detection disabled
-	interrupts bool // START_OF_ACTIVITY_INTERRUPTS
-	inputTx    bool
-	outputTx   bool
-	resumable  bool
-	thoughts   bool
-	compressed bool
-	behaviors  map[string]string // declared function → behavior
-	toolNames  []string
-	imageTok   int
-	sysTok     int
+	setup        *setupMsg
+	rules        modelRules
+	sess         *session
+	vad          *vad
+	manual       bool // automatic activity detection disabled
+	interrupts   bool // START_OF_ACTIVITY_INTERRUPTS
+	inputTx      bool
+	outputTx     bool
+	resumable    bool
+	thoughts     bool
+	compressed   bool
+	behaviors    map[string]string // declared function → behavior
+	voiceAct     bool              // send voiceActivity from the server VAD
+	interim      bool              // send interimInputTranscription while the user speaks
+	interimN     int               // interim transcriptions sent in the current utterance
+	toolResps    int               // toolResponse messages received
+	realtimeSeen bool              // session.realtime set by this connection
+	toolNames    []string
+	imageTok     int
+	sysTok       int
 
 	activity    bool // manual: between activityStart and activityEnd
 	actSamples  int
@@ -53,7 +58,9 @@ type conn struct {
 	steps       []step
 	next        int
 	t0          time.Time
-	sentSamples int // model audio samples (24 kHz) sent in the current turn
+	sentSamples int       // model audio samples (24 kHz) sent in the current turn
+	turnReason  string    // turnCompleteReason of the current reply
+	calledAt    time.Time // when the latest blocking toolCall was sent
 	thoughtTok  int
 	blocking    map[string]ToolCall // unanswered blocking calls
 	collected   []FunctionResponse  // answers to them so far
@@ -104,6 +111,8 @@ type session struct {
 	tokAudio   int
 	tokImage   int
 	hadVideo   bool
+	calls      map[string]string // id → "BLOCKING" or "NON_BLOCKING" of every call the model made
+	realtime   bool              // realtimeInput seen: the initial history is over
 }
 
 // closedCh is always ready: it schedules the next step at once.
@@ -134,17 +143,25 @@ func (c *conn) serve(ctx context.Context) {
 	c.markClosed("client", websocket.StatusAbnormalClosure, "")
 }
 
-// markClosed records the end of the connection (unless already recorded) and
-// detaches its session in the same step, so a client that saw the close can
-// resume at once.
-func (c *conn) markClosed(by string, code websocket.StatusCode, reason string) {
-	c.s.mu.Lock()
-	defer c.s.mu.Unlock()
+// detachLocked frees the connection's session for a resume; s.mu must be held.
+// It runs as soon as the connection is known to be ending — the server queued
+// a close, or the reader saw the client's close frame or a drop — so that a
+// client that saw the end can resume at once, while a resume that races a
+// connection still open is refused (reference §9.2).
+func (c *conn) detachLocked() {
 	if c.sess != nil && c.sess.attached && c.sess.conn == c {
 		c.sess.attached = false
 		c.sess.conn = nil
 		c.sess.lastDetach = c.s.now()
 	}
+}
+
+// markClosed records the end of the connection (unless already recorded) and
+// detaches its session in the same step.
+func (c *conn) markClosed(by string, code websocket.StatusCode, reason string) {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	c.detachLocked()
 	if !c.info.Closed {
 		c.info.Closed = true
 		if c.info.ClosedBy == "" {
@@ -160,6 +177,11 @@ func (c *conn) readLoop(ctx context.Context, in chan<- inEvent) {
 		ev := inEvent{data: data, err: err}
 		if err == nil {
 			ev.p, ev.perr = parseClient(data)
+		} else {
+			// The client closed or dropped the socket: it may resume right away.
+			c.s.mu.Lock()
+			c.detachLocked()
+			c.s.mu.Unlock()
 		}
 		select {
 		case in <- ev:
@@ -316,6 +338,7 @@ func (c *conn) closeWith(code websocket.StatusCode, reason string) {
 	c.log.Debug("livetest: closing", "code", code, "reason", reason)
 	c.s.update(c, func(ci *ConnInfo) {
 		ci.ClosedBy, ci.CloseCode, ci.CloseReason = "server", code, reason
+		c.detachLocked()
 	})
 	c.push(outItem{close: &websocket.CloseError{Code: code, Reason: reason}})
 }

@@ -10,6 +10,7 @@ import (
 	"math"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -42,11 +43,54 @@ func start(t testing.TB, opt Options) *Server {
 }
 
 // client is an independent raw WebSocket client for the tests: it decodes
-// server frames as generic JSON, never with the package's own types.
+// server frames as generic JSON, never with the package's own types. Like
+// every real client it reads all the time (so it answers pings): a goroutine
+// queues the frames it reads until the test takes them.
 type client struct {
 	t       testing.TB
 	ws      *websocket.Conn
 	timeout time.Duration // per read; 0 = testTimeout
+
+	mu     sync.Mutex
+	frames []frame
+	err    error         // the read error that ended the reader
+	more   chan struct{} // signalled when frames or err change
+	done   chan struct{} // closed when the reader has returned
+}
+
+type frame struct {
+	typ  websocket.MessageType
+	data []byte
+}
+
+// newClient starts reading ws; the test's cleanup closes it and waits for the reader.
+func newClient(t testing.TB, ws *websocket.Conn, timeout time.Duration) *client {
+	c := &client{t: t, ws: ws, timeout: timeout, more: make(chan struct{}, 1), done: make(chan struct{})}
+	go func() {
+		defer close(c.done)
+		for {
+			typ, b, err := ws.Read(context.Background())
+			c.mu.Lock()
+			if err != nil {
+				c.err = err
+			} else {
+				c.frames = append(c.frames, frame{typ, b})
+			}
+			c.mu.Unlock()
+			select {
+			case c.more <- struct{}{}:
+			default:
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		_ = ws.CloseNow()
+		<-c.done
+	})
+	return c
 }
 
 type msg map[string]any
@@ -60,9 +104,7 @@ func dialPath(t testing.TB, s *Server, path string, hdr http.Header) (*client, *
 		return nil, resp, err
 	}
 	ws.SetReadLimit(32 << 20)
-	c := &client{t: t, ws: ws}
-	t.Cleanup(func() { _ = ws.CloseNow() })
-	return c, resp, nil
+	return newClient(t, ws, 0), resp, nil
 }
 
 func dial(t testing.TB, s *Server) *client {
@@ -123,14 +165,33 @@ func (c *client) sendAudioChunked(pcm []int16) {
 	}
 }
 
+// read returns the next frame, or the error that ended the connection.
 func (c *client) read() (websocket.MessageType, []byte, error) {
 	d := c.timeout
 	if d == 0 {
 		d = testTimeout
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	defer cancel()
-	return c.ws.Read(ctx)
+	timeout := time.NewTimer(d)
+	defer timeout.Stop()
+	for {
+		c.mu.Lock()
+		if len(c.frames) > 0 {
+			f := c.frames[0]
+			c.frames = c.frames[1:]
+			c.mu.Unlock()
+			return f.typ, f.data, nil
+		}
+		err := c.err
+		c.mu.Unlock()
+		if err != nil {
+			return 0, nil, err
+		}
+		select {
+		case <-c.more:
+		case <-timeout.C:
+			return 0, nil, fmt.Errorf("no frame for %v", d)
+		}
+	}
 }
 
 func (c *client) recv() msg {
@@ -175,6 +236,28 @@ func (c *client) closed() (websocket.StatusCode, string) {
 	}
 }
 
+// probe is a frame the fake always refuses with probeReason. Client messages are
+// handled in order, so sending it after messages that should be accepted and
+// getting probeReason back proves that none of them closed the connection.
+const (
+	probe       = `{"realtimeInput":{"probe":{}}}`
+	probeReason = `Invalid JSON payload received. Unknown name "probe" at 'realtime_input': Cannot find field.`
+)
+
+// expectClose reads until the connection closes and checks how; wantReason ""
+// means the messages sent so far must have been accepted: it sends the probe
+// and expects its close.
+func (c *client) expectClose(wantCode websocket.StatusCode, wantReason string) {
+	c.t.Helper()
+	if wantReason == "" {
+		c.sendRaw(probe)
+		wantCode, wantReason = websocket.StatusInvalidFramePayloadData, probeReason
+	}
+	if code, reason := c.closed(); code != wantCode || reason != closeReason(wantReason) {
+		c.t.Errorf("close = %d %q\nwant    %d %q", code, reason, wantCode, wantReason)
+	}
+}
+
 // get walks a dotted path ("serverContent.turnComplete") through m.
 func get(m msg, path string) (any, bool) {
 	var cur any = map[string]any(m)
@@ -205,10 +288,10 @@ func str(m msg, path string) string {
 // parts lists what each message carried, in the order of the server's Sent log.
 func parts(ms []msg) []string {
 	order := []string{
-		"setupComplete", "serverContent.inputTranscription", "serverContent.modelTurn",
+		"setupComplete", "serverContent.inputTranscription", "serverContent.interimInputTranscription", "serverContent.modelTurn",
 		"serverContent.outputTranscription", "serverContent.groundingMetadata", "serverContent.interrupted",
 		"serverContent.generationComplete", "serverContent.turnComplete", "toolCall", "toolCallCancellation",
-		"goAway", "sessionResumptionUpdate", "usageMetadata",
+		"goAway", "sessionResumptionUpdate", "voiceActivity", "usageMetadata",
 	}
 	var out []string
 	for _, m := range ms {

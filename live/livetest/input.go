@@ -5,12 +5,15 @@ package livetest
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
+	"fmt"
 	"image"
 	_ "image/jpeg" // video frames
 	_ "image/png"
 	"mime"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/coder/websocket"
 )
@@ -27,6 +30,24 @@ func (c *conn) handleRealtime(ri *realtimeInputMsg) {
 		} else {
 			ri.Video = &b
 		}
+	}
+	hasText := ri.Text != nil && *ri.Text != ""
+	if len(c.blocking) > 0 && !c.s.opt.LenientToolInput && time.Since(c.calledAt) > ToolInputGrace &&
+		(ri.Audio != nil || ri.Video != nil || hasText) {
+		// Realtime input while a blocking call is unanswered (reference §11.11, §9.5).
+		c.closeWith(websocket.StatusPolicyViolation, ReasonAborted)
+		return
+	}
+	if ri.AudioStreamEnd && c.manual {
+		// audioStreamEnd is only for automatic activity detection (reference §4.2).
+		c.fail(&payloadError{ReasonInvalidArgument})
+		return
+	}
+	if !c.realtimeSeen {
+		c.realtimeSeen = true
+		c.s.mu.Lock()
+		c.sess.realtime = true // clientContent can no longer seed the initial history
+		c.s.mu.Unlock()
 	}
 	if ri.Audio != nil {
 		c.audio(ri.Audio)
@@ -61,13 +82,11 @@ func (c *conn) handleRealtime(ri *realtimeInputMsg) {
 	}
 	if ri.AudioStreamEnd {
 		c.s.update(c, func(ci *ConnInfo) { ci.AudioStreamEnds++ })
-		if !c.manual {
-			if ev, ok := c.vad.flush(); ok {
-				c.userTurn(Turn{AudioSamples: ev.speech, Speech: true})
-			}
+		if ev, ok := c.vad.flush(); ok {
+			c.speechEnded(ev)
 		}
 	}
-	if ri.Text != nil && *ri.Text != "" {
+	if hasText {
 		t := *ri.Text
 		c.s.update(c, func(ci *ConnInfo) { ci.Texts = append(ci.Texts, t) })
 		c.userTurn(Turn{Text: t})
@@ -100,10 +119,6 @@ func (c *conn) audio(b *blob) {
 		ci.AudioSamples += len(pcm)
 		ci.AudioMIME = b.MIMEType
 	})
-	if c.s.opt.StrictToolAudio && len(c.blocking) > 0 {
-		c.closeWith(websocket.StatusPolicyViolation, ReasonAborted)
-		return
-	}
 	if c.manual {
 		if c.activity {
 			c.actSamples += len(pcm)
@@ -114,13 +129,43 @@ func (c *conn) audio(b *blob) {
 	for _, ev := range c.vad.push(pcm, nil) {
 		switch ev.kind {
 		case vadStart:
+			c.interimN = 0
+			c.sendVoiceActivity("ACTIVITY_START", ev.at)
 			if c.interrupts {
 				c.interrupt()
 			}
 		case vadEnd:
-			c.userTurn(Turn{AudioSamples: ev.speech, Speech: true})
+			c.speechEnded(ev)
 		}
 	}
+	// Interim transcriptions: cumulative, every interimEvery of the utterance.
+	if n := c.vad.speaking() / interimEvery; c.interim && n > c.interimN {
+		c.interimN = n
+		c.send(&serverMsg{ServerContent: &serverContent{InterimInputTranscription: &transcription{
+			Text: fmt.Sprintf("[%.1f s of speech]", float64(c.vad.speaking())/InputRate),
+		}}})
+	}
+}
+
+// interimEvery is how much of an utterance (16 kHz samples) each interim transcription adds.
+const interimEvery = InputRate / 2
+
+// speechEnded ends a user turn the server VAD found (or audioStreamEnd flushed).
+func (c *conn) speechEnded(ev vadEvent) {
+	c.interimN = 0
+	c.sendVoiceActivity("ACTIVITY_END", ev.at)
+	c.userTurn(Turn{AudioSamples: ev.speech, Speech: true})
+}
+
+// sendVoiceActivity reports the server VAD's finding, beside an empty
+// serverContent as the real server often does (reference §5.7). at is the
+// position in the connection's audio stream, in 16 kHz samples.
+func (c *conn) sendVoiceActivity(typ string, at int) {
+	if !c.voiceAct {
+		return
+	}
+	off := time.Duration(at) * time.Second / InputRate
+	c.send(&serverMsg{ServerContent: &serverContent{}, VoiceActivity: &voiceActivity{Type: typ, AudioOffset: protoDuration(off)}})
 }
 
 // resample converts by linear interpolation; good enough for counting and VAD.
@@ -176,6 +221,20 @@ func contentText(ct content) string {
 }
 
 func (c *conn) handleClientContent(cc *clientContentMsg) {
+	if c.rules.is31 {
+		// gemini-3.1-flash-live-preview takes clientContent only to seed the
+		// initial history, with historyConfig.initialHistoryInClientContent, before
+		// any realtime input (reference §4.3 and §11.9; the reference marks this
+		// CONFLICTING with later model pages: the fake takes the stricter reading).
+		hc := c.setup.HistoryConfig
+		c.s.mu.Lock()
+		seeding := hc != nil && hc.InitialHistoryInClientContent && !c.sess.realtime
+		c.s.mu.Unlock()
+		if !seeding {
+			c.fail(&payloadError{ReasonPrecondition})
+			return
+		}
+	}
 	var texts []string
 	for _, t := range cc.Turns {
 		if t.Role == "model" {
@@ -206,7 +265,55 @@ func (c *conn) handleContextUpdate(cu *contextUpdateMsg) {
 	}
 }
 
+// checkToolResponse applies the rules of reference §4.4 to one function
+// response: an id naming a call the model made in this session, a response
+// object, and scheduling only on the answer to a NON_BLOCKING call.
+func (c *conn) checkToolResponse(id string, response json.RawMessage, scheduling string) bool {
+	if id == "" || len(response) == 0 {
+		return false
+	}
+	c.s.mu.Lock()
+	behavior, ok := c.sess.calls[id]
+	c.s.mu.Unlock()
+	if !ok {
+		return false
+	}
+	return behavior != "BLOCKING" || scheduling == "" || scheduling == "SCHEDULING_UNSPECIFIED"
+}
+
 func (c *conn) handleToolResponse(tr *toolResponseMsg) {
+	valid := true
+	for _, fr := range tr.FunctionResponses {
+		valid = valid && c.checkToolResponse(fr.ID, fr.Response, fr.Scheduling)
+	}
+	if !valid {
+		c.recordUnapplied(tr)
+		c.fail(&payloadError{ReasonInvalidArgument})
+		return
+	}
+	c.toolResps++
+	if n := c.s.opt.NotFoundAfterToolResponse; n > 0 && c.toolResps == n {
+		// The real server sometimes ends the connection here (reference §9.5).
+		c.recordUnapplied(tr)
+		c.closeWith(websocket.StatusPolicyViolation, ReasonNotFound)
+		return
+	}
+	c.applyToolResponse(tr)
+}
+
+// recordUnapplied adds the responses of a toolResponse the model will never
+// see to ConnInfo.ToolResponses.
+func (c *conn) recordUnapplied(tr *toolResponseMsg) {
+	for _, fr := range tr.FunctionResponses {
+		_, blocking := c.blocking[fr.ID]
+		_, nonBlocking := c.nonBlocking[fr.ID]
+		r := FunctionResponse{ID: fr.ID, Name: fr.Name, Response: fr.Response, Scheduling: fr.Scheduling,
+			WillContinue: fr.WillContinue, Matched: blocking || nonBlocking}
+		c.s.update(c, func(ci *ConnInfo) { ci.ToolResponses = append(ci.ToolResponses, r) })
+	}
+}
+
+func (c *conn) applyToolResponse(tr *toolResponseMsg) {
 	var now []Turn
 	for _, fr := range tr.FunctionResponses {
 		r := FunctionResponse{ID: fr.ID, Name: fr.Name, Response: fr.Response, Scheduling: fr.Scheduling, WillContinue: fr.WillContinue}
@@ -231,7 +338,9 @@ func (c *conn) handleToolResponse(tr *toolResponseMsg) {
 				c.userTurn(Turn{ToolResponses: []FunctionResponse{r}})
 			}
 		} else {
-			c.log.Warn("livetest: toolResponse for an unknown call", "id", fr.ID, "name", fr.Name)
+			// A call the model made but cancelled or saw answered already: the
+			// answer crossed a toolCallCancellation. Ignored.
+			c.log.Debug("livetest: toolResponse for a call no longer pending", "id", fr.ID, "name", fr.Name)
 		}
 		c.s.update(c, func(ci *ConnInfo) { ci.ToolResponses = append(ci.ToolResponses, r) })
 	}

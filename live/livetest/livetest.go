@@ -5,14 +5,23 @@
 //
 //   - routing on the path suffix (any version or prefix, the JS SDK's "//ws/"),
 //     credentials from ?key=, x-goog-api-key, ?access_token=, "Authorization:
-//     Token …" or "Bearer …", HTTP 401/403/429 on the upgrade;
+//     Token …" or "Bearer …", each only on the route it belongs to (API keys on
+//     BidiGenerateContent, ephemeral tokens on …Constrained), HTTP 401/403/429
+//     on the upgrade;
 //   - strict proto3-JSON validation of every client message (camelCase and
 //     snake_case, int64 as string or number, enums by name) with Google's 1007
-//     reasons, per-model setup rules, 1008 for unknown models;
+//     reasons, per-model setup rules (thinking, proactivity, clientContent…),
+//     1008 for unknown models;
+//   - strict by default where the real server punishes clients: realtime input
+//     while a blocking call is unanswered, malformed tool responses, a resume
+//     while the session's connection is still open (see the README's list and
+//     the few Options that relax or add to it);
 //   - binary frames of pretty-printed JSON (text/compact on request);
 //   - scripted turns: input transcription, 24 kHz audio chunks paced at about
 //     real time, output transcription deltas, generationComplete, turnComplete +
-//     usageMetadata, sessionResumptionUpdate;
+//     usageMetadata, sessionResumptionUpdate (also the bare "not resumable now"
+//     ones during generation), and on request voiceActivity, interim
+//     transcriptions, text parts and turnCompleteReason;
 //   - a server-side energy VAD honouring automaticActivityDetection, manual
 //     activityStart/End, audioStreamEnd, barge-in (interrupted, toolCallCancellation);
 //   - tool calls (blocking and NON_BLOCKING with scheduling), GoAway and close
@@ -42,10 +51,15 @@ import (
 // RealTime is the Options.Pace value that sends model audio at playback speed.
 const RealTime = 1.0
 
-// Options configures a Server. The zero value is a usable fast fake for unit tests.
+// Options configures a Server. The zero value is a fast fake for unit tests,
+// as strict as the real server (README.md lists the rules).
 type Options struct {
 	// APIKey is the accepted key or token; "" accepts any non-empty credential.
-	// A missing credential is refused with HTTP 401, a wrong one with 403.
+	// A missing credential is refused with HTTP 401, a wrong one with 403, and
+	// one on the wrong route with 401: API keys (?key=, x-goog-api-key) and
+	// OAuth bearer tokens only on BidiGenerateContent, ephemeral tokens
+	// ("auth_tokens/…" in ?access_token= or "Authorization: Token") only on
+	// BidiGenerateContentConstrained.
 	APIKey string
 	// TextFrames sends text frames instead of Google's binary frames.
 	TextFrames bool
@@ -61,7 +75,9 @@ type Options struct {
 	// which is what unit tests want. The app's --demo mode should set RealTime.
 	Pace float64
 	// Models are accepted model names (without "models/") in addition to the
-	// built-in list; they get no model-specific rules.
+	// built-in list; they get only the rules of the family their name starts
+	// with ("gemini-3." rejects mediaChunks and thinkingBudget, "gemini-3.8-live"
+	// gets 3.8's rules).
 	Models []string
 
 	// GoAwayAfter sends goAway this long after the connection opened
@@ -91,21 +107,54 @@ type Options struct {
 	// robustness tests; barge-ins still end with turnComplete.
 	SeparateUsage    bool
 	OmitTurnComplete bool
-	// StrictToolAudio closes with 1008 "The operation was aborted." when audio
-	// arrives while a blocking tool call is unanswered.
-	StrictToolAudio bool
+	// LenientToolInput accepts realtime input (audio, video, text) while a
+	// blocking function call is unanswered; by default the fake closes with
+	// 1008 "The operation was aborted." as the real server does, for input that
+	// arrives more than ToolInputGrace after the toolCall. With it, speech
+	// during the call barges in (interrupted, toolCallCancellation) instead.
+	LenientToolInput bool
+
+	// What the real server sends that clients rarely see (reference §5.2, §5.7,
+	// §11.5, §9.5). gemini-3.5-transcribe-live sends voiceActivity and interim
+	// transcriptions whatever these say.
+	//
+	// VoiceActivity sends voiceActivity{type, audioOffset} (beside an empty
+	// serverContent) when the server VAD hears speech start and end.
+	VoiceActivity bool
+	// InterimTranscription sends serverContent.interimInputTranscription
+	// (cumulative, every 0.5 s of an utterance) while the user speaks, in
+	// sessions with inputAudioTranscription.
+	InterimTranscription bool
+	// TextParts also sends the answer's words as modelTurn text parts, in
+	// messages of their own beside the audio and its outputTranscription, as
+	// native-audio sessions sometimes do.
+	TextParts bool
+	// NotFoundAfterToolResponse, when positive, closes the connection with
+	// 1008 "Requested entity was not found" right after its Nth toolResponse
+	// (which the model never sees), as the real server does at random. The
+	// session stays resumable.
+	NotFoundAfterToolResponse int
 
 	// Log receives debug records; nil discards them.
 	Log *slog.Logger
 }
+
+// ToolInputGrace is how long after sending a blocking toolCall the fake still
+// takes realtime input as sent before the client could know of the call (in
+// flight, or queued in the client a moment before it read the toolCall).
+// Realtime input that arrives later, while the call is unanswered, closes the
+// connection with 1008 "The operation was aborted." (see Options.LenientToolInput).
+const ToolInputGrace = 250 * time.Millisecond
 
 // Close reasons the fake uses (Google's texts where known).
 const (
 	ReasonAborted         = "The operation was aborted."
 	ReasonDeadline        = "Deadline expired before operation could complete."
 	ReasonSessionNotFound = "BidiGenerateContent session not found"
+	ReasonNotFound        = "Requested entity was not found"
 	ReasonInternal        = "Internal error encountered."
 	ReasonInvalidArgument = "Request contains an invalid argument."
+	ReasonPrecondition    = "Precondition check failed."
 	ReasonNoVoices        = "Cannot extract voices from a non-audio request."
 	ReasonQuota           = "You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits."
 )
@@ -385,6 +434,29 @@ func credential(r *http.Request) (string, CredentialKind) {
 	return "", ""
 }
 
+// isToken reports whether a credential is an ephemeral token.
+func isToken(cred string) bool { return strings.HasPrefix(cred, "auth_tokens/") }
+
+// credentialFits says whether a credential may be used on the route's method
+// (reference §1.1, §10): API keys (?key=, x-goog-api-key) and OAuth bearer
+// tokens only on BidiGenerateContent, ephemeral tokens ("auth_tokens/…" in
+// ?access_token= or "Authorization: Token") only on BidiGenerateContentConstrained.
+func credentialFits(method, cred string, kind CredentialKind) bool {
+	if method == "BidiGenerateContentConstrained" {
+		return (kind == CredTokenQuery || kind == CredTokenHeader) && isToken(cred)
+	}
+	return (kind == CredKeyQuery || kind == CredKeyHeader || kind == CredBearerHeader) && !isToken(cred)
+}
+
+// wrongCredential is the body of the 401 for a credential on the wrong route
+// (the real text is not known; the shape is Google's).
+func wrongCredential(method string) string {
+	if method == "BidiGenerateContentConstrained" {
+		return `{"error":{"code":401,"message":"BidiGenerateContentConstrained takes an ephemeral token (auth_tokens/...) in access_token or 'Authorization: Token', not an API key.","status":"UNAUTHENTICATED"}}`
+	}
+	return `{"error":{"code":401,"message":"Request had invalid authentication credentials. Ephemeral tokens (auth_tokens/...) are only accepted by BidiGenerateContentConstrained.","status":"UNAUTHENTICATED"}}`
+}
+
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	rt, ok := parseRoute(r.URL.Path)
 	if !ok {
@@ -395,6 +467,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case cred == "":
 		http.Error(w, `{"error":{"code":401,"message":"Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.","status":"UNAUTHENTICATED"}}`, http.StatusUnauthorized)
+		return
+	case !credentialFits(rt.method, cred, kind):
+		http.Error(w, wrongCredential(rt.method), http.StatusUnauthorized)
 		return
 	case s.opt.APIKey != "" && cred != s.opt.APIKey:
 		http.Error(w, `{"error":{"code":403,"message":"API key not valid. Please pass a valid API key.","status":"PERMISSION_DENIED"}}`, http.StatusForbidden)

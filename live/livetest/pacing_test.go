@@ -18,14 +18,19 @@ func inBubble(t *testing.T, opt Options) (*Server, *client) {
 			t.Error(err)
 		}
 	})
+	return s, dialBubble(t, s)
+}
+
+// dialBubble dials s over its PipeClient (inside a synctest bubble). Reads
+// may wait for hours of fake time.
+func dialBubble(t *testing.T, s *Server) *client {
+	t.Helper()
 	ws, _, err := websocket.Dial(t.Context(), PipeURL+livePath+"?key=k", &websocket.DialOptions{HTTPClient: s.PipeClient()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = ws.CloseNow() })
 	ws.SetReadLimit(1 << 20)
-	// Reads may wait for hours of fake time.
-	return s, &client{t: t, ws: ws, timeout: 24 * time.Hour}
+	return newClient(t, ws, 24*time.Hour)
 }
 
 // connectBubble is inBubble plus setup; the first message must be setupComplete.

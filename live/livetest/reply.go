@@ -92,9 +92,8 @@ func (c *conn) startReply(t Turn, r Reply) {
 		}
 		add(0, &serverMsg{ServerContent: &serverContent{InputTranscription: &transcription{Text: heard}}})
 	}
-	if c.resumable {
-		add(0, &serverMsg{SessionResumptionUpdate: &resumptionUpdate{Resumable: false}})
-	}
+	c.turnReason = r.TurnCompleteReason
+	add(0, c.busyUpdate())
 	if r.Thought != "" && c.thoughts {
 		c.thoughtTok = textTokens(r.Thought)
 		add(0, &serverMsg{ServerContent: &serverContent{ModelTurn: &outContent{Parts: []outPart{{Text: r.Thought, Thought: true}}}}})
@@ -130,6 +129,7 @@ func (c *conn) startReply(t Turn, r Reply) {
 			for _, fc := range asyncCalls {
 				c.nonBlocking[fc.ID] = ToolCall(fc)
 			}
+			c.madeCalls(asyncCalls, "NON_BLOCKING")
 		}
 		c.steps = append(c.steps, st)
 	}
@@ -146,7 +146,9 @@ func (c *conn) startReply(t Turn, r Reply) {
 			for _, fc := range blockingCalls {
 				c.blocking[fc.ID] = ToolCall(fc)
 			}
+			c.madeCalls(blockingCalls, "BLOCKING")
 			c.state = stAwaitingTool
+			c.calledAt = time.Now()
 		}
 		c.steps = append(c.steps, st)
 	} else {
@@ -157,7 +159,7 @@ func (c *conn) startReply(t Turn, r Reply) {
 			c.steps = append(c.steps, step{at: at, mk: func() *serverMsg { return &serverMsg{UsageMetadata: c.usage()} }})
 		case o.SeparateUsage:
 			c.steps = append(c.steps,
-				step{at: at, msg: &serverMsg{ServerContent: &serverContent{TurnComplete: true}}},
+				step{at: at, msg: &serverMsg{ServerContent: &serverContent{TurnComplete: true, TurnCompleteReason: r.TurnCompleteReason}}},
 				step{at: at, mk: func() *serverMsg { return &serverMsg{UsageMetadata: c.usage()} }})
 		default:
 			c.steps = append(c.steps, step{at: at, mk: c.turnComplete})
@@ -169,11 +171,17 @@ func (c *conn) startReply(t Turn, r Reply) {
 	c.schedule()
 }
 
+// resumptionEvery is how often (in reply audio) the fake repeats the
+// "not resumable now" update while the model generates; the real server sends
+// one "every few seconds" (reference §5.5).
+const resumptionEvery = 2 * OutputRate
+
 // addAudio appends paced audio chunks with output transcription deltas spread
-// over them in proportion; it returns the audio's duration.
+// over them in proportion (and the same words as text parts, in messages of
+// their own, with Options.TextParts); it returns the audio's duration.
 func (c *conn) addAudio(audio []byte, text string) time.Duration {
 	var words []string
-	if c.outputTx {
+	if c.outputTx || c.s.opt.TextParts {
 		words = strings.Fields(text)
 	}
 	total := len(audio) / 2
@@ -181,6 +189,10 @@ func (c *conn) addAudio(audio []byte, text string) time.Duration {
 	w := 0
 	for off := 0; off < total; off += chunk {
 		end := min(off+chunk, total)
+		at := time.Duration(off) * time.Second / OutputRate
+		if off > 0 && off/resumptionEvery != (off-chunk)/resumptionEvery {
+			c.steps = append(c.steps, step{at: at, msg: c.busyUpdate()})
+		}
 		sc := &serverContent{ModelTurn: &outContent{Parts: []outPart{{InlineData: &outBlob{
 			MIMEType: "audio/pcm;rate=24000",
 			Data:     audio[2*off : 2*end],
@@ -194,29 +206,58 @@ func (c *conn) addAudio(audio []byte, text string) time.Duration {
 			delta.WriteString(words[w])
 			w++
 		}
-		if delta.Len() > 0 {
+		if delta.Len() > 0 && c.outputTx {
 			sc.OutputTranscription = &transcription{Text: delta.String()}
 		}
-		c.steps = append(c.steps, step{
-			at:      time.Duration(off) * time.Second / OutputRate,
-			msg:     &serverMsg{ServerContent: sc},
-			samples: end - off,
-		})
+		c.steps = append(c.steps, step{at: at, msg: &serverMsg{ServerContent: sc}, samples: end - off})
+		if delta.Len() > 0 && c.s.opt.TextParts {
+			c.steps = append(c.steps, step{at: at, msg: textPart(delta.String())})
+		}
 	}
 	if total == 0 && len(words) > 0 {
-		c.steps = append(c.steps, step{msg: &serverMsg{ServerContent: &serverContent{
-			OutputTranscription: &transcription{Text: strings.Join(words, " ")},
-		}}})
+		all := strings.Join(words, " ")
+		if c.outputTx {
+			c.steps = append(c.steps, step{msg: &serverMsg{ServerContent: &serverContent{
+				OutputTranscription: &transcription{Text: all},
+			}}})
+		}
+		if c.s.opt.TextParts {
+			c.steps = append(c.steps, step{msg: textPart(all)})
+		}
 	}
 	return time.Duration(total) * time.Second / OutputRate
 }
 
+func textPart(text string) *serverMsg {
+	return &serverMsg{ServerContent: &serverContent{ModelTurn: &outContent{Parts: []outPart{{Text: text}}}}}
+}
+
+// busyUpdate is the sessionResumptionUpdate the real server sends while the
+// model generates: resumable:false without a handle, or a bare {} to sessions
+// that did not ask for resumption (reference §5.5).
+func (c *conn) busyUpdate() *serverMsg {
+	u := &resumptionUpdate{}
+	if c.resumable {
+		u.Resumable = new(false)
+	}
+	return &serverMsg{SessionResumptionUpdate: u}
+}
+
+// madeCalls records calls the model made, for checking the answers to them.
+func (c *conn) madeCalls(fcs []functionCall, behavior string) {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	for _, fc := range fcs {
+		c.sess.calls[fc.ID] = behavior
+	}
+}
+
 func (c *conn) turnComplete() *serverMsg {
-	return &serverMsg{ServerContent: &serverContent{TurnComplete: true}, UsageMetadata: c.usage()}
+	return &serverMsg{ServerContent: &serverContent{TurnComplete: true, TurnCompleteReason: c.turnReason}, UsageMetadata: c.usage()}
 }
 
 func (c *conn) resumptionUpdate() *serverMsg {
-	return &serverMsg{SessionResumptionUpdate: &resumptionUpdate{NewHandle: c.newHandle(), Resumable: true}}
+	return &serverMsg{SessionResumptionUpdate: &resumptionUpdate{NewHandle: c.newHandle(), Resumable: new(true)}}
 }
 
 // usage reports the context so far (prompt) and this turn's output, and adds
@@ -307,6 +348,7 @@ func (c *conn) modelToolCall(tc ToolCall) {
 		tc.Args = map[string]any{}
 	}
 	c.nonBlocking[tc.ID] = tc
+	c.madeCalls([]functionCall{functionCall(tc)}, "NON_BLOCKING")
 	c.send(&serverMsg{ToolCall: &toolCallMsg{FunctionCalls: []functionCall{{ID: tc.ID, Name: tc.Name, Args: tc.Args}}}})
 }
 
@@ -337,6 +379,7 @@ func (c *conn) interrupt() {
 	}
 	c.collected = nil
 	c.queue = c.queue[:0]
+	c.turnReason = ""
 	c.send(c.turnComplete())
 	if c.resumable {
 		c.send(c.resumptionUpdate())

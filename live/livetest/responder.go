@@ -45,6 +45,11 @@ type Reply struct {
 	Grounding *Grounding
 	// Thought is sent as a thought part when thinkingConfig.includeThoughts is set.
 	Thought string
+	// TurnCompleteReason, e.g. "NEED_MORE_INPUT" or "PROHIBITED_INPUT_CONTENT"
+	// (reference §5.2), is sent on the reply's turnComplete: a reply that ends
+	// for a reason other than having answered. "" sends none, as for any
+	// ordinary turn.
+	TurnCompleteReason string
 }
 
 // ToolCall is a function call the fake model makes.

@@ -31,7 +31,8 @@ const (
 	kBytes
 	kEnum
 	kMsg
-	kAny    // google.protobuf.Struct / Value: anything goes
+	kAny    // google.protobuf.Value, or a message not modelled here: anything goes
+	kStruct // google.protobuf.Struct: a JSON object
 	kMapStr // map<string,string>
 	kMapMsg // map<string, message>
 )
@@ -79,7 +80,7 @@ func snakeCase(s string) string {
 }
 
 // f declares a field: "name:kind" where kind is one of str, bool, i32, i64, f, bytes,
-// any, mapstr, or "E=Enum", "M=Message", "MM=Message" (map value); a leading "[]"
+// any, struct, mapstr, or "E=Enum", "M=Message", "MM=Message" (map value); a leading "[]"
 // marks a repeated field.
 func f(spec string) *field {
 	name, t, _ := strings.Cut(spec, ":")
@@ -103,6 +104,8 @@ func f(spec string) *field {
 		fd.kind = kBytes
 	case t == "any":
 		fd.kind = kAny
+	case t == "struct":
+		fd.kind = kStruct
 	case t == "mapstr":
 		fd.kind = kMapStr
 	case strings.HasPrefix(t, "E="):
@@ -162,8 +165,8 @@ func init() {
 		"thoughtSignature:bytes", "videoMetadata:any", "partMetadata:any")
 	defMsg("Blob", "mimeType:str", "data:bytes")
 	defMsg("FileData", "mimeType:str", "fileUri:str")
-	defMsg("FunctionCall", "id:str", "name:str", "args:any")
-	defMsg("FunctionResponse", "id:str", "name:str", "response:any", "parts:[]any", "willContinue:bool",
+	defMsg("FunctionCall", "id:str", "name:str", "args:struct")
+	defMsg("FunctionResponse", "id:str", "name:str", "response:struct", "parts:[]any", "willContinue:bool",
 		"scheduling:E=Scheduling")
 	defMsg("Tool", "functionDeclarations:[]M=FunctionDeclaration", "googleSearch:M=GoogleSearch",
 		"codeExecution:M=Empty", "urlContext:M=Empty", "googleSearchRetrieval:any", "computerUse:any",
@@ -283,6 +286,11 @@ func validateValue(fd *field, v any, path string) (any, *payloadError) {
 	switch fd.kind {
 	case kAny:
 		return v, nil
+	case kStruct:
+		if _, ok := v.(map[string]any); ok {
+			return v, nil
+		}
+		return nil, invalidValue(path, "type.googleapis.com/google.protobuf.Struct", v)
 	case kMsg:
 		return validate(messages[fd.ref], v, path)
 	case kMapStr, kMapMsg:

@@ -3,7 +3,9 @@ package livetest
 // Setup: per-model rules, sessions and resumption handles, connection timers.
 
 import (
+	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,10 +14,12 @@ import (
 )
 
 type modelRules struct {
-	name string // without "models/"
-	is38 bool   // gemini-3.8-live*
-	is31 bool   // gemini-3.1-flash-live-preview
-	is3x bool
+	name       string // without "models/"
+	is38       bool   // gemini-3.8-live*
+	is31       bool   // gemini-3.1-flash-live-preview
+	is3x       bool
+	transcribe bool     // gemini-3.5-transcribe-live: voiceActivity and interim transcriptions
+	levels     []string // thinkingLevel values the model takes; nil = no rule
 }
 
 func (s *Server) lookupModel(model string) (modelRules, bool) {
@@ -27,12 +31,20 @@ func (s *Server) lookupModel(model string) (modelRules, bool) {
 	for _, m := range s.opt.Models {
 		known = known || m == name
 	}
-	return modelRules{
-		name: name,
-		is38: strings.HasPrefix(name, "gemini-3.8-live"),
-		is31: name == "gemini-3.1-flash-live-preview",
-		is3x: strings.HasPrefix(name, "gemini-3."),
-	}, known
+	r := modelRules{
+		name:       name,
+		is38:       strings.HasPrefix(name, "gemini-3.8-live"),
+		is31:       name == "gemini-3.1-flash-live-preview",
+		is3x:       strings.HasPrefix(name, "gemini-3."),
+		transcribe: name == "gemini-3.5-transcribe-live",
+	}
+	switch name {
+	case "gemini-3.8-live-extended-thinking":
+		r.levels = []string{"LOW", "MEDIUM", "HIGH"}
+	case "gemini-3.1-flash-live-preview":
+		r.levels = []string{"MINIMAL", "LOW", "MEDIUM", "HIGH"}
+	}
+	return r, known
 }
 
 func rawField(m map[string]any, camel string) (any, bool) {
@@ -55,12 +67,19 @@ func checkSetup(st *setupMsg, raw map[string]any, r modelRules) string {
 			return ReasonNoVoices
 		}
 	}
+	if tc := gc.ThinkingConfig; tc != nil {
+		switch lvl := tc.ThinkingLevel; {
+		case r.name == "gemini-3.8-live": // no thinking settings at all
+			return ReasonInvalidArgument
+		case r.is3x && tc.ThinkingBudget != nil: // 3.x takes thinkingLevel, not thinkingBudget
+			return ReasonInvalidArgument
+		case lvl != "" && lvl != "THINKING_LEVEL_UNSPECIFIED" && r.levels != nil && !slices.Contains(r.levels, lvl):
+			return ReasonInvalidArgument
+		}
+	}
 	if r.is38 {
 		if gc.EnableAffectiveDialog != nil {
 			return `Invalid JSON payload received. Unknown name "enableAffectiveDialog" at 'setup.generation_config': Cannot find field.`
-		}
-		if gc.ThinkingConfig != nil && r.name == "gemini-3.8-live" {
-			return ReasonInvalidArgument
 		}
 		if st.Proactivity != nil && st.Proactivity.ProactiveAudio != nil && !*st.Proactivity.ProactiveAudio {
 			return ReasonInvalidArgument
@@ -90,12 +109,13 @@ func checkSetup(st *setupMsg, raw map[string]any, r modelRules) string {
 
 func (c *conn) handleSetup(p *parsed) {
 	st := p.msg.Setup
-	if st.Model == "" {
+	c.s.update(c, func(ci *ConnInfo) { ci.Model = st.Model })
+	// The model is a resource name: "models/{model}" (reference §1.1).
+	if !strings.HasPrefix(st.Model, "models/") {
 		c.fail(&payloadError{ReasonInvalidArgument})
 		return
 	}
 	rules, known := c.s.lookupModel(st.Model)
-	c.s.update(c, func(ci *ConnInfo) { ci.Model = st.Model })
 	if !known {
 		c.closeWith(websocket.StatusPolicyViolation, fmt.Sprintf(
 			"models/%s is not found for API version %s, or is not supported for bidiGenerateContent. Call ListModels to see the list of available models and their supported methods.",
@@ -113,23 +133,26 @@ func (c *conn) handleSetup(p *parsed) {
 		handle = st.SessionResumption.Handle
 	}
 	c.s.mu.Lock()
-	now := c.s.now()
 	if handle != "" {
-		sess, ok := c.s.sessions[handle]
-		switch {
-		case !ok || sess.ended || (!sess.attached && now.Sub(sess.lastDetach) > c.s.opt.HandleTTL):
-			c.s.mu.Unlock()
-			c.closeWith(websocket.StatusPolicyViolation, ReasonSessionNotFound)
-			return
-		case sess.attached && !c.waitDetachedLocked(sess):
-			c.s.mu.Unlock()
-			c.closeWith(websocket.StatusInternalError, ReasonInternal)
-			return
+		for c.sess == nil {
+			sess, ok := c.s.sessions[handle]
+			switch {
+			case !ok || sess.ended || (!sess.attached && c.s.now().Sub(sess.lastDetach) > c.s.opt.HandleTTL):
+				c.s.mu.Unlock()
+				c.closeWith(websocket.StatusPolicyViolation, ReasonSessionNotFound)
+				return
+			case sess.attached && c.stillOpen(sess):
+				// The session's previous connection is still open (reference §9.2).
+				c.s.mu.Unlock()
+				c.closeWith(websocket.StatusInternalError, ReasonInternal)
+				return
+			case !sess.attached:
+				c.sess = sess
+			}
 		}
-		c.sess = sess
 	} else {
 		c.s.nextSess++
-		c.sess = &session{id: c.s.nextSess, model: st.Model, started: time.Now()}
+		c.sess = &session{id: c.s.nextSess, model: st.Model, started: time.Now(), calls: map[string]string{}}
 	}
 	c.sess.attached = true
 	c.sess.conn = c
@@ -143,7 +166,7 @@ func (c *conn) handleSetup(p *parsed) {
 	c.configure(st)
 	c.send(&serverMsg{SetupComplete: &struct{}{}})
 	if c.resumable {
-		c.send(&serverMsg{SessionResumptionUpdate: &resumptionUpdate{NewHandle: c.newHandle(), Resumable: true}})
+		c.send(&serverMsg{SessionResumptionUpdate: &resumptionUpdate{NewHandle: c.newHandle(), Resumable: new(true)}})
 	}
 
 	o := c.s.opt
@@ -161,31 +184,60 @@ func (c *conn) handleSetup(p *parsed) {
 	}
 }
 
-// resumeGrace is how long a resume waits for the session's previous socket to
-// finish closing (the client may have closed it a moment ago) before refusing
-// it with 1011 as the real server does for concurrent connections.
+// resumeGrace is how long a resume waits for the session's previous connection
+// to answer a ping before the fake takes that connection for dead.
 const resumeGrace = 500 * time.Millisecond
 
-// waitDetachedLocked waits, with s.mu held (it is released while waiting),
-// until sess is detached; false after resumeGrace.
-func (c *conn) waitDetachedLocked(sess *session) bool {
+// stillOpen reports whether the connection sess is attached to is still open
+// and alive; s.mu must be held (it is released while waiting). The fake pings
+// that connection:
+//   - a pong (any client that reads answers at once): it is open, and the
+//     resume is refused at once;
+//   - a failed ping or the end of that connection (its client closed it a
+//     moment ago and its reader has not seen that yet): the resume goes ahead;
+//   - silence for resumeGrace (a dead network, a client that stopped reading):
+//     the fake takes it for dead, drops it as a server's keepalive would, and
+//     the resume goes ahead.
+func (c *conn) stillOpen(sess *session) bool {
+	old := sess.conn
+	pong := make(chan error, 1)
+	// The ping's context never ends, because ending it during the write would
+	// make coder/websocket close the old connection: the goroutine returns once
+	// the old connection answers or closes, and Server.Close waits for it.
+	c.s.handlers.Go(func() { pong <- old.ws.Ping(context.Background()) })
 	t := time.NewTimer(resumeGrace)
 	defer t.Stop()
-	for sess.attached {
-		ch := c.s.changed
+	for sess.attached && sess.conn == old {
+		changed := c.s.changed
 		c.s.mu.Unlock()
 		select {
-		case <-ch:
+		case err := <-pong:
+			c.s.mu.Lock()
+			if err == nil {
+				return sess.attached && sess.conn == old
+			}
+			old.detachLocked() // the old connection is closed
+			return false
+		case <-changed:
 		case <-t.C:
 			c.s.mu.Lock()
-			return !sess.attached
+			if sess.attached && sess.conn == old {
+				c.log.Debug("livetest: dropping a session's silent connection for a resume", "old", old.info.ID)
+				if old.info.ClosedBy == "" {
+					old.info.ClosedBy, old.info.CloseCode, old.info.CloseReason = "server", websocket.StatusAbnormalClosure, "no answer to a ping"
+				}
+				old.detachLocked()
+				old.cancel()
+				c.s.notifyLocked()
+			}
+			return false
 		case <-c.quit:
 			c.s.mu.Lock()
-			return false
+			return true
 		}
 		c.s.mu.Lock()
 	}
-	return true
+	return false
 }
 
 func (c *conn) configure(st *setupMsg) {
@@ -199,6 +251,8 @@ func (c *conn) configure(st *setupMsg) {
 	c.vad = newVAD(aad)
 	c.inputTx = st.InputAudioTranscription != nil
 	c.outputTx = st.OutputAudioTranscription != nil
+	c.voiceAct = c.s.opt.VoiceActivity || c.rules.transcribe
+	c.interim = c.inputTx && (c.s.opt.InterimTranscription || c.rules.transcribe)
 	c.resumable = st.SessionResumption != nil
 	c.compressed = st.ContextWindowCompression != nil
 	c.imageTok = 258

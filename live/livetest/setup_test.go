@@ -10,31 +10,47 @@ import (
 )
 
 func TestRouting(t *testing.T) {
-	s := start(t, Options{APIKey: "k"})
+	const (
+		constrained = "/ws/google.ai.generativelanguage.v1alpha.GenerativeService.BidiGenerateContentConstrained"
+		token       = "auth_tokens/k"
+	)
 	tests := []struct {
 		name       string
+		apiKey     string // Options.APIKey
 		path       string
 		hdr        http.Header
 		wantStatus int // 0 = upgrade succeeds
 		wantCred   CredentialKind
 		wantVer    string
 	}{
-		{"go sdk path, header key", "/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent",
+		{"go sdk path, header key", "k", "/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent",
 			http.Header{"X-Goog-Api-Key": {"k"}}, 0, CredKeyHeader, "v1beta"},
-		{"js sdk double slash v1, query key", "//ws/google.ai.generativelanguage.v1.GenerativeService.BidiGenerateContent?key=k",
+		{"js sdk double slash v1, query key", "k", "//ws/google.ai.generativelanguage.v1.GenerativeService.BidiGenerateContent?key=k",
 			nil, 0, CredKeyQuery, "v1"},
-		{"prefix and constrained, access_token", "/some/prefix//ws/google.ai.generativelanguage.v1alpha.GenerativeService.BidiGenerateContentConstrained?access_token=k",
+		{"prefix and constrained, access_token", token, "/some/prefix/" + constrained + "?access_token=" + token,
 			nil, 0, CredTokenQuery, "v1alpha"},
-		{"Authorization Token", livePath, http.Header{"Authorization": {"Token k"}}, 0, CredTokenHeader, "v1beta"},
-		{"Authorization Bearer", livePath, http.Header{"Authorization": {"Bearer k"}}, 0, CredBearerHeader, "v1beta"},
-		{"missing key", livePath, nil, http.StatusUnauthorized, "", ""},
-		{"wrong key", livePath + "?key=nope", nil, http.StatusForbidden, "", ""},
-		{"unknown version", "/ws/google.ai.generativelanguage.v2.GenerativeService.BidiGenerateContent?key=k", nil, http.StatusNotFound, "", ""},
-		{"other method", "/ws/google.ai.generativelanguage.v1beta.GenerativeService.GenerateContent?key=k", nil, http.StatusNotFound, "", ""},
-		{"root", "/?key=k", nil, http.StatusNotFound, "", ""},
+		{"constrained, Authorization Token", token, constrained, http.Header{"Authorization": {"Token " + token}}, 0, CredTokenHeader, "v1alpha"},
+		{"Authorization Bearer", "k", livePath, http.Header{"Authorization": {"Bearer k"}}, 0, CredBearerHeader, "v1beta"},
+		{"missing key", "k", livePath, nil, http.StatusUnauthorized, "", ""},
+		{"wrong key", "k", livePath + "?key=nope", nil, http.StatusForbidden, "", ""},
+		{"wrong token", token, constrained + "?access_token=auth_tokens/nope", nil, http.StatusForbidden, "", ""},
+		// Credentials matched to the route (reference §1.1, §10): refused with 401
+		// even when the value is the accepted one.
+		{"query key on constrained", "k", constrained + "?key=k", nil, http.StatusUnauthorized, "", ""},
+		{"header key on constrained", "k", constrained, http.Header{"X-Goog-Api-Key": {"k"}}, http.StatusUnauthorized, "", ""},
+		{"bearer on constrained", "k", constrained, http.Header{"Authorization": {"Bearer k"}}, http.StatusUnauthorized, "", ""},
+		{"access_token without auth_tokens/ on constrained", "k", constrained + "?access_token=k", nil, http.StatusUnauthorized, "", ""},
+		{"access_token on the key route", token, livePath + "?access_token=" + token, nil, http.StatusUnauthorized, "", ""},
+		{"Authorization Token on the key route", token, livePath, http.Header{"Authorization": {"Token " + token}}, http.StatusUnauthorized, "", ""},
+		{"token as ?key= on the key route", token, livePath + "?key=" + token, nil, http.StatusUnauthorized, "", ""},
+		{"token as x-goog-api-key on the key route", token, livePath, http.Header{"X-Goog-Api-Key": {token}}, http.StatusUnauthorized, "", ""},
+		{"unknown version", "k", "/ws/google.ai.generativelanguage.v2.GenerativeService.BidiGenerateContent?key=k", nil, http.StatusNotFound, "", ""},
+		{"other method", "k", "/ws/google.ai.generativelanguage.v1beta.GenerativeService.GenerateContent?key=k", nil, http.StatusNotFound, "", ""},
+		{"root", "k", "/?key=k", nil, http.StatusNotFound, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			s := start(t, Options{APIKey: tt.apiKey})
 			c, resp, err := dialPath(t, s, tt.path, tt.hdr)
 			if tt.wantStatus != 0 {
 				if err == nil {
@@ -42,6 +58,9 @@ func TestRouting(t *testing.T) {
 				}
 				if resp == nil || resp.StatusCode != tt.wantStatus {
 					t.Fatalf("dial: %v (resp %v), want HTTP %d", err, resp, tt.wantStatus)
+				}
+				if n := len(s.Conns()); n != 0 {
+					t.Errorf("%d connections recorded for a refused upgrade", n)
 				}
 				return
 			}
@@ -74,9 +93,15 @@ func TestQuotaExhaustedAtUpgrade(t *testing.T) {
 
 func TestSetupValidation(t *testing.T) {
 	const (
-		m38 = "gemini-3.8-live"
-		m31 = "gemini-3.1-flash-live-preview"
+		m38  = "gemini-3.8-live"
+		m38x = "gemini-3.8-live-extended-thinking"
+		m31  = "gemini-3.1-flash-live-preview"
+		m25  = "gemini-2.5-flash-native-audio-preview-12-2025"
 	)
+	// thinking is a setup of model with thinkingConfig{tc}.
+	thinking := func(model, tc string) string {
+		return `{"setup":{"model":"models/` + model + `","generationConfig":{"responseModalities":["AUDIO"],"thinkingConfig":{` + tc + `}}}}`
+	}
 	tests := []struct {
 		name       string
 		first      string
@@ -104,7 +129,24 @@ func TestSetupValidation(t *testing.T) {
 		{"schema type in lower case", setupJSON(m38, `"tools":[{"functionDeclarations":[{"name":"f","parameters":{"type":"object","properties":{"q":{"type":"string"}}}}]}]`), 0, ""},
 		{"full Go SDK setup", `{"setup":{"contextWindowCompression":{"slidingWindow":{"targetTokens":"1000"},"triggerTokens":"2000"},"generationConfig":{"mediaResolution":"MEDIA_RESOLUTION_LOW","responseModalities":["AUDIO"],"speechConfig":{"languageCode":"en-US","voiceConfig":{"prebuiltVoiceConfig":{"voiceName":"Kore"}}},"thinkingConfig":{"thinkingBudget":0}},"inputAudioTranscription":{},"model":"models/gemini-2.5-flash-native-audio-preview-12-2025","proactivity":{"proactiveAudio":true},"realtimeInputConfig":{"activityHandling":"NO_INTERRUPTION","automaticActivityDetection":{"disabled":true,"prefixPaddingMs":20}},"sessionResumption":{},"systemInstruction":{"parts":[{"text":"be nice"}]},"tools":[{"functionDeclarations":[{"behavior":"NON_BLOCKING","name":"f"}]}]}}`, 0, ""},
 		{"TEXT modality", `{"setup":{"model":"models/gemini-3.8-live","generationConfig":{"responseModalities":["TEXT"]}}}`, 1007, ReasonNoVoices},
-		{"3.8 thinkingConfig", setupJSON(m38, "")[:len(setupJSON(m38, ""))-3] + `,"thinkingConfig":{"thinkingLevel":"LOW"}}}}`, 1007, ReasonInvalidArgument},
+		{"3.8 thinkingConfig", thinking(m38, `"thinkingLevel":"LOW"`), 1007, ReasonInvalidArgument},
+		{"3.8 empty thinkingConfig", thinking(m38, ``), 1007, ReasonInvalidArgument},
+		{"3.8 extended MINIMAL", thinking(m38x, `"thinkingLevel":"MINIMAL"`), 1007, ReasonInvalidArgument},
+		{"3.8 extended LOW", thinking(m38x, `"thinkingLevel":"LOW"`), 0, ""},
+		{"3.8 extended MEDIUM", thinking(m38x, `"thinkingLevel":"MEDIUM"`), 0, ""},
+		{"3.8 extended includeThoughts only", thinking(m38x, `"includeThoughts":true`), 0, ""},
+		{"3.8 extended thinkingBudget", thinking(m38x, `"thinkingBudget":1024`), 1007, ReasonInvalidArgument},
+		{"3.1 MINIMAL", thinking(m31, `"thinkingLevel":"MINIMAL"`), 0, ""},
+		{"3.1 HIGH", thinking(m31, `"thinkingLevel":"HIGH"`), 0, ""},
+		{"3.1 level unspecified", thinking(m31, `"thinkingLevel":"THINKING_LEVEL_UNSPECIFIED"`), 0, ""},
+		{"3.1 thinkingBudget 0", thinking(m31, `"thinkingBudget":0`), 1007, ReasonInvalidArgument},
+		{"3.1 thinkingBudget null is unset", thinking(m31, `"thinkingBudget":null`), 0, ""},
+		{"3.5 translate thinkingBudget", thinking("gemini-3.5-live-translate-preview", `"thinkingBudget":"512"`), 1007, ReasonInvalidArgument},
+		{"2.5 thinkingBudget", thinking(m25, `"thinkingBudget":1024`), 0, ""},
+		{"model without models/", `{"setup":{"model":"gemini-3.8-live"}}`, 1007, ReasonInvalidArgument},
+		{"model with models/ twice", `{"setup":{"model":"models/models/gemini-3.8-live"}}`, 1008,
+			"models/models/gemini-3.8-live is not found for API version v1beta, or is not supported for bidiGenerateContent. Call ListModels to see the list of available models and their supported methods."},
+		{"empty model", `{"setup":{"model":""}}`, 1007, ReasonInvalidArgument},
 		{"3.8 affective dialog", `{"setup":{"model":"models/gemini-3.8-live","generationConfig":{"enableAffectiveDialog":true}}}`, 1007,
 			`Invalid JSON payload received. Unknown name "enableAffectiveDialog" at 'setup.generation_config': Cannot find field.`},
 		{"3.8 proactiveAudio false", setupJSON(m38, `"proactivity":{"proactiveAudio":false}`), 1007, ReasonInvalidArgument},

@@ -40,23 +40,23 @@ func TestVAD(t *testing.T) {
 	}{
 		{"silence", nil, make([]int16, 16000), nil},
 		{"one utterance", nil, concat(tone(16000, loud), make([]int16, 16000)),
-			[]vadEvent{{kind: vadStart}, {kind: vadEnd, speech: 16000}}},
+			[]vadEvent{{kind: vadStart, at: 0}, {kind: vadEnd, speech: 16000, at: 16000}}},
 		{"short gap stays one turn", nil, concat(tone(8000, loud), make([]int16, 4800), tone(8000, loud), make([]int16, 16000)),
-			[]vadEvent{{kind: vadStart}, {kind: vadEnd, speech: 20800}}},
+			[]vadEvent{{kind: vadStart, at: 0}, {kind: vadEnd, speech: 20800, at: 20800}}},
 		{"long gap splits", nil, concat(tone(8000, loud), make([]int16, 12160), tone(8000, loud), make([]int16, 16000)), // frame-aligned gap
-			[]vadEvent{{kind: vadStart}, {kind: vadEnd, speech: 8000}, {kind: vadStart}, {kind: vadEnd, speech: 8000}}},
+			[]vadEvent{{kind: vadStart, at: 0}, {kind: vadEnd, speech: 8000, at: 8000}, {kind: vadStart, at: 20160}, {kind: vadEnd, speech: 8000, at: 28160}}},
 		{"silenceDurationMs 100 splits a 300 ms gap", &aadConfig{SilenceDurationMs: intp(100)},
 			concat(tone(8000, loud), make([]int16, 4800), tone(8000, loud), make([]int16, 4800)),
-			[]vadEvent{{kind: vadStart}, {kind: vadEnd, speech: 8000}, {kind: vadStart}, {kind: vadEnd, speech: 8000}}},
+			[]vadEvent{{kind: vadStart, at: 0}, {kind: vadEnd, speech: 8000, at: 8000}, {kind: vadStart, at: 12800}, {kind: vadEnd, speech: 8000, at: 20800}}},
 		{"quiet speech with high start sensitivity", nil, concat(tone(8000, quiet), make([]int16, 16000)),
-			[]vadEvent{{kind: vadStart}, {kind: vadEnd, speech: 8000}}},
+			[]vadEvent{{kind: vadStart, at: 0}, {kind: vadEnd, speech: 8000, at: 8000}}},
 		{"quiet speech ignored with low start sensitivity", &aadConfig{StartOfSpeechSensitivity: "START_SENSITIVITY_LOW"},
 			concat(tone(8000, quiet), make([]int16, 16000)), nil},
 		{"a click shorter than the prefix is ignored", &aadConfig{PrefixPaddingMs: intp(200)},
 			concat(tone(1600, loud), make([]int16, 16000)), nil},
 		{"low end sensitivity waits longer", &aadConfig{EndOfSpeechSensitivity: "END_SENSITIVITY_LOW"},
 			concat(tone(8000, loud), make([]int16, 12800), tone(8000, loud), make([]int16, 20000)),
-			[]vadEvent{{kind: vadStart}, {kind: vadEnd, speech: 28800}}},
+			[]vadEvent{{kind: vadStart, at: 0}, {kind: vadEnd, speech: 28800, at: 28800}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -77,15 +77,21 @@ func TestVAD(t *testing.T) {
 
 func TestVADFlush(t *testing.T) {
 	v := newVAD(nil)
-	if evs := v.push(tone(8000, 0.3), nil); len(evs) != 1 || evs[0].kind != vadStart {
-		t.Fatalf("events %v, want a start", evs)
+	if evs := v.push(concat(make([]int16, 4800), tone(8000, 0.3)), nil); len(evs) != 1 || evs[0] != (vadEvent{kind: vadStart, at: 4800}) {
+		t.Fatalf("events %v, want a start at 4800", evs)
 	}
 	ev, ok := v.flush()
-	if !ok || ev.speech != 8000 {
-		t.Errorf("flush = %v %v, want the 8000-sample utterance", ev, ok)
+	if want := (vadEvent{kind: vadEnd, speech: 8000, at: 12800}); !ok || ev != want {
+		t.Errorf("flush = %+v %v, want %+v", ev, ok, want)
 	}
 	if _, ok := v.flush(); ok {
 		t.Errorf("second flush found an utterance")
+	}
+	// Stream positions go on after a flush, partial frames included.
+	v.push(make([]int16, 100), nil)
+	v.flush()
+	if evs := v.push(tone(8000, 0.3), nil); len(evs) != 1 || evs[0].at != 12900 {
+		t.Errorf("after a flush: events %+v, want a start at 12900", evs)
 	}
 }
 

@@ -21,6 +21,7 @@ type vad struct {
 	run      int // current run of speech (before start) or silence (during speech), in samples
 	segment  int // samples since the committed start, incl. the prefix
 	lastVoic int // segment length at the last voiced frame
+	pos      int // samples in the frames analysed so far (the stream position)
 }
 
 const (
@@ -40,6 +41,9 @@ type vadEvent struct {
 	// speech is the length of the utterance in samples (vadEnd only): from the
 	// first voiced frame to the last one.
 	speech int
+	// at is where in the stream (samples since the VAD was made) the speech
+	// started (vadStart) or ended (vadEnd).
+	at int
 }
 
 func newVAD(cfg *aadConfig) *vad {
@@ -85,6 +89,7 @@ func (v *vad) push(samples []int16, evs []vadEvent) []vadEvent {
 		if len(v.frame) < vadFrame {
 			break
 		}
+		v.pos += vadFrame
 		evs = v.step(rms(v.frame), evs)
 		v.frame = v.frame[:0]
 	}
@@ -100,7 +105,7 @@ func (v *vad) step(level float64, evs []vadEvent) []vadEvent {
 				v.segment = v.run
 				v.lastVoic = v.run
 				v.run = 0
-				evs = append(evs, vadEvent{kind: vadStart})
+				evs = append(evs, vadEvent{kind: vadStart, at: v.pos - v.segment})
 			}
 		} else {
 			v.run = 0
@@ -115,7 +120,7 @@ func (v *vad) step(level float64, evs []vadEvent) []vadEvent {
 	}
 	v.run += vadFrame
 	if v.run >= v.silence {
-		evs = append(evs, vadEvent{kind: vadEnd, speech: v.lastVoic})
+		evs = append(evs, v.endEvent())
 		v.reset()
 	}
 	return evs
@@ -124,13 +129,23 @@ func (v *vad) step(level float64, evs []vadEvent) []vadEvent {
 // flush ends a pending utterance (audioStreamEnd); it reports whether one was
 // in progress and its length.
 func (v *vad) flush() (vadEvent, bool) {
-	if !v.inSpeech {
-		v.reset()
-		return vadEvent{}, false
-	}
-	ev := vadEvent{kind: vadEnd, speech: v.lastVoic}
+	ev, ok := v.endEvent(), v.inSpeech
+	v.pos += len(v.frame) // the partial frame is dropped but was streamed
 	v.reset()
-	return ev, true
+	return ev, ok
+}
+
+func (v *vad) endEvent() vadEvent {
+	return vadEvent{kind: vadEnd, speech: v.lastVoic, at: v.pos - v.segment + v.lastVoic}
+}
+
+// speaking returns the length of the utterance in progress up to its last
+// voiced frame, 0 outside speech.
+func (v *vad) speaking() int {
+	if !v.inSpeech {
+		return 0
+	}
+	return v.lastVoic
 }
 
 func (v *vad) reset() {

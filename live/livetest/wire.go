@@ -30,6 +30,9 @@ type setupMsg struct {
 	Proactivity              *struct {
 		ProactiveAudio *bool `json:"proactiveAudio"`
 	} `json:"proactivity"`
+	HistoryConfig *struct {
+		InitialHistoryInClientContent bool `json:"initialHistoryInClientContent"`
+	} `json:"historyConfig"`
 }
 
 type genConfig struct {
@@ -40,7 +43,9 @@ type genConfig struct {
 }
 
 type thinkingConfig struct {
-	IncludeThoughts bool `json:"includeThoughts"`
+	IncludeThoughts bool   `json:"includeThoughts"`
+	ThinkingBudget  *int32 `json:"thinkingBudget"`
+	ThinkingLevel   string `json:"thinkingLevel"`
 }
 
 type content struct {
@@ -218,17 +223,20 @@ type serverMsg struct {
 	ToolCallCancellation    *toolCancelMsg    `json:"toolCallCancellation,omitempty"`
 	GoAway                  *goAwayMsg        `json:"goAway,omitempty"`
 	SessionResumptionUpdate *resumptionUpdate `json:"sessionResumptionUpdate,omitempty"`
+	VoiceActivity           *voiceActivity    `json:"voiceActivity,omitempty"`
 	UsageMetadata           *usageMetadata    `json:"usageMetadata,omitempty"`
 }
 
 type serverContent struct {
-	ModelTurn           *outContent        `json:"modelTurn,omitempty"`
-	GenerationComplete  bool               `json:"generationComplete,omitempty"`
-	TurnComplete        bool               `json:"turnComplete,omitempty"`
-	Interrupted         bool               `json:"interrupted,omitempty"`
-	GroundingMetadata   *groundingMetadata `json:"groundingMetadata,omitempty"`
-	InputTranscription  *transcription     `json:"inputTranscription,omitempty"`
-	OutputTranscription *transcription     `json:"outputTranscription,omitempty"`
+	ModelTurn                 *outContent        `json:"modelTurn,omitempty"`
+	GenerationComplete        bool               `json:"generationComplete,omitempty"`
+	TurnComplete              bool               `json:"turnComplete,omitempty"`
+	Interrupted               bool               `json:"interrupted,omitempty"`
+	GroundingMetadata         *groundingMetadata `json:"groundingMetadata,omitempty"`
+	InputTranscription        *transcription     `json:"inputTranscription,omitempty"`
+	InterimInputTranscription *transcription     `json:"interimInputTranscription,omitempty"`
+	OutputTranscription       *transcription     `json:"outputTranscription,omitempty"`
+	TurnCompleteReason        string             `json:"turnCompleteReason,omitempty"`
 }
 
 type outContent struct {
@@ -283,9 +291,17 @@ type goAwayMsg struct {
 	TimeLeft string `json:"timeLeft"`
 }
 
+// resumptionUpdate: Resumable nil renders the bare "{}" the real server sends
+// to sessions that did not ask for resumption (reference §5.5).
 type resumptionUpdate struct {
 	NewHandle string `json:"newHandle,omitempty"`
-	Resumable bool   `json:"resumable"`
+	Resumable *bool  `json:"resumable,omitempty"`
+}
+
+// voiceActivity is the server VAD's report (reference §5.7); the wire key is "type".
+type voiceActivity struct {
+	Type        string `json:"type"`
+	AudioOffset string `json:"audioOffset,omitempty"`
 }
 
 type usageMetadata struct {
@@ -326,6 +342,9 @@ func (m *serverMsg) kinds() []string {
 		if sc.InputTranscription != nil {
 			k = append(k, "serverContent.inputTranscription")
 		}
+		if sc.InterimInputTranscription != nil {
+			k = append(k, "serverContent.interimInputTranscription")
+		}
 		if sc.ModelTurn != nil {
 			k = append(k, "serverContent.modelTurn")
 		}
@@ -356,6 +375,9 @@ func (m *serverMsg) kinds() []string {
 	}
 	if m.SessionResumptionUpdate != nil {
 		k = append(k, "sessionResumptionUpdate")
+	}
+	if m.VoiceActivity != nil {
+		k = append(k, "voiceActivity")
 	}
 	if m.UsageMetadata != nil {
 		k = append(k, "usageMetadata")

@@ -83,6 +83,30 @@ func receive(t *testing.T, sess *genai.Session) *genai.LiveServerMessage {
 	}
 }
 
+// untilClosed receives until the session ends and returns why; it fails the
+// test instead of hanging when the fake never closes.
+func untilClosed(t *testing.T, sess *genai.Session) error {
+	t.Helper()
+	ch := make(chan error, 1)
+	go func() {
+		for {
+			if _, err := sess.Receive(); err != nil {
+				ch <- err
+				return
+			}
+		}
+	}()
+	select {
+	case err := <-ch:
+		return err
+	case <-time.After(testTimeout):
+		_ = sess.Close() // unblocks the goroutine above
+		<-ch
+		t.Fatal("the session did not end")
+		return nil
+	}
+}
+
 // turn collects a model turn up to turnComplete (or a toolCall when stopAtTool).
 type turn struct {
 	audio           []byte
@@ -401,5 +425,124 @@ func TestGoSDKEphemeralToken(t *testing.T) {
 	ci := s.Conns()[0]
 	if ci.Method != "BidiGenerateContentConstrained" || ci.Version != "v1alpha" || ci.Credential != livetest.CredTokenHeader {
 		t.Errorf("token connection: %s %s %s", ci.Method, ci.Version, ci.Credential)
+	}
+}
+
+// TestGoSDKServerExtras: what the real server sends that clients rarely see
+// decodes into the SDK's types: voiceActivity (its Duration offset), interim
+// transcriptions, text parts beside the audio, turnCompleteReason and the bare
+// sessionResumptionUpdate {} of a session that did not ask for resumption.
+func TestGoSDKServerExtras(t *testing.T) {
+	s := startFake(t, livetest.Options{TextParts: true, Responder: func(livetest.Turn) livetest.Reply {
+		return livetest.Reply{Text: "Please go on.", TurnCompleteReason: "NEED_MORE_INPUT"}
+	}})
+	// gemini-3.5-transcribe-live sends voiceActivity and interim transcriptions.
+	sess := connect(t, s, "gemini-3.5-transcribe-live", &genai.LiveConnectConfig{
+		ResponseModalities:      []genai.Modality{genai.ModalityAudio},
+		InputAudioTranscription: &genai.AudioTranscriptionConfig{},
+	})
+	// 0.5 s of silence, then 1.2 s of speech and 1 s of silence.
+	sendAudio(t, sess, append(append(make([]byte, 16000), speech16k(1.2)...), make([]byte, 32000)...))
+
+	var offsets []time.Duration
+	var interim, text string
+	var bare bool
+	for {
+		m := receive(t, sess)
+		if va := m.VoiceActivity; va != nil {
+			// The SDK does not map the wire's "type" for the Gemini API (reference §1.3).
+			offsets = append(offsets, va.AudioOffset)
+		}
+		if u := m.SessionResumptionUpdate; u != nil && !u.Resumable && u.NewHandle == "" {
+			bare = true
+		}
+		sc := m.ServerContent
+		if sc == nil {
+			continue
+		}
+		if sc.InterimInputTranscription != nil {
+			interim = sc.InterimInputTranscription.Text
+		}
+		if sc.ModelTurn != nil {
+			for _, p := range sc.ModelTurn.Parts {
+				text += p.Text
+			}
+		}
+		if sc.TurnComplete {
+			if sc.TurnCompleteReason != genai.TurnCompleteReasonNeedMoreInput {
+				t.Errorf("turnCompleteReason %q", sc.TurnCompleteReason)
+			}
+			break
+		}
+	}
+	if len(offsets) != 2 || offsets[0] != 500*time.Millisecond || offsets[1] <= offsets[0] {
+		t.Errorf("voiceActivity offsets %v, want a start at 500ms and an end after it", offsets)
+	}
+	if !strings.HasSuffix(interim, " s of speech]") {
+		t.Errorf("last interim transcription %q", interim)
+	}
+	if text != "Please go on." {
+		t.Errorf("text parts %q", text)
+	}
+	if !bare {
+		t.Error("no bare sessionResumptionUpdate while generating")
+	}
+}
+
+// TestGoSDKStrictRejections: what the fake punishes, reached through the SDK.
+func TestGoSDKStrictRejections(t *testing.T) {
+	weather := []*genai.Tool{{FunctionDeclarations: []*genai.FunctionDeclaration{{Name: "get_weather", Description: "Weather."}}}}
+	answer := func(fc *genai.FunctionCall) *genai.FunctionResponse {
+		return &genai.FunctionResponse{ID: fc.ID, Name: fc.Name, Response: map[string]any{"output": "sunny"}}
+	}
+	tests := []struct {
+		name       string
+		opt        livetest.Options
+		act        func(sess *genai.Session, fc *genai.FunctionCall) error
+		wantCode   string
+		wantReason string
+	}{
+		{"audio during the blocking call", livetest.Options{}, func(sess *genai.Session, _ *genai.FunctionCall) error {
+			// Input within ToolInputGrace of the call counts as in flight; this
+			// comes later for sure (the call was sent before the SDK got it).
+			time.Sleep(livetest.ToolInputGrace)
+			return sess.SendRealtimeInput(genai.LiveRealtimeInput{Audio: &genai.Blob{MIMEType: "audio/pcm;rate=16000", Data: make([]byte, 640)}})
+		}, "1008", livetest.ReasonAborted},
+		{"scheduling on a blocking call's response", livetest.Options{}, func(sess *genai.Session, fc *genai.FunctionCall) error {
+			r := answer(fc)
+			r.Scheduling = genai.FunctionResponseSchedulingWhenIdle
+			return sess.SendToolResponse(genai.LiveToolResponseInput{FunctionResponses: []*genai.FunctionResponse{r}})
+		}, "1007", livetest.ReasonInvalidArgument},
+		{"nil Response (omitted by the SDK)", livetest.Options{}, func(sess *genai.Session, fc *genai.FunctionCall) error {
+			r := answer(fc)
+			r.Response = nil
+			return sess.SendToolResponse(genai.LiveToolResponseInput{FunctionResponses: []*genai.FunctionResponse{r}})
+		}, "1007", livetest.ReasonInvalidArgument},
+		{"not found after the toolResponse", livetest.Options{NotFoundAfterToolResponse: 1}, func(sess *genai.Session, fc *genai.FunctionCall) error {
+			return sess.SendToolResponse(genai.LiveToolResponseInput{FunctionResponses: []*genai.FunctionResponse{answer(fc)}})
+		}, "1008", livetest.ReasonNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := startFake(t, tt.opt)
+			sess := connect(t, s, "gemini-3.1-flash-live-preview", &genai.LiveConnectConfig{
+				ResponseModalities: []genai.Modality{genai.ModalityAudio},
+				Tools:              weather,
+			})
+			if err := sess.SendRealtimeInput(genai.LiveRealtimeInput{Text: "get_weather please"}); err != nil {
+				t.Fatal(err)
+			}
+			tr := collect(t, sess, true)
+			if tr.toolCall == nil {
+				t.Fatal("no toolCall")
+			}
+			if err := tt.act(sess, tr.toolCall.FunctionCalls[0]); err != nil {
+				t.Fatal(err)
+			}
+			err := untilClosed(t, sess)
+			if !strings.Contains(err.Error(), tt.wantCode) || !strings.Contains(err.Error(), tt.wantReason) {
+				t.Errorf("Receive = %v, want close %s %q", err, tt.wantCode, tt.wantReason)
+			}
+		})
 	}
 }
