@@ -38,8 +38,9 @@ func TestParseGUIArgs(t *testing.T) {
 		{args: []string{"--demo"}, want: guiOptions{demo: true}},
 		{args: []string{"--share", "window"}, wantErr: "want screen, screen:N, screen:all, camera or camera:DEVICE"},
 		{args: []string{"--share", "screen:x"}, wantErr: "display must be a number"},
-		{args: []string{"--endpoint", "ftp://x"}, wantErr: "--endpoint: must start with ws://"},
-		{args: []string{"--demo", "--endpoint", "ws://h:1"}, wantErr: "cannot be combined"},
+		{args: []string{"--endpoint", "ftp://x"}, wantErr: "--endpoint: must start with wss://"},
+		{args: []string{"--endpoint", "ws://example.com:9000"}, wantErr: "only allowed to this computer"},
+		{args: []string{"--demo", "--endpoint", "ws://127.0.0.1:1"}, wantErr: "cannot be combined"},
 		{args: []string{"extra"}, wantErr: `unexpected argument "extra"`},
 		{args: []string{"--nope"}, wantErr: "flag provided but not defined"},
 	}
