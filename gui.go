@@ -17,6 +17,7 @@ import (
 
 	"github.com/livedesk/livedesk/audio"
 	"github.com/livedesk/livedesk/call"
+	"github.com/livedesk/livedesk/journal"
 	"github.com/livedesk/livedesk/live/livetest"
 	"github.com/livedesk/livedesk/settings"
 	"github.com/livedesk/livedesk/ui"
@@ -101,9 +102,24 @@ func runGUI(args []string) int {
 	}
 
 	br := ui.NewBridge()
-	c := call.New(call.Options{Log: log, Sink: br, Backend: audio.BackendDefault, Clipboard: ui.Clipboard(a)})
+	history, err := journal.Dir()
+	if err != nil {
+		br.Post(call.NoticeEvent{Text: err.Error()})
+	}
+	c := call.New(call.Options{Log: log, Sink: br, Backend: audio.BackendDefault, Clipboard: ui.Clipboard(a, br), JournalDir: history})
 	opts := ui.Options{Logger: log, Bridge: br, Call: c, Devices: call.Devices{Backend: audio.BackendDefault, Log: log},
-		Demo: o.demo, CheckFonts: true}
+		Demo: o.demo, CheckFonts: true, HistoryDir: history}
+	// Settings live in a file of their own, written atomically; Fyne's preferences (where
+	// earlier versions kept them) are read once to carry them over.
+	if path, err := settings.DefaultFile(); err != nil {
+		br.Post(call.NoticeEvent{Text: err.Error()})
+	} else {
+		store, err := settings.OpenFileStore(path, a.Preferences())
+		if err != nil {
+			br.Post(call.NoticeEvent{Text: err.Error()})
+		}
+		opts.Store = store
+	}
 	if file, err := settings.DefaultKeyFile(); err == nil {
 		opts.Keys = &settings.Keys{FilePath: file}
 	}

@@ -61,7 +61,10 @@ const (
 	wavFormatFloat      = 3
 	wavFormatExtensible = 0xFFFE
 	maxWAVChannels      = 8
-	maxWAVRate          = 768000
+	maxWAVRate          = 768000 // for writing; reading accepts pcm.MinRate..pcm.MaxRate
+	// MaxWAVData bounds the audio data ReadWAV loads (a question, not a recording archive):
+	// a header claiming gigabytes, or a file that is that long, is refused rather than read.
+	MaxWAVData = 100 << 20
 )
 
 // The tail shared by the KSDATAFORMAT_SUBTYPE_PCM / _IEEE_FLOAT GUIDs after their first two bytes.
@@ -159,8 +162,8 @@ func readWAVFormat(r io.Reader, size int64) (*wavFormat, error) {
 		return nil, fmt.Errorf("read wav: unsupported format tag %#x (only PCM and IEEE float): %w", f.tag, ErrBadWAV)
 	case f.channels < 1 || f.channels > maxWAVChannels:
 		return nil, fmt.Errorf("read wav: %d channels: %w", f.channels, ErrBadWAV)
-	case f.rate < 1 || f.rate > maxWAVRate:
-		return nil, fmt.Errorf("read wav: sample rate %d: %w", f.rate, ErrBadWAV)
+	case f.rate < pcm.MinRate || f.rate > pcm.MaxRate:
+		return nil, fmt.Errorf("read wav: sample rate %d Hz, want %d to %d: %w", f.rate, pcm.MinRate, pcm.MaxRate, ErrBadWAV)
 	case f.tag == wavFormatPCM && f.bits != 8 && f.bits != 16 && f.bits != 24 && f.bits != 32:
 		return nil, fmt.Errorf("read wav: %d-bit integer PCM (want 8, 16, 24 or 32): %w", f.bits, ErrBadWAV)
 	case f.tag == wavFormatFloat && f.bits != 32 && f.bits != 64:
@@ -177,9 +180,12 @@ func readWAVData(r io.Reader, f *wavFormat, size int64) (*PCM, error) {
 	if size == 0 || size == 0xFFFFFFFF {
 		size = math.MaxInt64
 	}
-	data, err := io.ReadAll(io.LimitReader(r, size))
+	data, err := io.ReadAll(io.LimitReader(r, min(size, MaxWAVData+1)))
 	if err != nil {
 		return nil, fmt.Errorf("read wav data: %w", err)
+	}
+	if len(data) > MaxWAVData {
+		return nil, fmt.Errorf("read wav: more than %d MB of audio data: %w", MaxWAVData>>20, ErrBadWAV)
 	}
 	bps := f.bits / 8
 	n := len(data) / (bps * f.channels) * f.channels

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"io"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -159,6 +162,8 @@ func TestReadWAVErrors(t *testing.T) {
 		{"16-bit float", mod(func(s *wavSpec) { s.tag = 3 })},
 		{"zero channels", mod(func(s *wavSpec) { s.channels = 0 })},
 		{"zero rate", mod(func(s *wavSpec) { s.rate = 0 })},
+		{"1 Hz (would make the resampler allocate hundreds of MB)", mod(func(s *wavSpec) { s.rate = 1 })},
+		{"rate above 192 kHz", mod(func(s *wavSpec) { s.rate = 384000 })},
 		{"extensible alaw", mod(func(s *wavSpec) { s.extensible = true; s.tag = 6 })},
 		{"cut in fmt", good.bytes()[:20]},
 	}
@@ -171,6 +176,27 @@ func TestReadWAVErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestReadWAVHugeData: a data chunk beyond MaxWAVData is refused after reading at most the
+// bound, not loaded whole (the memory check: TotalAlloc stays near the bound).
+func TestReadWAVHugeData(t *testing.T) {
+	hdr := wavSpec{tag: 1, channels: 1, rate: 16000, bits: 16, data: nil, dataSize: 0x7FFFFFF0}.bytes()
+	r := io.MultiReader(bytes.NewReader(hdr), io.LimitReader(zeros{}, 4<<30))
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := ReadWAV(r)
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, ErrBadWAV) || !strings.Contains(err.Error(), "100 MB") {
+		t.Fatalf("ReadWAV = %v", err)
+	}
+	if grown := after.TotalAlloc - before.TotalAlloc; grown > 3*MaxWAVData { // read in doubling buffers
+		t.Errorf("refusing 4 GB of audio allocated %d MB", grown>>20)
+	}
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
 
 func TestWriteWAVRoundTrip(t *testing.T) {
 	samples := le16(0, 1000, -1000, 32767, -32768)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/livedesk/livedesk/audio"
+	"github.com/livedesk/livedesk/journal"
 	"github.com/livedesk/livedesk/live"
 	"github.com/livedesk/livedesk/settings"
 )
@@ -40,6 +41,9 @@ type Options struct {
 	Conversation live.ConversationOptions
 	// MeterRate is the number of level events a second while sound flows (DefaultMeterRate).
 	MeterRate int
+	// JournalDir keeps each run's transcript on disk as it happens (package journal); "" keeps
+	// nothing.
+	JournalDir string
 }
 
 // Call is one running call: it opens the audio devices, the shared screen or camera and the
@@ -85,7 +89,17 @@ type run struct {
 	share  atomic.Pointer[share]
 	wg     sync.WaitGroup
 	done   chan error // the conversation's Run result
+
+	// The journal's writer goroutine reads jch; deliver feeds it under Call.mu, and teardown
+	// closes it (jclosed) under Call.mu, so nothing is sent on a closed channel.
+	jch      chan journal.Entry
+	jclosed  bool
+	jdropped int
+	jdone    chan struct{}
 }
+
+// journalQueue bounds the transcript pieces waiting for the disk: a turn's worth and more.
+const journalQueue = 1024
 
 // New returns a call that has started nothing.
 func New(opt Options) *Call {
@@ -149,7 +163,8 @@ func (c *Call) SetShare(s Share) {
 	c.poke()
 }
 
-// SendText types to the model on the current run.
+// SendText types to the model on the current run. The typed text is reported as the user's
+// turn (a TranscriptEvent), so the window, the terminal and the journal show it the same way.
 func (c *Call) SendText(text string) error {
 	c.mu.Lock()
 	r := c.cur
@@ -157,7 +172,11 @@ func (c *Call) SendText(text string) error {
 	if r == nil {
 		return ErrNotConnected
 	}
-	return r.conv.SendText(text)
+	if err := r.conv.SendText(text); err != nil {
+		return err
+	}
+	c.deliver(r.id, TranscriptEvent{Run: r.id, Role: RoleUser, Text: text, Final: true, At: time.Now()})
+	return nil
 }
 
 // State returns the state of the current (or last) run.
@@ -260,6 +279,41 @@ func (c *Call) deliver(id uint64, ev Event) {
 		c.state = se.State
 	}
 	c.postLocked(ev)
+	if r := c.cur; r != nil && r.id == id {
+		r.journalLocked(ev)
+	}
+}
+
+// journalLocked queues what the transcript shows for the journal; it never waits for the disk
+// (a full queue drops and counts).
+func (r *run) journalLocked(ev Event) {
+	if r.jch == nil || r.jclosed {
+		return
+	}
+	var e journal.Entry
+	switch x := ev.(type) {
+	case TranscriptEvent:
+		role := journal.RoleUser
+		if x.Role == RoleModel {
+			role = journal.RoleModel
+		}
+		e = journal.Entry{At: x.At, Role: role, Text: x.Text, Final: x.Final, Interrupted: x.Interrupted}
+	case GroundingEvent:
+		e = journal.Entry{At: time.Now()}
+		for _, l := range x.Links {
+			e.Sources = append(e.Sources, journal.Source{Title: l.Title, URL: l.URL})
+		}
+	default:
+		return
+	}
+	if e.At.IsZero() {
+		e.At = time.Now()
+	}
+	select {
+	case r.jch <- e:
+	default:
+		r.jdropped++
+	}
 }
 
 func (c *Call) postLocked(ev Event) {
@@ -313,6 +367,16 @@ func (c *Call) startRun(ctx context.Context, id uint64, cfg settings.Config) {
 	opts.Muted, opts.PushToTalk = c.muted, c.ptt
 	c.mu.Unlock()
 	r.conv = live.NewConversation(LiveConfig(cfg), opts)
+
+	if c.opt.JournalDir != "" {
+		jw, err := journal.Create(c.opt.JournalDir, journal.Header{Started: time.Now(), Model: live.ModelName(cfg.Model)})
+		if err != nil {
+			c.deliver(id, NoticeEvent{Text: fmt.Sprintf("This conversation is not being saved: %v", err)})
+		} else {
+			r.jch, r.jdone = make(chan journal.Entry, journalQueue), make(chan struct{})
+			go c.writeJournal(r, jw) // ended by teardown (closes jch) and waited for there
+		}
+	}
 
 	c.mu.Lock()
 	c.cur = r
@@ -391,10 +455,39 @@ func (c *Call) teardown() *run {
 	}
 	sum := summarize(r)
 	r.aio.close()
+	if r.jch != nil {
+		c.mu.Lock()
+		r.jclosed = true
+		close(r.jch)
+		c.mu.Unlock()
+		<-r.jdone
+	}
 	c.mu.Lock()
 	c.summary = sum
 	c.mu.Unlock()
 	return r
+}
+
+// writeJournal appends the run's transcript to its journal file until the run ends; a turn is on
+// disk when it completes. A disk that fails is reported once and the call goes on.
+func (c *Call) writeJournal(r *run, w *journal.Writer) {
+	defer close(r.jdone)
+	var failed bool
+	for e := range r.jch {
+		if err := w.Add(e); err != nil && !failed {
+			failed = true
+			c.diag(r.id, DiagWarning, "conversation history: %v (the rest of this conversation is not saved)", err)
+		}
+	}
+	if err := w.Close(); err != nil && !failed {
+		c.log.Warn("conversation history", "err", err)
+	}
+	c.mu.Lock()
+	dropped := r.jdropped
+	c.mu.Unlock()
+	if dropped > 0 {
+		c.log.Warn("conversation history fell behind", "pieces_not_saved", dropped)
+	}
 }
 
 // applyShare makes the current run share what the user wants.

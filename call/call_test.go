@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"image"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/livedesk/livedesk/audio"
 	"github.com/livedesk/livedesk/capture"
 	"github.com/livedesk/livedesk/capture/capturetest"
+	"github.com/livedesk/livedesk/journal"
 	"github.com/livedesk/livedesk/live"
 	"github.com/livedesk/livedesk/live/livetest"
 	"github.com/livedesk/livedesk/settings"
@@ -418,4 +420,54 @@ func TestParseShare(t *testing.T) {
 			t.Errorf("ParseShare(%q) = %+v, %v; want %+v, err %v", tt.in, got, err, tt.want, tt.wantErr)
 		}
 	}
+}
+
+// TestJournalKeepsTheTranscript: a run's transcript — typed text and the answer — is on disk
+// as it happens, and reads back as it was said.
+func TestJournalKeepsTheTranscript(t *testing.T) {
+	dir := t.TempDir()
+	srv, err := livetest.Start(livetest.Options{APIKey: testKey, Responder: func(livetest.Turn) livetest.Reply { return livetest.Reply{Text: "Lima."} }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	rec := newRecorder()
+	c := New(Options{Sink: rec, Backend: audio.BackendNull, JournalDir: dir})
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+	cfg := settings.Default()
+	cfg.Endpoint, cfg.APIKey = srv.URL(), testKey
+	run := c.Start(cfg)
+	rec.wait(t, "live", hasState(run, StateLive))
+	if err := c.SendText("capital of Peru?"); err != nil {
+		t.Fatal(err)
+	}
+	rec.wait(t, "the answer's end", func(evs []Event) bool {
+		for _, ev := range evs {
+			if te, ok := ev.(TranscriptEvent); ok && te.Role == RoleModel && te.Final {
+				return true
+			}
+		}
+		return false
+	})
+	// The completed turn is on disk while the call still runs.
+	list, err := journal.List(dir)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("journal: %d conversations, %v", len(list), err)
+	}
+	var user, model string
+	for _, e := range list[0].Entries {
+		switch e.Role {
+		case journal.RoleUser:
+			user += e.Text
+		case journal.RoleModel:
+			model += e.Text
+		}
+	}
+	if user != "capital of Peru?" || !strings.Contains(model, "Lima.") {
+		t.Errorf("journal holds user %q, model %q", user, model)
+	}
+	cancel()
+	<-done
 }

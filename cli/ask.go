@@ -166,6 +166,13 @@ func ask(ctx context.Context, o askOptions, key string, stdout, stderr io.Writer
 	return nil
 }
 
+// Bounds on one answer: an answer that never ends must not fill the memory.
+const (
+	maxAnswer      = 10 * time.Minute
+	maxAnswerAudio = int(maxAnswer/time.Second) * audio.OutputRate * 2
+	maxAnswerText  = 1 << 20
+)
+
 // askChunk is 50 ms of 16 kHz s16le audio: inside the 20–100 ms the API recommends.
 const askChunk = 16000 * 2 / 20
 
@@ -262,6 +269,9 @@ func receiveAnswer(ctx context.Context, s *live.Session, sendErr <-chan error, s
 			if t := sc.OutputTranscription; t != nil {
 				a.gemini.WriteString(t.Text)
 			}
+			if a.you.Len()+a.gemini.Len() > maxAnswerText {
+				return nil, fmt.Errorf("the transcript went on past %d KB: stopped (a broken or hostile server?)", maxAnswerText>>10)
+			}
 			if sc.ModelTurn != nil {
 				for _, p := range sc.ModelTurn.Parts {
 					switch {
@@ -271,6 +281,9 @@ func receiveAnswer(ctx context.Context, s *live.Session, sendErr <-chan error, s
 							return nil, fmt.Errorf("model audio: %w", err)
 						}
 						a.audio = append(a.audio, b...)
+						if len(a.audio) > maxAnswerAudio {
+							return nil, fmt.Errorf("the answer went on past %s of audio: stopped (a broken or hostile server?)", maxAnswer)
+						}
 					case p.Text != "" && !p.Thought && sc.OutputTranscription == nil:
 						a.gemini.WriteString(p.Text)
 					}

@@ -2,18 +2,23 @@ package cli
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/binary"
 	"hash/crc32"
 	"image"
 	"image/color"
 	"image/png"
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/coder/websocket"
 
 	"github.com/livedesk/livedesk/audio"
 	"github.com/livedesk/livedesk/live/livetest"
@@ -293,4 +298,52 @@ func TestAskHostileImage(t *testing.T) {
 	if grown := after.TotalAlloc - before.TotalAlloc; grown > 16<<20 {
 		t.Errorf("refusing the image allocated %d MB", grown>>20)
 	}
+}
+
+// TestAskEndlessAnswer: a server whose answer never ends (audio as fast as the socket takes it)
+// gets a clear error once the answer passes its bound, with bounded memory — not a growing
+// buffer until the timeout.
+func TestAskEndlessAnswer(t *testing.T) {
+	chunk := base64.StdEncoding.EncodeToString(make([]byte, 48000)) // 1 s at 24 kHz
+	msg := []byte(`{"serverContent":{"modelTurn":{"parts":[{"inlineData":{"mimeType":"audio/pcm;rate=24000","data":"` + chunk + `"}}]}}}`)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.CloseNow()
+		ctx := r.Context()
+		if _, _, err := c.Read(ctx); err != nil { // the setup
+			return
+		}
+		c.Write(ctx, websocket.MessageBinary, []byte(`{"setupComplete":{}}`))
+		go func() {
+			for {
+				if _, _, err := c.Read(ctx); err != nil {
+					return
+				}
+			}
+		}()
+		for {
+			if err := c.Write(ctx, websocket.MessageBinary, msg); err != nil {
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	var stdout, stderr bytes.Buffer
+	code := Ask(t.Context(), []string{"--endpoint", "ws://" + srv.Listener.Addr().String(), "--text", "hi", "--out", filepath.Join(t.TempDir(), "r.wav")},
+		&stdout, &stderr, mapEnv{"GEMINI_API_KEY": testKey})
+	runtime.ReadMemStats(&after)
+	if code != 1 || !strings.Contains(stderr.String(), "went on past 10m0s of audio") {
+		t.Errorf("exit %d, stderr %q", code, stderr.String())
+	}
+	grown := after.TotalAlloc - before.TotalAlloc
+	if grown > 1<<30 {
+		t.Errorf("an endless answer allocated %d MB", grown>>20)
+	}
+	t.Logf("allocated %d MB before stopping", grown>>20)
 }

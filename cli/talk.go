@@ -13,6 +13,7 @@ import (
 
 	"github.com/livedesk/livedesk/audio"
 	"github.com/livedesk/livedesk/call"
+	"github.com/livedesk/livedesk/journal"
 	"github.com/livedesk/livedesk/live"
 	"github.com/livedesk/livedesk/settings"
 )
@@ -26,7 +27,7 @@ func Talk(ctx context.Context, args []string, stdout, stderr io.Writer, e Env) i
 		endpoint, backendName, screen, camera, text string
 		echoRecord                                  string
 		duration                                    time.Duration
-		listDevices, verbose                        bool
+		listDevices, verbose, keepHistory           bool
 	)
 	fs := flag.NewFlagSet("livedesk talk", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -47,6 +48,7 @@ func Talk(ctx context.Context, args []string, stdout, stderr io.Writer, e Env) i
 	fs.StringVar(&text, "text", "", "type this to the model once connected")
 	fs.BoolVar(&listDevices, "list-devices", false, "list audio devices, displays and cameras, then exit")
 	fs.BoolVar(&verbose, "v", false, "also print every server message summary")
+	fs.BoolVar(&keepHistory, "history", true, "keep the transcript in the conversation history (the window's History lists it)")
 	fs.Float64Var(&cfg.FPS, "fps", cfg.FPS, "frames per second while sharing (0.2–2)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -85,6 +87,11 @@ func Talk(ctx context.Context, args []string, stdout, stderr io.Writer, e Env) i
 		return 2
 	}
 	o := talkOptions{cfg: cfg, backend: backend, share: share, text: text, duration: duration, verbose: verbose, echoRecord: echoRecord}
+	if keepHistory {
+		if o.journalDir, err = journal.Dir(); err != nil {
+			fmt.Fprintln(stderr, "livedesk talk:", err, "(the transcript is not kept)")
+		}
+	}
 	if err := talk(ctx, o, stdout, log); err != nil {
 		msg := strings.Join(strings.Fields(err.Error()), " ")
 		fmt.Fprintln(stderr, "livedesk talk:", cfg.APIKey.Scrub(msg))
@@ -116,6 +123,7 @@ type talkOptions struct {
 	duration   time.Duration
 	verbose    bool
 	echoRecord string // directory for an echo canceller recording; "" none
+	journalDir string // the conversation history; "" keeps nothing
 }
 
 // talkBacklog bounds the events waiting for the printer (a terminal keeps up easily).
@@ -145,6 +153,7 @@ func talk(ctx context.Context, o talkOptions, stdout io.Writer, log *slog.Logger
 			}
 		}),
 		EchoRecord: o.echoRecord,
+		JournalDir: o.journalDir,
 	})
 	c.SetShare(o.share)
 	run := c.Start(o.cfg)

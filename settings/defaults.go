@@ -1,10 +1,6 @@
 package settings
 
-import (
-	"slices"
-
-	"github.com/livedesk/livedesk/catalog"
-)
+import "github.com/livedesk/livedesk/catalog"
 
 // DefaultModel is the model a new user gets (the catalog's).
 const DefaultModel = catalog.DefaultModel
@@ -27,6 +23,8 @@ func Default() Config {
 		SpeakerMode:         true,
 		Volume:              1,
 		Compression:         true,
-		LocalTools:          slices.Clone(catalog.Tools),
+		// The clipboard tool is opt-in: text on a shared screen could ask the model to plant a
+		// command for the user to paste.
+		LocalTools: []string{catalog.ToolCurrentTime, catalog.ToolSnapshot},
 	}
 }

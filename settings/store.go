@@ -99,8 +99,12 @@ func Load(s Store) Config {
 	return c
 }
 
-// Save writes every field of c except the API key to s. Validate c first: Save stores what it is given.
-func Save(s Store, c Config) {
+// Flusher is a Store that writes to disk only when asked (FileStore): Save calls Flush.
+type Flusher interface{ Flush() error }
+
+// Save writes every field of c except the API key to s, and flushes a Store that buffers.
+// Validate c first: Save stores what it is given.
+func Save(s Store, c Config) error {
 	s.SetString(keyEndpoint, c.Endpoint)
 	s.SetString(keyModel, c.Model)
 	s.SetString(keyVoice, c.Voice)
@@ -134,4 +138,8 @@ func Save(s Store, c Config) {
 	s.SetBool(keyGoogleSearch, c.GoogleSearch)
 	s.SetStringList(keyLocalTools, slices.Clone(c.LocalTools))
 	s.SetBool(keyLocalToolsSet, true)
+	if f, ok := s.(Flusher); ok {
+		return f.Flush()
+	}
+	return nil
 }

@@ -258,7 +258,7 @@ func (w *Window) newSettingsForm() *settingsForm {
 	f.proactiveNote, f.affectiveNote, f.thinkingNote, f.toolsNote = note(), note(), note(), note()
 	f.googleSearch = widget.NewCheck(lang.L("Google Search"), revalidateB)
 	f.googleSearch.SetChecked(c.GoogleSearch)
-	f.toolNames = settings.Default().LocalTools
+	f.toolNames = slices.Clone(catalog.Tools)
 	for _, t := range c.LocalTools {
 		if !slices.Contains(f.toolNames, t) {
 			f.toolNames = append(slices.Clone(f.toolNames), t)
@@ -270,6 +270,12 @@ func (w *Window) newSettingsForm() *settingsForm {
 		ch.SetChecked(slices.Contains(c.LocalTools, name))
 		f.tools = append(f.tools, ch)
 		toolBox.Add(ch)
+		if name == catalog.ToolClipboard {
+			warn := widget.NewLabel(lang.L("Lets Gemini put text on your clipboard. Text on a shared screen could ask it to plant a command for you to paste: check what you paste. Each copy is shown in the window."))
+			warn.Wrapping = fyne.TextWrapWord
+			warn.Importance = widget.WarningImportance
+			toolBox.Add(warn)
+		}
 	}
 	toolBox.Add(f.toolsNote)
 
@@ -555,7 +561,12 @@ func (f *settingsForm) save() {
 		return
 	}
 	w := f.w
-	settings.Save(w.app.Preferences(), c)
+	if err := settings.Save(w.store(), c); err != nil {
+		// Nothing is lost: the old settings file is intact, and the dialog stays open to retry.
+		w.log.Error("saving settings", "err", err)
+		dialog.ShowError(fmt.Errorf("%s: %w", lang.L("The settings could not be saved; the previous ones are kept. Free some disk space and save again"), err), w.win)
+		return
+	}
 	if w.keySource != settings.KeyEnv && c.APIKey != w.cfg.APIKey {
 		src, err := w.opts.Keys.Save(c.APIKey, f.allowFile.Checked)
 		w.keySource, w.keyErr = src, err

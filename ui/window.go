@@ -19,6 +19,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
@@ -59,6 +60,10 @@ type Options struct {
 	// CheckFonts makes Run look once for scripts no installed font can draw, and say which
 	// package to install instead of letting the transcript show boxes.
 	CheckFonts bool
+	// Store keeps the settings (settings.FileStore in the app); nil: Fyne's preferences.
+	Store settings.Store
+	// HistoryDir holds the journal of past conversations ("" hides the history).
+	HistoryDir string
 }
 
 // Window is the main window. Create it with New on the Fyne goroutine (or before the app runs),
@@ -115,6 +120,7 @@ type Window struct {
 	status           *widget.Label
 	diagList         *widget.List
 	settings         *settingsForm // the open (or last) settings dialog
+	history          dialog.Dialog // the open (or last) list of past conversations
 	top              *fyne.Container
 	shortcuts        map[string]func() // by fyne.Shortcut name
 }
@@ -150,7 +156,7 @@ func New(app fyne.App, o Options) *Window {
 	}
 	w.bridge.apply = w.applyBatch
 	w.bridge.now = o.Now
-	w.cfg = settings.Load(app.Preferences())
+	w.cfg = settings.Load(w.store())
 	w.cfg.APIKey, w.keySource, w.keyErr = o.Keys.Load()
 	if w.keyErr != nil {
 		w.log.Warn("API key not loaded", "err", w.keyErr)
@@ -166,6 +172,14 @@ func New(app fyne.App, o Options) *Window {
 	w.addShortcuts()
 	w.refresh()
 	return w
+}
+
+// store is where the settings are kept.
+func (w *Window) store() settings.Store {
+	if w.opts.Store != nil {
+		return w.opts.Store
+	}
+	return w.app.Preferences()
 }
 
 // Window returns the Fyne window.
@@ -257,13 +271,17 @@ func (w *Window) build() fyne.CanvasObject {
 
 	settingsBtn := widget.NewButtonWithIcon(lang.L("Settings"), theme.SettingsIcon(), w.ShowSettings)
 	exportBtn := widget.NewButtonWithIcon(lang.L("Export"), theme.DocumentSaveIcon(), w.showExport)
+	historyBtn := widget.NewButtonWithIcon(lang.L("History"), theme.HistoryIcon(), w.ShowHistory)
+	if w.opts.HistoryDir == "" {
+		historyBtn.Hide()
+	}
 
 	toolbar := container.NewVBox(
 		container.NewHBox(w.connectBtn, w.muteBtn, widget.NewLabel(lang.L("Mic")),
 			container.NewGridWrap(fyne.NewSize(90, w.micMeter.MinSize().Height), w.micMeter),
 			widget.NewLabel(lang.L("Speaker")),
 			container.NewGridWrap(fyne.NewSize(90, w.speakerMeter.MinSize().Height), w.speakerMeter),
-			layout.NewSpacer(), exportBtn, settingsBtn),
+			layout.NewSpacer(), historyBtn, exportBtn, settingsBtn),
 		container.NewHBox(w.screenBtn,
 			container.NewGridWrap(fyne.NewSize(195, w.displaySel.MinSize().Height), w.displaySel),
 			container.NewGridWrap(fyne.NewSize(170, w.regionEntry.MinSize().Height), w.regionEntry),
@@ -556,7 +574,7 @@ func (w *Window) onShareTargetChanged() {
 	}
 }
 
-// SendInput sends the text box to the model and shows it as the user's turn.
+// SendInput sends the text box to the model (the call shows it as the user's turn).
 func (w *Window) SendInput() {
 	text := strings.TrimSpace(w.input.Text)
 	if text == "" {
@@ -571,8 +589,7 @@ func (w *Window) SendInput() {
 		w.setState(w.state, lang.L("Could not send")+": "+err.Error(), w.model)
 		return
 	}
-	w.input.SetText("")
-	w.applyTranscript(call.TranscriptEvent{Role: call.RoleUser, Text: text, Final: true, At: w.now()})
+	w.input.SetText("") // the call reports the typed turn back, as the terminal and the history see it
 }
 
 // SetPushToTalk reports the push-to-talk key going down or up.

@@ -151,6 +151,7 @@ func (f *fakeCall) SendText(text string) error {
 	f.texts = append(f.texts, text)
 	id := f.runs
 	f.mu.Unlock()
+	f.br().Post(call.TranscriptEvent{Run: id, Role: call.RoleUser, Text: text, Final: true, At: testNow})
 	f.br().Post(call.TranscriptEvent{Run: id, Role: call.RoleModel, Text: "ok: " + text, Final: true, At: testNow})
 	return nil
 }
@@ -255,6 +256,7 @@ func TestSettingsRoundTrip(t *testing.T) {
 	f.affective.SetChecked(true)
 	f.googleSearch.SetChecked(true)
 	f.tools[1].SetChecked(false)
+	f.tools[2].SetChecked(true) // the clipboard tool is opt-in
 	test.Tap(f.saveBtn)
 	if f.open {
 		t.Fatalf("dialog still open after Save; summary: %q", f.summary.Text)
