@@ -1,7 +1,7 @@
 # Live Desk. The two commands the README promises:
 #   make run    install what the app needs (Debian packages), build it, start it
 #   make test   install what the tests need, start Xvfb + PulseAudio, run every check
-.PHONY: run test build windows deps-run deps-test bench package clean
+.PHONY: run test build windows fuzz deps-run deps-test bench package clean
 
 BIN := livedesk
 
@@ -24,6 +24,10 @@ deps-run:
 
 deps-test:
 	scripts/install-deps.sh test
+
+# Every fuzz target for FUZZTIME each (default 1m); crashers land in testdata/fuzz as seeds.
+fuzz:
+	scripts/fuzz.sh
 
 # Benchmarks of the hot paths (numbers go in the README's performance table).
 bench: deps-test

@@ -34,6 +34,9 @@ step "go test -race"
 # from the speaker into the microphone), so their device tests must not overlap.
 go test -race -shuffle=on -count=1 -p 1 -timeout 30m ./... || fail=1
 
+step "fuzz targets, a few seconds each beyond their seeds"
+FUZZTIME=${FUZZTIME:-3s} scripts/fuzz.sh || fail=1
+
 if [ -f live/livetest/sdktest/go.mod ]; then
 	step "official Go SDK fidelity test (nested module)"
 	(cd live/livetest/sdktest && go vet ./... && go test -race -shuffle=on -count=1 ./...) || fail=1
