@@ -303,7 +303,6 @@ var tinyJPEGBase64 = func() string {
 	return base64.StdEncoding.EncodeToString(tinyJPEG(&t))
 }()
 
-var _ = fmt.Sprintf
 
 // TestUsageIsSummedPerResponse: each usageMetadata is one response's count, its prompt the whole
 // context of that turn (the fake reports the way the real server does: growing prompts); the
@@ -328,5 +327,49 @@ func TestUsageIsSummedPerResponse(t *testing.T) {
 	ev := h.waitEvent("the third report", func(e live.Event) bool { return e.Kind == live.EventUsage && e.Usage.Reports == 3 })
 	if u := ev.Usage; u.Turns != 2 || u.Prompt != snaps[1].Prompt+10 {
 		t.Errorf("turns %d, prompt %d; want 2 turns and %d", u.Turns, u.Prompt, snaps[1].Prompt+10)
+	}
+}
+
+// TestToolCallFloodBounded: one toolCall message with a thousand calls runs at most
+// MaxCallsPerMessage of them and refuses the rest with a reason — not a thousand goroutines.
+func TestToolCallFloodBounded(t *testing.T) {
+	started := make(chan struct{}, 2000)
+	block := make(chan struct{})
+	tool := live.LocalTool{
+		Decl: live.FunctionDeclaration{Name: "work", Parameters: json.RawMessage(`{"type":"object","properties":{}}`), Behavior: live.BehaviorNonBlocking},
+		Run: func(ctx context.Context, _ map[string]any) (live.ToolResult, error) {
+			started <- struct{}{}
+			select {
+			case <-block:
+			case <-ctx.Done():
+			}
+			return live.ToolResult{Response: map[string]any{"output": "done"}}, nil
+		},
+	}
+	h := newHarness(t, livetest.Options{}, defaultConfig(), live.NewToolbox(tool))
+	h.waitEvent("live", isState(live.StateLive))
+	var calls []map[string]any
+	for i := range 1000 {
+		calls = append(calls, map[string]any{"id": fmt.Sprintf("flood-%d", i), "name": "work"})
+	}
+	b, _ := json.Marshal(map[string]any{"toolCall": map[string]any{"functionCalls": calls}})
+	h.srv.SendRaw(b, false)
+	h.waitEvent("the last refusal", func(e live.Event) bool {
+		return e.Kind == live.EventTool && e.Tool.ID == "flood-999" && e.Tool.Status == "failed"
+	})
+	close(block)
+	if n := len(started); n > live.MaxCallsPerMessage {
+		t.Errorf("%d calls ran, want at most %d", n, live.MaxCallsPerMessage)
+	}
+	refused := 0
+	h.mu.Lock()
+	for _, e := range h.events {
+		if e.Kind == live.EventTool && e.Tool.Status == "failed" && strings.Contains(e.Tool.Detail, "too many calls") {
+			refused++
+		}
+	}
+	h.mu.Unlock()
+	if refused != 1000-live.MaxCallsPerMessage {
+		t.Errorf("%d calls refused, want %d", refused, 1000-live.MaxCallsPerMessage)
 	}
 }
