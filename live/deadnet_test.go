@@ -200,8 +200,8 @@ func TestDeadNetworkNoticedAndHealed(t *testing.T) {
 	if st.MicDroppedBacklog != 0 {
 		t.Errorf("%d chunks dropped from the backlog in a short outage", st.MicDroppedBacklog)
 	}
-	t.Logf("frozen → noticed %s (keepalive timeout %s), noticed → live again %s; %d samples on the new connection",
-		noticedAt.Sub(frozeAt).Round(time.Millisecond), alive.Timeout, liveAt.Sub(noticedAt).Round(time.Millisecond), got)
+	t.Logf("frozen → noticed %s (keepalive %+v; zero is the app's default), noticed → live again %s; %d samples on the new connection",
+		noticedAt.Sub(frozeAt).Round(time.Millisecond), alive, liveAt.Sub(noticedAt).Round(time.Millisecond), got)
 }
 
 // TestLongOutageSaysWhatWasLost: when the outage outlasts the microphone backlog, the oldest
