@@ -179,6 +179,8 @@ func readWAVData(r io.Reader, f *wavFormat, size int64) (*PCM, error) {
 	// 0 and 0xFFFFFFFF are written by streaming encoders that never went back to fix the size.
 	if size == 0 || size == 0xFFFFFFFF {
 		size = math.MaxInt64
+	} else if size > MaxWAVData {
+		return nil, fmt.Errorf("read wav: the data chunk claims %d MB, more than the %d MB allowed: %w", size>>20, MaxWAVData>>20, ErrBadWAV)
 	}
 	data, err := io.ReadAll(io.LimitReader(r, min(size, MaxWAVData+1)))
 	if err != nil {
