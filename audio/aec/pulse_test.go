@@ -120,6 +120,12 @@ func loopback(t *testing.T, latencyMs int, extra ...string) {
 // module-loopback normally keeps its latency by resampling adaptively: the echo path then
 // slides by about half a sample per second, like a speaker and microphone on different clocks.
 func TestPulseEchoPath(t *testing.T) {
+	if raceEnabled {
+		// Under the race detector the canceller runs about ten times slower on the real-time
+		// capture callback and falls behind the devices; the figures then measure the detector,
+		// and a busy machine fails the test. scripts/check.sh runs it without -race.
+		t.Skip("real-time echo path: runs without -race (scripts/check.sh)")
+	}
 	ac := pulse(t, "pactl", "paplay")
 	tests := []struct {
 		name      string

@@ -1,0 +1,5 @@
+//go:build !race
+
+package aec
+
+const raceEnabled = false
