@@ -26,11 +26,12 @@ func TestTerminalManners(t *testing.T) {
 		{"list devices", "C.UTF-8", []string{"talk", "--list-devices", "--backend", "null"}, 0},
 		{"ask nothing", "POSIX", []string{"ask"}, 2},
 		{"no locale at all", "", []string{"talk", "--list-devices", "--backend", "null"}, 0},
+		{"window without a display", "C.UTF-8", nil, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cmd := exec.Command(bin, tt.args...)
-			cmd.Env = append(cleanEnv("LANG", "LC_ALL", "LC_MESSAGES", "LANGUAGE", "DISPLAY", "GEMINI_API_KEY", "GOOGLE_API_KEY"), "LANG="+tt.lang)
+			cmd.Env = append(cleanEnv("LANG", "LC_ALL", "LC_MESSAGES", "LANGUAGE", "DISPLAY", "WAYLAND_DISPLAY", "GEMINI_API_KEY", "GOOGLE_API_KEY"), "LANG="+tt.lang)
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			err := cmd.Run()
@@ -44,8 +45,11 @@ func TestTerminalManners(t *testing.T) {
 			if code != tt.wantCode {
 				t.Errorf("exit %d, want %d; stderr %s", code, tt.wantCode, stderr.String())
 			}
-			if s := stderr.String(); strings.Contains(s, "Fyne error") || strings.Contains(s, "locale") {
+			if s := stderr.String(); strings.Contains(s, "Fyne error") || strings.Contains(s, "locale") || strings.Contains(s, "GLFW") {
 				t.Errorf("toolkit noise on stderr:\n%s", s)
+			}
+			if tt.args == nil && !strings.Contains(stderr.String(), "needs a desktop session") {
+				t.Errorf("without a display: %q", stderr.String())
 			}
 		})
 	}

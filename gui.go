@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
 	"sync"
 	"syscall"
 
@@ -79,6 +80,10 @@ func runGUI(args []string) int {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "livedesk:", err)
 		return 2
+	}
+	if !desktopSession(os.Getenv) {
+		fmt.Fprintln(os.Stderr, "livedesk: the window needs a desktop session (no DISPLAY or WAYLAND_DISPLAY is set); in a terminal, `livedesk talk` holds a spoken conversation")
+		return 1
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
@@ -168,6 +173,16 @@ func runGUI(args []string) int {
 	})
 	win.Window().ShowAndRun()
 	return 0
+}
+
+// desktopSession reports whether a window can open: on X11/Wayland systems that needs a display
+// (GLFW would otherwise fail with a platform error that says nothing useful).
+func desktopSession(getenv func(string) string) bool {
+	switch runtime.GOOS {
+	case "linux", "freebsd", "openbsd", "netbsd":
+		return getenv("DISPLAY") != "" || getenv("WAYLAND_DISPLAY") != ""
+	}
+	return true
 }
 
 // startDemo runs the built-in fake server until ctx ends and returns its URL.
