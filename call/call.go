@@ -90,6 +90,9 @@ type run struct {
 	wg     sync.WaitGroup
 	done   chan error // the conversation's Run result
 
+	// What the user and the model are doing, which paces the shared screen (activity.go).
+	act activity
+
 	// The journal's writer goroutine reads jch; deliver feeds it under Call.mu, and teardown
 	// closes it (jclosed) under Call.mu, so nothing is sent on a closed channel.
 	jch      chan journal.Entry
@@ -152,6 +155,9 @@ func (c *Call) SetPushToTalk(down bool) {
 	defer c.mu.Unlock()
 	c.ptt = down
 	c.applyIntentsLocked()
+	if r := c.cur; r != nil && down {
+		c.noteActivity(r) // never blocks (the pipeline's SetActive only signals)
+	}
 }
 
 // SetShare changes what the model can see, now and in later runs; Share{} stops sharing. The
@@ -175,6 +181,7 @@ func (c *Call) SendText(text string) error {
 	if err := r.conv.SendText(text); err != nil {
 		return err
 	}
+	c.noteActivity(r)
 	c.deliver(r.id, TranscriptEvent{Run: r.id, Role: RoleUser, Text: text, Final: true, At: time.Now()})
 	return nil
 }
@@ -441,6 +448,7 @@ func (c *Call) teardown() *run {
 	}
 	r.cancel()
 	r.wg.Wait()
+	r.act.stop()
 	if sh := r.share.Swap(nil); sh != nil {
 		if err := sh.stop(); err != nil {
 			c.log.Warn("share ended", "err", err)
@@ -532,6 +540,7 @@ func (c *Call) applyShare() {
 		return
 	}
 	r.share.Store(sh)
+	sh.pipe.SetActive(r.act.active(r.cfg))
 	r.conv.SetShare(sh)
 	c.deliver(r.id, ShareEvent{Run: r.id, Share: want})
 }
@@ -571,6 +580,7 @@ func (c *Call) pump(r *run) {
 			}
 			c.deliver(id, se)
 		case live.EventTranscript:
+			c.noteActivity(r)
 			c.deliver(id, TranscriptEvent{Run: id, Role: ev.Role, Text: ev.Text, At: ev.Time})
 		case live.EventTurnEnd:
 			c.deliver(id, TranscriptEvent{Run: id, Role: RoleUser, Final: true, At: ev.Time})
@@ -587,7 +597,7 @@ func (c *Call) pump(r *run) {
 				PromptTokens: int(u.Prompt), PromptAudioTokens: int(u.Prompt - u.PromptByMod["TEXT"]),
 				ResponseTokens: int(u.Response), ResponseAudioTokens: int(u.ResponseByMod["AUDIO"]),
 				ThoughtsTokens: int(u.Thoughts), TotalTokens: int(u.Total),
-				CostUSD: u.EstimatedUSD, PriceKnown: u.PriceKnown})
+				CostUSD: u.EstimatedUSD, VideoCostUSD: u.VideoUSD, PriceKnown: u.PriceKnown})
 		case live.EventFrame:
 			pe := PreviewEvent{Run: id, Width: ev.Width, Height: ev.Height, Bytes: ev.Bytes}
 			if sh := r.share.Load(); sh != nil {
@@ -599,7 +609,8 @@ func (c *Call) pump(r *run) {
 		case live.EventShareEnded:
 			c.shareFailed(r, ev.Err)
 		case live.EventSpeech:
-			// the level meter shows it
+			c.noteSpeech(r, ev.Speaking)
+			c.deliver(id, SpeechEvent{Run: id, Speaking: ev.Speaking, At: ev.Time})
 		case live.EventMessage:
 			c.diag(id, DiagMessage, "recv %s", ev.Text)
 		case live.EventInterrupted, live.EventThought:

@@ -16,22 +16,21 @@ import (
 // ask all go through it.
 func LiveConfig(s settings.Config) live.Config {
 	c := live.Config{
-		Model:                   s.Model,
-		Voice:                   s.Voice,
-		LanguageCode:            s.Language,
-		SystemInstruction:       strings.TrimSpace(s.SystemInstruction),
-		InputTranscription:      s.InputTranscription,
-		OutputTranscription:     s.OutputTranscription,
-		ManualActivity:          !s.AutoVAD,
-		PrefixPadding:           time.Duration(s.PrefixPaddingMs) * time.Millisecond,
-		SilenceDuration:         time.Duration(s.SilenceDurationMs) * time.Millisecond,
-		NoInterruption:          s.ActivityHandling == settings.ActivityNoInterruption,
-		ThinkingLevel:           strings.ToUpper(s.ThinkingLevel),
-		AffectiveDialog:         s.AffectiveDialog,
-		ProactiveAudio:          s.ProactiveAudio,
-		Compression:             s.Compression,
-		GoogleSearch:            s.GoogleSearch,
-		FramesOnlyWhileSpeaking: s.FramesOnlyWhileSpeaking,
+		Model:               s.Model,
+		Voice:               s.Voice,
+		LanguageCode:        s.Language,
+		SystemInstruction:   strings.TrimSpace(s.SystemInstruction),
+		InputTranscription:  s.InputTranscription,
+		OutputTranscription: s.OutputTranscription,
+		ManualActivity:      !s.AutoVAD,
+		PrefixPadding:       time.Duration(s.PrefixPaddingMs) * time.Millisecond,
+		SilenceDuration:     time.Duration(s.SilenceDurationMs) * time.Millisecond,
+		NoInterruption:      s.ActivityHandling == settings.ActivityNoInterruption,
+		ThinkingLevel:       strings.ToUpper(s.ThinkingLevel),
+		AffectiveDialog:     s.AffectiveDialog,
+		ProactiveAudio:      s.ProactiveAudio,
+		Compression:         s.Compression,
+		GoogleSearch:        s.GoogleSearch,
 	}
 	if v := strings.ToUpper(s.StartSensitivity); v != "" {
 		c.StartSensitivity = "START_SENSITIVITY_" + v
@@ -58,6 +57,12 @@ func CaptureOptions(s settings.Config) capture.Options {
 		o.FPS = s.FPS
 	}
 	o.SkipUnchanged = s.SkipUnchanged
+	// While everyone is silent: a frame every IdleFrameSeconds ("while talking"), or none
+	// at all until the user starts speaking ("when I ask"). "Always" never goes idle.
+	o.IdleInterval = time.Duration(s.IdleFrameSeconds) * time.Second
+	if s.FramePolicy == settings.FramesWhenAsked {
+		o.IdleInterval = 0
+	}
 	return o
 }
 

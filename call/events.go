@@ -100,6 +100,7 @@ type UsageEvent struct {
 	ThoughtsTokens      int
 	TotalTokens         int
 	CostUSD             float64 // an estimate
+	VideoCostUSD        float64 // of CostUSD: the shared screen or camera
 	PriceKnown          bool    // false: the model has no price of its own in the catalog
 }
 
@@ -126,6 +127,14 @@ type ShareEvent struct {
 	Run   uint64
 	Share Share
 	Err   error
+}
+
+// SpeechEvent says the user started or stopped speaking, by the local voice detector (the
+// server's detection decides turns): the moment a fresh frame of the shared screen is taken.
+type SpeechEvent struct {
+	Run      uint64
+	Speaking bool
+	At       time.Time
 }
 
 // DiagEvent is one line of the diagnostics log. It never contains the key or raw audio.
@@ -157,6 +166,7 @@ func (UsageEvent) event()      {}
 func (LevelEvent) event()      {}
 func (PreviewEvent) event()    {}
 func (ShareEvent) event()      {}
+func (SpeechEvent) event()     {}
 func (DiagEvent) event()       {}
 func (NoticeEvent) event()     {}
 

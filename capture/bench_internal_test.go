@@ -4,7 +4,6 @@ package capture
 
 import (
 	"bytes"
-	"context"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -63,24 +62,24 @@ func BenchmarkEncode(b *testing.B) {
 	}
 }
 
-// staticSource returns the same image every time.
-type staticSource struct{ img image.Image }
-
-func (s staticSource) Grab(context.Context) (image.Image, error) { return s.img, nil }
-func (staticSource) Close() error                                { return nil }
-
 // BenchmarkPipelineStep is one paced frame through the pipeline from an
 // in-memory 1080p source: scale, change check, JPEG, preview, mailbox.
-// "sent" encodes every frame; "skipped" is a static screen (pixel hash).
+// "sent" encodes every frame; "skipped" is a static screen (pixel hash);
+// "caret" a blinking caret (the hash differs, the change check finds
+// nothing that matters).
 func BenchmarkPipelineStep(b *testing.B) {
+	base, caret, _ := caretAndScroll(image.Pt(1920, 1080))
 	for _, tt := range []struct {
-		name string
-		skip bool
-	}{{"sent", false}, {"skipped", true}} {
+		name   string
+		skip   bool
+		frames []image.Image
+	}{{"sent", false, []image.Image{base}}, {"skipped", true, []image.Image{base}}, {"caret", true, []image.Image{base, caret}}} {
 		b.Run(tt.name, func(b *testing.B) {
-			p := NewPipeline(staticSource{desktopLike(image.Pt(1920, 1080))}, Options{SkipUnchanged: tt.skip}, nil)
-			if err := p.step(b.Context(), false); err != nil {
-				b.Fatal(err)
+			p := NewPipeline(&cycleSource{frames: tt.frames}, Options{SkipUnchanged: tt.skip}, nil)
+			for range 3 { // the first frame is sent; then the buffers are sized
+				if err := p.step(b.Context(), false); err != nil {
+					b.Fatal(err)
+				}
 			}
 			b.ReportAllocs()
 			defer cpuMetric(b)()
@@ -88,6 +87,9 @@ func BenchmarkPipelineStep(b *testing.B) {
 				if err := p.step(b.Context(), false); err != nil {
 					b.Fatal(err)
 				}
+			}
+			if s := p.Stats(); tt.skip && s.Sent != 1 {
+				b.Errorf("%d frames sent, want only the first", s.Sent)
 			}
 		})
 	}

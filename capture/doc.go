@@ -15,12 +15,19 @@
 //     implements it with real MJPEG and YUYV frames. Cameras lists devices
 //     and returns an empty list on machines without any.
 //
-// Pipeline paces a Source (Options.FPS), downscales with an area-average
-// (box) filter into reused buffers, skips frames whose 64-pixel luma
-// thumbnail did not change, encodes JPEG, and hands frames to one consumer
-// through a one-slot mailbox where the newest frame wins. RequestFresh is the
-// hook for "the user started speaking": it sends a frame at once if the last
-// one is older than Options.Refresh. Thumbnail is a small preview for the UI.
+// Pipeline paces a Source at two rates, Options.FPS while active (the user
+// speaks or the model answers) and Options.IdleInterval while idle, switched
+// by SetActive. It downscales with an area-average (box) filter into reused
+// buffers, encodes JPEG, and hands frames to one consumer through a one-slot
+// mailbox where the newest frame wins. Every frame sent costs input tokens,
+// so with SkipUnchanged a frame is sent only when it changed perceptually:
+// a luma thumbnail computed straight from the grabbed frame is compared
+// with the last frame sent's, with a tolerance that follows the measured
+// sensor noise and regions too small to matter (a blinking caret, a clock's
+// seconds, a spinner) ignored; identical pixels are caught first by a hash.
+// RequestFresh is the hook for "the user started speaking": it captures at
+// once and sends the frame if it changed or the last one is older than
+// Options.Refresh. Thumbnail is a small preview for the UI.
 //
 // The package imports neither Fyne nor the live package: live declares the
 // frame-source interface it consumes (Next), and main wires a *Pipeline in.

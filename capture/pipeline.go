@@ -10,6 +10,7 @@ import (
 	"image/jpeg"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -33,13 +34,26 @@ type Options struct {
 	MaxSize int
 	// Quality is the JPEG quality, 1..100 (default 75).
 	Quality int
-	// FPS is the capture rate in frames per second, 0.2..2 (default 1).
+	// FPS is the capture rate in frames per second while the pipeline is
+	// active (see SetActive), 0.2..2 (default 1).
 	FPS float64
-	// SkipUnchanged drops frames that look the same as the last frame sent.
+	// IdleInterval is the time between captures while the pipeline is idle
+	// (see SetActive): the user is silent and the model is not answering.
+	// Unlike the other fields, 0 is not replaced by a default: it means no
+	// periodic captures at all while idle, only RequestFresh captures.
+	// DefaultOptions sets DefaultIdleInterval (5s). Negative values count as
+	// 0; positive values shorter than the active interval (1/FPS) are raised
+	// to it.
+	IdleInterval time.Duration
+	// SkipUnchanged drops paced frames that do not differ perceptually from
+	// the last frame sent: a changed region must be bigger than a blinking
+	// caret, a clock's seconds or a spinner, and cell changes must exceed
+	// the source's measured noise (see change.go). Without it every paced
+	// frame is sent.
 	SkipUnchanged bool
-	// ChangeThreshold is the fraction (0..1) of the change-detection
-	// thumbnail that must change for a frame to count as changed; 0 means any
-	// visible change (default 0).
+	// ChangeThreshold is the fraction (0..1) of the change-detection grid
+	// that must lie in changed regions for a frame to count as changed; 0
+	// means any change that matters (default 0).
 	ChangeThreshold float64
 	// Refresh is the age after which RequestFresh sends a frame even when
 	// nothing changed (default 5s).
@@ -57,23 +71,29 @@ const (
 	MaxFPS             = 2.0
 	DefaultRefresh     = 5 * time.Second
 	DefaultPreviewSize = 256
+	// DefaultIdleInterval keeps an idle share at no more than 12 frames a
+	// minute (about 3 000 tokens) even when the screen keeps changing.
+	DefaultIdleInterval = 5 * time.Second
 )
 
 // DefaultOptions returns the options the app uses unless the user changes
-// them: 1024 px, quality 75, 1 fps, unchanged frames skipped.
+// them: 1024 px, quality 75, 1 fps while active, one capture every 5 s while
+// idle, unchanged frames skipped.
 func DefaultOptions() Options {
 	return Options{
 		MaxSize:       DefaultMaxSize,
 		Quality:       DefaultQuality,
 		FPS:           DefaultFPS,
+		IdleInterval:  DefaultIdleInterval,
 		SkipUnchanged: true,
 		Refresh:       DefaultRefresh,
 		PreviewSize:   DefaultPreviewSize,
 	}
 }
 
-// Normalize returns o with zero fields set to their defaults and the others
-// clamped to their valid ranges.
+// Normalize returns o with zero fields set to their defaults (except
+// IdleInterval, where 0 means no idle captures) and the others clamped to
+// their valid ranges.
 func (o Options) Normalize() Options {
 	if o.MaxSize <= 0 {
 		o.MaxSize = DefaultMaxSize
@@ -87,6 +107,10 @@ func (o Options) Normalize() Options {
 		o.FPS = DefaultFPS
 	}
 	o.FPS = min(max(o.FPS, MinFPS), MaxFPS)
+	if o.IdleInterval > 0 {
+		o.IdleInterval = max(o.IdleInterval, o.activeInterval())
+	}
+	o.IdleInterval = max(o.IdleInterval, 0)
 	o.ChangeThreshold = min(max(o.ChangeThreshold, 0), 1)
 	if o.Refresh <= 0 {
 		o.Refresh = DefaultRefresh
@@ -95,6 +119,11 @@ func (o Options) Normalize() Options {
 		o.PreviewSize = DefaultPreviewSize
 	}
 	return o
+}
+
+// activeInterval is the time between captures while active.
+func (o Options) activeInterval() time.Duration {
+	return time.Duration(float64(time.Second) / o.FPS)
 }
 
 // Frame is one encoded frame.
@@ -116,9 +145,12 @@ type Stats struct {
 	Dropped  uint64 // frames replaced in the mailbox before Next took them
 	Errors   uint64 // failed grabs
 
-	LastGrab, LastScale, LastEncode time.Duration
-	LastBytes                       int       // size of the last JPEG sent
-	LastSent                        time.Time // capture time of the last frame sent
+	// LastDetect is the change check (pixel hash, thumbnail, comparison);
+	// LastScale and LastEncode are those of the last frame sent.
+	LastGrab, LastDetect, LastScale, LastEncode time.Duration
+
+	LastBytes int       // size of the last JPEG sent
+	LastSent  time.Time // capture time of the last frame sent
 }
 
 // ErrStopped is returned by Next once Run has returned and no frame is left.
@@ -140,23 +172,27 @@ func permanentError(err error) bool {
 
 // Pipeline turns a Source into paced, downscaled JPEG frames. Run captures;
 // Next hands frames to one consumer through a one-slot mailbox in which the
-// latest frame wins. All methods are safe for concurrent use; Run and
-// Snapshot take turns on the source.
+// latest frame wins. It paces at two rates: Options.FPS while active and
+// Options.IdleInterval while idle (SetActive). All methods are safe for
+// concurrent use; Run and Snapshot take turns on the source.
 type Pipeline struct {
 	src   Source
 	opt   Options
 	log   *slog.Logger
 	fresh chan struct{} // RequestFresh signals, coalesced
+	wake  chan struct{} // SetActive changed the rate, coalesced
 	ready chan struct{} // a frame was put in the mailbox, coalesced
 	done  chan struct{} // closed when Run returns
+	idle  atomic.Bool   // the zero value, active, is the rate existing callers expect
 
 	// grabMu serialises use of the source and of the buffers below between
 	// Run and Snapshot.
 	grabMu  sync.Mutex
 	scaler  *Scaler
-	changeS *Scaler
 	viewS   *Scaler
-	thumb   lumaThumb // of the frame being processed
+	thumbs  thumbnailer
+	detect  changeDetector
+	thumb   lumaThumb // of the last frame grabbed (with a new hash)
 	sent    lumaThumb // of the last frame sent
 	enc     bytes.Buffer
 	seed    maphash.Seed
@@ -179,26 +215,28 @@ func NewPipeline(src Source, opt Options, log *slog.Logger) *Pipeline {
 	}
 	opt = opt.Normalize()
 	return &Pipeline{
-		src:     src,
-		opt:     opt,
-		log:     log,
-		fresh:   make(chan struct{}, 1),
-		ready:   make(chan struct{}, 1),
-		done:    make(chan struct{}),
-		scaler:  NewScaler(opt.MaxSize),
-		changeS: NewScaler(changeSide),
-		viewS:   NewScaler(opt.PreviewSize),
-		seed:    maphash.MakeSeed(),
+		src:    src,
+		opt:    opt,
+		log:    log,
+		fresh:  make(chan struct{}, 1),
+		wake:   make(chan struct{}, 1),
+		ready:  make(chan struct{}, 1),
+		done:   make(chan struct{}),
+		scaler: NewScaler(opt.MaxSize),
+		viewS:  NewScaler(opt.PreviewSize),
+		seed:   maphash.MakeSeed(),
 	}
 }
 
 // Options returns the normalised options in use.
 func (p *Pipeline) Options() Options { return p.opt }
 
-// Run captures at the configured rate until ctx is cancelled (then it returns
-// nil) or the source fails for good. Frames wait in a one-slot mailbox for
-// Next; a newer frame replaces an unread one. Run may be called once; it does
-// not close the source.
+// Run captures until ctx is cancelled (then it returns nil) or the source
+// fails for good: at once, then every 1/Options.FPS while active and every
+// Options.IdleInterval while idle (see SetActive), and at every
+// RequestFresh, from which the next interval is counted. Frames wait in a one-slot mailbox for Next; a newer frame
+// replaces an unread one. Run may be called once; it does not close the
+// source.
 func (p *Pipeline) Run(ctx context.Context) error {
 	p.mu.Lock()
 	if p.running {
@@ -209,24 +247,27 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	p.mu.Unlock()
 	defer close(p.done)
 
-	interval := time.Duration(float64(time.Second) / p.opt.FPS)
 	tick := time.NewTimer(0) // first frame at once
 	defer tick.Stop()
+	var last time.Time // start of the last capture
 	failures := 0
 	for {
-		force := false
+		fresh := false
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-p.wake:
+			p.schedule(tick, last) // the rate changed: re-time the pending wait
+			continue
 		case <-tick.C:
-			tick.Reset(interval)
 		case <-p.fresh:
-			if !p.stale(time.Now()) {
-				continue
-			}
-			force = true
+			// It stands for the paced capture too: the next one comes an
+			// interval later, not right after it.
+			fresh = true
 		}
-		err := p.step(ctx, force)
+		last = time.Now()
+		p.schedule(tick, last)
+		err := p.step(ctx, fresh)
 		switch {
 		case err == nil:
 			failures = 0
@@ -244,6 +285,43 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	}
 }
 
+// schedule sets tick for the next paced capture after the capture at last,
+// at the current rate; a time already past fires at once. Before the first
+// capture (last zero) it fires at once; while idle with no idle interval it
+// stops.
+func (p *Pipeline) schedule(tick *time.Timer, last time.Time) {
+	interval := p.opt.activeInterval()
+	if p.idle.Load() {
+		interval = p.opt.IdleInterval
+	}
+	switch {
+	case last.IsZero():
+		tick.Reset(0)
+	case interval <= 0:
+		tick.Stop()
+	default:
+		tick.Reset(time.Until(last.Add(interval)))
+	}
+}
+
+// SetActive switches the pacing: active (true) captures at Options.FPS, for
+// while the user speaks or the model answers; idle (false) captures every
+// Options.IdleInterval, or not at all when that is 0. A new pipeline is
+// active. A switch applies to the wait in progress: a capture due at the new
+// rate (counted from the last capture) happens at once, so going active
+// after a long idle wait captures immediately. With SkipUnchanged,
+// frames are sent in both modes only when they changed perceptually. It never
+// blocks and may be called before Run.
+func (p *Pipeline) SetActive(active bool) {
+	if p.idle.Swap(!active) == !active {
+		return // no change
+	}
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
 // stale reports whether the last frame sent is older than Refresh (or no
 // frame was sent yet).
 func (p *Pipeline) stale(now time.Time) bool {
@@ -252,9 +330,12 @@ func (p *Pipeline) stale(now time.Time) bool {
 	return p.stats.LastSent.IsZero() || now.Sub(p.stats.LastSent) >= p.opt.Refresh
 }
 
-// step grabs, scales, checks for change, encodes and posts one frame. force
-// sends the frame even if it did not change.
-func (p *Pipeline) step(ctx context.Context, force bool) error {
+// step grabs one frame, decides whether to send it and if so scales,
+// encodes and posts it. A paced frame (fresh false) is sent when
+// SkipUnchanged is off or it changed perceptually; a RequestFresh frame when
+// it changed perceptually or the last frame sent is older than Refresh. The
+// first frame is always sent.
+func (p *Pipeline) step(ctx context.Context, fresh bool) error {
 	p.grabMu.Lock()
 	defer p.grabMu.Unlock()
 
@@ -267,42 +348,35 @@ func (p *Pipeline) step(ctx context.Context, force bool) error {
 		p.mu.Unlock()
 		return fmt.Errorf("grab frame: %w", err)
 	}
-	if p.opt.SkipUnchanged {
-		// A static screen grabs the very same pixels again: a hash (about
-		// 1 ms for 1080p) spares the scaling and the thumbnail.
-		h, ok := hashPixels(p.seed, img)
-		same := ok && p.rawOK && h == p.rawHash
-		p.rawHash, p.rawOK = h, ok
-		if same && !force && len(p.sent.y) > 0 {
-			p.mu.Lock()
-			p.stats.Captured++
-			p.stats.Skipped++
-			p.stats.LastGrab = t1.Sub(t0)
-			p.mu.Unlock()
-			return nil
-		}
-	}
-	scaled := p.scaler.Scale(img)
-	p.thumb.set(p.changeS.Scale(scaled))
-	t2 := time.Now()
+	force := len(p.sent.y) == 0 || (fresh && p.stale(t0)) || (!fresh && !p.opt.SkipUnchanged)
 
-	if p.opt.SkipUnchanged && !force && len(p.sent.y) > 0 &&
-		changedFraction(&p.thumb, &p.sent) <= p.opt.ChangeThreshold {
+	// A static screen grabs the very same pixels again: a hash (about 1 ms
+	// for 1080p) spares the thumbnail, and p.thumb still describes them.
+	h, ok := hashPixels(p.seed, img)
+	same := ok && p.rawOK && h == p.rawHash
+	p.rawHash, p.rawOK = h, ok
+	if !same {
+		p.thumbs.thumb(&p.thumb, img)
+	}
+	if !force && (same || !p.detect.compare(&p.thumb, &p.sent, p.opt.ChangeThreshold).changed) {
 		p.mu.Lock()
 		p.stats.Captured++
 		p.stats.Skipped++
-		p.stats.LastGrab, p.stats.LastScale = t1.Sub(t0), t2.Sub(t1)
+		p.stats.LastGrab, p.stats.LastDetect = t1.Sub(t0), time.Since(t1)
 		p.mu.Unlock()
 		return nil
 	}
+	t2 := time.Now()
 
+	scaled := p.scaler.Scale(img)
+	t3 := time.Now()
 	p.enc.Reset()
 	if err := jpeg.Encode(&p.enc, scaled, &jpeg.Options{Quality: p.opt.Quality}); err != nil {
+		p.rawOK = false // not sent: the next frame must be compared again
 		return fmt.Errorf("encode jpeg: %w", err)
 	}
-	t3 := time.Now()
-	p.sent.size = p.thumb.size
-	p.sent.y = append(p.sent.y[:0], p.thumb.y...)
+	t4 := time.Now()
+	p.sent.set(&p.thumb)
 	preview := cloneRGBA(p.viewS.Scale(scaled))
 
 	b := scaled.Rect.Size()
@@ -317,7 +391,8 @@ func (p *Pipeline) step(ctx context.Context, force bool) error {
 	p.preview = preview
 	p.stats.Captured++
 	p.stats.Sent++
-	p.stats.LastGrab, p.stats.LastScale, p.stats.LastEncode = t1.Sub(t0), t2.Sub(t1), t3.Sub(t2)
+	p.stats.LastGrab, p.stats.LastDetect = t1.Sub(t0), t2.Sub(t1)
+	p.stats.LastScale, p.stats.LastEncode = t3.Sub(t2), t4.Sub(t3)
 	p.stats.LastBytes = len(f.JPEG)
 	p.stats.LastSent = t0
 	p.mu.Unlock()
@@ -357,9 +432,13 @@ func (p *Pipeline) Next(ctx context.Context) (Frame, error) {
 	}
 }
 
-// RequestFresh asks Run to send a frame now, changed or not, if the last
-// frame sent is older than Options.Refresh. Call it when the user starts
-// speaking so the model sees the current screen. It never blocks.
+// RequestFresh asks Run to capture now, without waiting for the next paced
+// capture, and to send the frame if it changed perceptually since the last
+// frame sent or that frame is older than Options.Refresh. Call it when the
+// user starts speaking so the model sees the screen as it is when the
+// question starts: the frame is in the mailbox after one grab, scale and
+// encode. The next paced capture comes one interval after this one. It
+// never blocks.
 func (p *Pipeline) RequestFresh() {
 	select {
 	case p.fresh <- struct{}{}:

@@ -39,19 +39,27 @@ func startPipeline(t *testing.T, p *capture.Pipeline) (stop func() error) {
 func TestPipelinePacing(t *testing.T) {
 	tests := []struct {
 		fps  float64
-		want uint64 // grabs in the first 9.7 s: one at once, then one per interval
+		idle time.Duration // -1: active (the default)
+		want uint64        // grabs in the first 9.7 s: one at once, then one per interval
 	}{
-		{1, 10},
-		{2, 20},
-		{0.5, 5},
-		{0.2, 2},
-		{5, 20},  // clamped to 2 fps
-		{0.1, 2}, // clamped to 0.2 fps
+		{1, -1, 10},
+		{2, -1, 20},
+		{0.5, -1, 5},
+		{0.2, -1, 2},
+		{5, -1, 20},  // clamped to 2 fps
+		{0.1, -1, 2}, // clamped to 0.2 fps
+		{1, 5 * time.Second, 2},
+		{1, 2 * time.Second, 5},
+		{1, 0, 1},                       // idle without idle frames: only the first
+		{1, 100 * time.Millisecond, 10}, // raised to the active interval
 	}
 	for _, tt := range tests {
 		synctest.Test(t, func(t *testing.T) {
 			src := capturetest.NewSource(image.Pt(320, 180), grey)
-			p := capture.NewPipeline(src, capture.Options{FPS: tt.fps}, nil)
+			p := capture.NewPipeline(src, capture.Options{FPS: tt.fps, IdleInterval: max(tt.idle, 0)}, nil)
+			if tt.idle >= 0 {
+				p.SetActive(false)
+			}
 			stop := startPipeline(t, p)
 			time.Sleep(9700 * time.Millisecond)
 			synctest.Wait()
@@ -60,7 +68,7 @@ func TestPipelinePacing(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got != tt.want {
-				t.Errorf("fps %v: captured %d frames in 9.7 s, want %d", tt.fps, got, tt.want)
+				t.Errorf("fps %v idle %v: captured %d frames in 9.7 s, want %d", tt.fps, tt.idle, got, tt.want)
 			}
 		})
 	}
@@ -172,19 +180,20 @@ func TestPipelineRequestFresh(t *testing.T) {
 			t.Fatal(err)
 		}
 		time.Sleep(2500 * time.Millisecond)
-		p.RequestFresh() // last frame is 2.5 s old: nothing to do
+		p.RequestFresh() // captures at once, but nothing changed and the last frame is 2.5 s old
 		synctest.Wait()
-		if s := p.Stats(); s.Sent != 1 || s.Captured != 3 {
-			t.Fatalf("after an early RequestFresh: %+v, want 1 sent, 3 captured", s)
+		if s := p.Stats(); s.Sent != 1 || s.Captured != 4 {
+			t.Fatalf("after an early RequestFresh: %+v, want 1 sent, 4 captured", s)
 		}
-		time.Sleep(4 * time.Second) // t = 6.5 s, unchanged frames skipped
-		p.RequestFresh()            // the user starts speaking
+		// The paced captures now follow the one at 2.5 s: 3.5, 4.5, 5.5 s.
+		time.Sleep(3800 * time.Millisecond) // t = 6.3 s, unchanged frames skipped
+		p.RequestFresh()                    // the user starts speaking
 		f, err := p.Next(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := f.Captured.Sub(start); got != 6500*time.Millisecond {
-			t.Errorf("fresh frame captured at +%v, want +6.5s (at once)", got)
+		if got := f.Captured.Sub(start); got != 6300*time.Millisecond {
+			t.Errorf("fresh frame captured at +%v, want +6.3s (at once)", got)
 		}
 		if s := p.Stats(); s.Sent != 2 || s.Captured != 8 {
 			t.Errorf("stats %+v, want 2 sent, 8 captured", s)
@@ -312,6 +321,10 @@ func TestOptionsNormalize(t *testing.T) {
 		in, want capture.Options
 	}{
 		{capture.Options{}, capture.Options{MaxSize: 1024, Quality: 75, FPS: 1, Refresh: 5 * time.Second, PreviewSize: 256}},
+		{capture.Options{FPS: 0.5, IdleInterval: time.Second}, // raised to the active interval
+			capture.Options{MaxSize: 1024, Quality: 75, FPS: 0.5, IdleInterval: 2 * time.Second, Refresh: 5 * time.Second, PreviewSize: 256}},
+		{capture.Options{IdleInterval: -time.Second}, capture.Options{MaxSize: 1024, Quality: 75, FPS: 1, Refresh: 5 * time.Second, PreviewSize: 256}},
+		{capture.Options{IdleInterval: time.Minute}, capture.Options{MaxSize: 1024, Quality: 75, FPS: 1, IdleInterval: time.Minute, Refresh: 5 * time.Second, PreviewSize: 256}},
 		{capture.Options{MaxSize: 4, Quality: 300, FPS: 9, ChangeThreshold: -1, Refresh: time.Second, PreviewSize: 100, SkipUnchanged: true},
 			capture.Options{MaxSize: 16, Quality: 100, FPS: 2, Refresh: time.Second, PreviewSize: 100, SkipUnchanged: true}},
 		{capture.Options{FPS: 0.01, ChangeThreshold: 3}, capture.Options{MaxSize: 1024, Quality: 75, FPS: 0.2, ChangeThreshold: 1, Refresh: 5 * time.Second, PreviewSize: 256}},
@@ -321,7 +334,7 @@ func TestOptionsNormalize(t *testing.T) {
 			t.Errorf("%+v.Normalize() = %+v, want %+v", tt.in, got, tt.want)
 		}
 	}
-	if d := capture.DefaultOptions(); d != d.Normalize() || !d.SkipUnchanged {
-		t.Errorf("DefaultOptions %+v are not normal or do not skip unchanged frames", d)
+	if d := capture.DefaultOptions(); d != d.Normalize() || !d.SkipUnchanged || d.IdleInterval != 5*time.Second {
+		t.Errorf("DefaultOptions %+v are not normal, do not skip unchanged frames or do not idle at 5 s", d)
 	}
 }

@@ -240,52 +240,6 @@ func TestScalerSteadyStateDoesNotAllocate(t *testing.T) {
 	}
 }
 
-func TestChangedFraction(t *testing.T) {
-	base := image.NewRGBA(image.Rect(0, 0, 64, 36))
-	for i := range base.Pix {
-		base.Pix[i] = 128
-	}
-	var a lumaThumb
-	a.set(base)
-	tests := []struct {
-		name  string
-		edit  func(m *image.RGBA)
-		wantN int // cells expected to change
-	}{
-		{"same", func(*image.RGBA) {}, 0},
-		{"noise below tolerance", func(m *image.RGBA) {
-			for i := 0; i < len(m.Pix); i += 4 {
-				m.Pix[i] += uint8(i / 4 % cellTolerance)
-			}
-		}, 0},
-		{"one cell", func(m *image.RGBA) { m.SetRGBA(5, 5, color.RGBA{255, 255, 255, 255}) }, 1},
-		{"a block", func(m *image.RGBA) {
-			for y := range 10 {
-				for x := range 10 {
-					m.SetRGBA(x, y, color.RGBA{0, 0, 0, 255})
-				}
-			}
-		}, 100},
-	}
-	for _, tt := range tests {
-		m := image.NewRGBA(base.Rect)
-		copy(m.Pix, base.Pix)
-		tt.edit(m)
-		var b lumaThumb
-		b.set(m)
-		got := changedFraction(&a, &b)
-		want := float64(tt.wantN) / float64(64*36)
-		if got != want {
-			t.Errorf("%s: changedFraction = %v, want %v", tt.name, got, want)
-		}
-	}
-	var other lumaThumb
-	other.set(image.NewRGBA(image.Rect(0, 0, 36, 64)))
-	if got := changedFraction(&a, &other); got != 1 {
-		t.Errorf("different sizes: changedFraction = %v, want 1", got)
-	}
-}
-
 func TestHalve(t *testing.T) {
 	src := randomRGBA(image.Pt(9, 5), 11) // odd sizes: last row and column dropped
 	dst := image.NewRGBA(image.Rect(0, 0, 4, 2))

@@ -19,6 +19,7 @@ import (
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/randr"
 	"github.com/jezek/xgb/xproto"
+	"github.com/livedesk/livedesk/internal/xwin"
 )
 
 // requireTestEnv skips the test outside scripts/with-testenv.sh and fails it
@@ -81,49 +82,16 @@ func startXvfb(t testing.TB, args ...string) int {
 	return 0
 }
 
-// showImage shows m in a window at r.Min until the test ends.
+// showImage shows m in a window at the given point until the test ends.
 func showImage(t testing.TB, at image.Point, m *image.RGBA) {
 	t.Helper()
-	c, err := xgb.NewConn()
-	if err != nil {
-		t.Fatalf("connect to X: %v", err)
-	}
-	t.Cleanup(c.Close)
-	screen := xproto.Setup(c).DefaultScreen(c)
-	size := m.Rect.Size()
-	wid, err := xproto.NewWindowId(c)
+	w, err := xwin.Open(image.Rectangle{Min: at, Max: at.Add(m.Rect.Size())}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := xproto.CreateWindowChecked(c, screen.RootDepth, wid, screen.Root,
-		int16(at.X), int16(at.Y), uint16(size.X), uint16(size.Y), 0,
-		xproto.WindowClassInputOutput, screen.RootVisual, xproto.CwOverrideRedirect, []uint32{1}).Check(); err != nil {
+	t.Cleanup(w.Close)
+	if err := w.Put(m); err != nil {
 		t.Fatal(err)
-	}
-	if err := xproto.MapWindowChecked(c, wid).Check(); err != nil {
-		t.Fatal(err)
-	}
-	gc, err := xproto.NewGcontextId(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := xproto.CreateGCChecked(c, gc, xproto.Drawable(wid), 0, nil).Check(); err != nil {
-		t.Fatal(err)
-	}
-	// X pixels are B, G, R, X in memory. Requests are limited to 256 KiB
-	// without BIG-REQUESTS.
-	rows := max(1, 200_000/(size.X*4))
-	data := make([]byte, size.X*rows*4)
-	for y := 0; y < size.Y; y += rows {
-		n := min(rows, size.Y-y)
-		for i := range n * size.X {
-			p := m.Pix[m.PixOffset(i%size.X, y+i/size.X):]
-			data[i*4], data[i*4+1], data[i*4+2], data[i*4+3] = p[2], p[1], p[0], 0
-		}
-		if err := xproto.PutImageChecked(c, xproto.ImageFormatZPixmap, xproto.Drawable(wid), gc,
-			uint16(size.X), uint16(n), 0, int16(y), 0, screen.RootDepth, data[:n*size.X*4]).Check(); err != nil {
-			t.Fatalf("put image: %v", err)
-		}
 	}
 }
 

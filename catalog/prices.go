@@ -41,3 +41,12 @@ func PriceFor(model string) (Price, bool) {
 	}
 	return best, true
 }
+
+// FrameTokens is what one video frame costs in input tokens at a media resolution (the setting's
+// word; "" is the model's default): LOW 64, MEDIUM and HIGH 256 (reference §6).
+func FrameTokens(resolution string) int {
+	if resolution == "LOW" {
+		return 64
+	}
+	return 256
+}

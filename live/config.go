@@ -36,7 +36,4 @@ type Config struct {
 	// two minutes without it).
 	Compression  bool
 	GoogleSearch bool
-
-	// FramesOnlyWhileSpeaking sends video frames only while the user speaks (local detector).
-	FramesOnlyWhileSpeaking bool
 }

@@ -128,7 +128,6 @@ type Conversation struct {
 
 	muted        atomic.Bool
 	pttDown      atomic.Bool
-	speaking     atomic.Bool
 	toolWait     atomic.Int32 // unanswered blocking calls
 	toolsRunning atomic.Int32 // local tool calls running
 	turn         atomic.Int64 // model turns ended so far, across connections
@@ -341,7 +340,7 @@ func (c *Conversation) pumpMic(ctx context.Context) {
 		}
 		ptt := c.pttDown.Load()
 		if changed, on := det.update(pcm); changed {
-			c.speaking.Store(on)
+
 			if on { // first: the frame should show the screen as it is when speech starts
 				if box := c.currentShare(); box != nil && box.src != nil {
 					box.src.RequestFresh()
@@ -813,9 +812,6 @@ func (c *Conversation) videoLoop(ctx context.Context, cs *connState) {
 			c.SetShare(nil)
 			continue
 		}
-		if c.cfg.FramesOnlyWhileSpeaking && !c.speaking.Load() {
-			continue
-		}
 		if c.toolWait.Load() > 0 {
 			// Realtime input while a blocking call is unanswered makes the server abort the
 			// session (1008); a newer frame follows within a second.
@@ -1143,7 +1139,7 @@ func (c *Conversation) startTool(ctx context.Context, cs *connState, wg *sync.Wa
 }
 
 // speechDetector is a small energy detector on the microphone: it tells when the user starts
-// speaking (to send a fresh frame, and frames only while speaking) — the server's own voice
+// speaking (to send a fresh frame, and to pace the shared screen) — the server's own voice
 // activity detection decides turns.
 type speechDetector struct {
 	on        bool

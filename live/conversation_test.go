@@ -687,18 +687,3 @@ func TestConversationSharing(t *testing.T) {
 		t.Error("speech start did not ask the share for a fresh frame")
 	}
 }
-
-func TestConversationFramesOnlyWhileSpeaking(t *testing.T) {
-	cfg := defaultConfig()
-	cfg.FramesOnlyWhileSpeaking = true
-	h := newHarness(t, livetest.Options{}, cfg, nil)
-	src := &fakeFrames{pace: 20 * time.Millisecond, jpeg: tinyJPEG(t)}
-	h.conv.SetShare(src)
-	h.waitEvent("live", isState(live.StateLive))
-	time.Sleep(150 * time.Millisecond)
-	if n := h.srv.Conns()[0].Frames; n != 0 {
-		t.Errorf("%d frames sent while the user was silent", n)
-	}
-	h.mic.Say(500 * time.Millisecond)
-	waitServer(t, h.srv, "frames while speaking", func(cs []livetest.ConnInfo) bool { return cs[0].Frames >= 2 })
-}

@@ -303,7 +303,6 @@ var tinyJPEGBase64 = func() string {
 	return base64.StdEncoding.EncodeToString(tinyJPEG(&t))
 }()
 
-
 // TestUsageIsSummedPerResponse: each usageMetadata is one response's count, its prompt the whole
 // context of that turn (the fake reports the way the real server does: growing prompts); the
 // conversation sums them, and counts turns by turn ends, not by reports.

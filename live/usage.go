@@ -27,6 +27,7 @@ type Usage struct {
 	PromptByMod    map[string]int64 // TEXT, AUDIO, IMAGE, VIDEO, DOCUMENT
 	ResponseByMod  map[string]int64
 	EstimatedUSD   float64
+	VideoUSD       float64 // of EstimatedUSD: image and video input (the shared screen or camera)
 	PriceKnown     bool
 	PriceSource    string
 	lastPriceModel string
@@ -84,14 +85,19 @@ func addDetails(dst map[string]int64, details []ModalityTokenCount, total int64)
 func (u *Usage) estimate() {
 	p, ok := catalog.PriceFor(u.lastPriceModel)
 	u.PriceKnown, u.PriceSource = ok, p.Source
-	cost := 0.0
+	cost, video := 0.0, 0.0
 	for mod, n := range u.PromptByMod {
-		if mod == "TEXT" {
+		switch mod {
+		case "TEXT":
 			cost += float64(n) * p.InputText
-		} else {
+		case "IMAGE", "VIDEO":
+			video += float64(n) * p.InputMedia
+			cost += float64(n) * p.InputMedia
+		default:
 			cost += float64(n) * p.InputMedia
 		}
 	}
+	u.VideoUSD = video / 1e6
 	for mod, n := range u.ResponseByMod {
 		if mod == "AUDIO" {
 			cost += float64(n) * p.OutputAudio

@@ -78,12 +78,16 @@ type Config struct {
 	PushToTalkKey     string // Fyne key name used when AutoVAD is off
 
 	// Media sent while sharing.
-	FPS                     float64 // frames per second, 0.2..2
-	MaxSize                 int     // longest side of a sent frame in pixels
-	JPEGQuality             int     // 1..100
-	MediaResolution         string  // "", "LOW", "MEDIUM", "HIGH"
-	SkipUnchanged           bool
-	FramesOnlyWhileSpeaking bool
+	FPS             float64 // frames per second, 0.2..2
+	MaxSize         int     // longest side of a sent frame in pixels
+	JPEGQuality     int     // 1..100
+	MediaResolution string  // "", "LOW", "MEDIUM", "HIGH"
+	SkipUnchanged   bool
+	// FramePolicy says when frames go out: FramesWhileTalking (full rate while someone
+	// speaks, one frame per IdleFrameSeconds otherwise), FramesAlways, or FramesWhenAsked
+	// (a fresh frame when the user starts speaking, and while talking).
+	FramePolicy      string
+	IdleFrameSeconds int // FramesWhileTalking: seconds between frames while everyone is silent
 
 	// Audio devices and echo.
 	MicDevice        string // device ID or name; "" = system default

@@ -19,6 +19,8 @@ func Default() Config {
 		MaxSize:             1024,
 		JPEGQuality:         75,
 		SkipUnchanged:       true,
+		FramePolicy:         FramesWhileTalking,
+		IdleFrameSeconds:    5,
 		EchoCancellation:    EchoAuto,
 		SpeakerMode:         true,
 		Volume:              1,

@@ -12,6 +12,16 @@ var ThinkingLevels = []string{"", "MINIMAL", "LOW", "MEDIUM", "HIGH"}
 // ActivityHandlings are the values of ActivityHandling.
 var ActivityHandlings = []string{ActivityInterrupts, ActivityNoInterruption}
 
+// Frame policies (FramePolicy): when a shared screen or camera is sent.
+const (
+	FramesWhileTalking = "talking" // the default: what the user pays for follows what they do
+	FramesAlways       = "always"
+	FramesWhenAsked    = "asked"
+)
+
+// FramePolicies are the values of FramePolicy.
+var FramePolicies = []string{FramesWhileTalking, FramesAlways, FramesWhenAsked}
+
 // EchoModes are the values of EchoCancellation.
 var EchoModes = []string{EchoAuto, EchoOn, EchoOff}
 
@@ -27,6 +37,7 @@ const (
 	MaxSilenceMs     = 10000
 	MaxVolume        = 2.0
 	MaxInstructionKB = 64
+	MaxIdleFrameSec  = 60
 )
 
 func contains(list []string, v string) bool {

@@ -126,7 +126,7 @@ func TestLoadSaveRoundTrip(t *testing.T) {
 		OutputTranscription: true, AutoVAD: false, StartSensitivity: "LOW", EndSensitivity: "HIGH",
 		PrefixPaddingMs: 300, SilenceDurationMs: 800, ActivityHandling: ActivityNoInterruption,
 		PushToTalkKey: "Space", FPS: 0.5, MaxSize: 768, JPEGQuality: 60, MediaResolution: "LOW",
-		SkipUnchanged: false, FramesOnlyWhileSpeaking: true, MicDevice: "VirtualMic",
+		SkipUnchanged: false, FramePolicy: FramesWhenAsked, IdleFrameSeconds: 0, MicDevice: "VirtualMic",
 		SpeakerDevice: "Speaker", Headphones: true, SpeakerMode: false, EchoCancellation: EchoOff,
 		Volume: 0.7, Compression: false, ProactiveAudio: true, AffectiveDialog: true,
 		ThinkingLevel: "LOW", GoogleSearch: true, LocalTools: []string{},
@@ -253,5 +253,23 @@ func TestSecretNeverPrinted(t *testing.T) {
 		if strings.Contains(s, "SECRET") {
 			t.Errorf("secret leaked: %s", s)
 		}
+	}
+}
+
+// TestFramePolicyCarriedOver: the old "send frames only while I speak" switch becomes the
+// policy that replaced it; without it the default policy applies.
+func TestFramePolicyCarriedOver(t *testing.T) {
+	s := newMapStore()
+	s.SetBool("media.frames_only_while_speaking", true)
+	if got := Load(s).FramePolicy; got != FramesWhenAsked {
+		t.Errorf("old switch on: policy %q, want %q", got, FramesWhenAsked)
+	}
+	if got := Load(newMapStore()).FramePolicy; got != FramesWhileTalking {
+		t.Errorf("fresh: policy %q, want %q", got, FramesWhileTalking)
+	}
+	c := Default()
+	c.FramePolicy, c.IdleFrameSeconds = "sometimes", 90
+	if err := c.Validate(); FieldMessage(err, "FramePolicy") == "" || FieldMessage(err, "IdleFrameSeconds") == "" {
+		t.Errorf("Validate = %v", err)
 	}
 }

@@ -38,7 +38,9 @@ const (
 	keyJPEGQuality         = "media.jpeg_quality"
 	keyMediaResolution     = "media.resolution"
 	keySkipUnchanged       = "media.skip_unchanged"
-	keyFramesWhileSpeaking = "media.frames_only_while_speaking"
+	keyFramesWhileSpeaking = "media.frames_only_while_speaking" // read once to carry it over to keyFramePolicy
+	keyFramePolicy         = "media.frame_policy"
+	keyIdleFrameSeconds    = "media.idle_frame_seconds"
 	keyMicDevice           = "audio.mic"
 	keySpeakerDevice       = "audio.speaker"
 	keyHeadphones          = "audio.headphones"
@@ -60,43 +62,53 @@ const (
 func Load(s Store) Config {
 	d := Default()
 	c := Config{
-		Endpoint:                s.StringWithFallback(keyEndpoint, d.Endpoint),
-		Model:                   s.StringWithFallback(keyModel, d.Model),
-		Voice:                   s.StringWithFallback(keyVoice, d.Voice),
-		Language:                s.StringWithFallback(keyLanguage, d.Language),
-		SystemInstruction:       s.StringWithFallback(keySystemInstruction, d.SystemInstruction),
-		InputTranscription:      s.BoolWithFallback(keyInputTranscription, d.InputTranscription),
-		OutputTranscription:     s.BoolWithFallback(keyOutputTranscription, d.OutputTranscription),
-		AutoVAD:                 s.BoolWithFallback(keyAutoVAD, d.AutoVAD),
-		StartSensitivity:        s.StringWithFallback(keyStartSensitivity, d.StartSensitivity),
-		EndSensitivity:          s.StringWithFallback(keyEndSensitivity, d.EndSensitivity),
-		PrefixPaddingMs:         s.IntWithFallback(keyPrefixPaddingMs, d.PrefixPaddingMs),
-		SilenceDurationMs:       s.IntWithFallback(keySilenceDurationMs, d.SilenceDurationMs),
-		ActivityHandling:        s.StringWithFallback(keyActivityHandling, d.ActivityHandling),
-		PushToTalkKey:           s.StringWithFallback(keyPushToTalkKey, d.PushToTalkKey),
-		FPS:                     s.FloatWithFallback(keyFPS, d.FPS),
-		MaxSize:                 s.IntWithFallback(keyMaxSize, d.MaxSize),
-		JPEGQuality:             s.IntWithFallback(keyJPEGQuality, d.JPEGQuality),
-		MediaResolution:         s.StringWithFallback(keyMediaResolution, d.MediaResolution),
-		SkipUnchanged:           s.BoolWithFallback(keySkipUnchanged, d.SkipUnchanged),
-		FramesOnlyWhileSpeaking: s.BoolWithFallback(keyFramesWhileSpeaking, d.FramesOnlyWhileSpeaking),
-		MicDevice:               s.StringWithFallback(keyMicDevice, d.MicDevice),
-		SpeakerDevice:           s.StringWithFallback(keySpeakerDevice, d.SpeakerDevice),
-		Headphones:              s.BoolWithFallback(keyHeadphones, d.Headphones),
-		SpeakerMode:             s.BoolWithFallback(keySpeakerMode, d.SpeakerMode),
-		EchoCancellation:        s.StringWithFallback(keyEchoCancellation, d.EchoCancellation),
-		Volume:                  s.FloatWithFallback(keyVolume, d.Volume),
-		Compression:             s.BoolWithFallback(keyCompression, d.Compression),
-		ProactiveAudio:          s.BoolWithFallback(keyProactiveAudio, d.ProactiveAudio),
-		AffectiveDialog:         s.BoolWithFallback(keyAffectiveDialog, d.AffectiveDialog),
-		ThinkingLevel:           s.StringWithFallback(keyThinkingLevel, d.ThinkingLevel),
-		GoogleSearch:            s.BoolWithFallback(keyGoogleSearch, d.GoogleSearch),
-		LocalTools:              slices.Clone(d.LocalTools),
+		Endpoint:            s.StringWithFallback(keyEndpoint, d.Endpoint),
+		Model:               s.StringWithFallback(keyModel, d.Model),
+		Voice:               s.StringWithFallback(keyVoice, d.Voice),
+		Language:            s.StringWithFallback(keyLanguage, d.Language),
+		SystemInstruction:   s.StringWithFallback(keySystemInstruction, d.SystemInstruction),
+		InputTranscription:  s.BoolWithFallback(keyInputTranscription, d.InputTranscription),
+		OutputTranscription: s.BoolWithFallback(keyOutputTranscription, d.OutputTranscription),
+		AutoVAD:             s.BoolWithFallback(keyAutoVAD, d.AutoVAD),
+		StartSensitivity:    s.StringWithFallback(keyStartSensitivity, d.StartSensitivity),
+		EndSensitivity:      s.StringWithFallback(keyEndSensitivity, d.EndSensitivity),
+		PrefixPaddingMs:     s.IntWithFallback(keyPrefixPaddingMs, d.PrefixPaddingMs),
+		SilenceDurationMs:   s.IntWithFallback(keySilenceDurationMs, d.SilenceDurationMs),
+		ActivityHandling:    s.StringWithFallback(keyActivityHandling, d.ActivityHandling),
+		PushToTalkKey:       s.StringWithFallback(keyPushToTalkKey, d.PushToTalkKey),
+		FPS:                 s.FloatWithFallback(keyFPS, d.FPS),
+		MaxSize:             s.IntWithFallback(keyMaxSize, d.MaxSize),
+		JPEGQuality:         s.IntWithFallback(keyJPEGQuality, d.JPEGQuality),
+		MediaResolution:     s.StringWithFallback(keyMediaResolution, d.MediaResolution),
+		SkipUnchanged:       s.BoolWithFallback(keySkipUnchanged, d.SkipUnchanged),
+		FramePolicy:         s.StringWithFallback(keyFramePolicy, framePolicyFallback(s, d.FramePolicy)),
+		IdleFrameSeconds:    s.IntWithFallback(keyIdleFrameSeconds, d.IdleFrameSeconds),
+		MicDevice:           s.StringWithFallback(keyMicDevice, d.MicDevice),
+		SpeakerDevice:       s.StringWithFallback(keySpeakerDevice, d.SpeakerDevice),
+		Headphones:          s.BoolWithFallback(keyHeadphones, d.Headphones),
+		SpeakerMode:         s.BoolWithFallback(keySpeakerMode, d.SpeakerMode),
+		EchoCancellation:    s.StringWithFallback(keyEchoCancellation, d.EchoCancellation),
+		Volume:              s.FloatWithFallback(keyVolume, d.Volume),
+		Compression:         s.BoolWithFallback(keyCompression, d.Compression),
+		ProactiveAudio:      s.BoolWithFallback(keyProactiveAudio, d.ProactiveAudio),
+		AffectiveDialog:     s.BoolWithFallback(keyAffectiveDialog, d.AffectiveDialog),
+		ThinkingLevel:       s.StringWithFallback(keyThinkingLevel, d.ThinkingLevel),
+		GoogleSearch:        s.BoolWithFallback(keyGoogleSearch, d.GoogleSearch),
+		LocalTools:          slices.Clone(d.LocalTools),
 	}
 	if s.BoolWithFallback(keyLocalToolsSet, false) {
 		c.LocalTools = slices.Clone(s.StringListWithFallback(keyLocalTools, nil))
 	}
 	return c
+}
+
+// framePolicyFallback carries the old "frames only while I speak" switch over to the policy
+// that replaced it.
+func framePolicyFallback(s Store, def string) string {
+	if s.BoolWithFallback(keyFramesWhileSpeaking, false) {
+		return FramesWhenAsked
+	}
+	return def
 }
 
 // Flusher is a Store that writes to disk only when asked (FileStore): Save calls Flush.
@@ -124,7 +136,8 @@ func Save(s Store, c Config) error {
 	s.SetInt(keyJPEGQuality, c.JPEGQuality)
 	s.SetString(keyMediaResolution, c.MediaResolution)
 	s.SetBool(keySkipUnchanged, c.SkipUnchanged)
-	s.SetBool(keyFramesWhileSpeaking, c.FramesOnlyWhileSpeaking)
+	s.SetString(keyFramePolicy, c.FramePolicy)
+	s.SetInt(keyIdleFrameSeconds, c.IdleFrameSeconds)
 	s.SetString(keyMicDevice, c.MicDevice)
 	s.SetString(keySpeakerDevice, c.SpeakerDevice)
 	s.SetBool(keyHeadphones, c.Headphones)

@@ -117,6 +117,12 @@ func (c Config) Validate() error {
 	if c.JPEGQuality < MinJPEGQuality || c.JPEGQuality > MaxJPEGQuality {
 		add("JPEGQuality", "must be between %d and %d", MinJPEGQuality, MaxJPEGQuality)
 	}
+	if !contains(FramePolicies, c.FramePolicy) {
+		add("FramePolicy", "must be %q, %q or %q", FramesWhileTalking, FramesAlways, FramesWhenAsked)
+	}
+	if c.IdleFrameSeconds < 0 || c.IdleFrameSeconds > MaxIdleFrameSec {
+		add("IdleFrameSeconds", "must be between 0 and %d seconds", MaxIdleFrameSec)
+	}
 	if !contains(MediaResolutions, c.MediaResolution) {
 		add("MediaResolution", "must be LOW, MEDIUM, HIGH or empty")
 	}

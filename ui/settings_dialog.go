@@ -94,19 +94,22 @@ type settingsForm struct {
 	language  *choice
 	instr     *widget.Entry
 
-	inTr, outTr                   *widget.Check
-	autoVAD                       *widget.Check
-	startSens, endSens            *choice
-	prefixPad, silence            *widget.Entry
-	activity                      *choice
-	pttKey                        *widget.Entry
-	fps, maxSize, jpegQ           *widget.Entry
-	mediaRes                      *choice
-	skipUnchanged, framesSpeaking *widget.Check
-	mic, speaker                  *choice
-	headphones, speakerMode       *widget.Check
-	echo                          *choice
-	volume                        *widget.Slider
+	inTr, outTr             *widget.Check
+	autoVAD                 *widget.Check
+	startSens, endSens      *choice
+	prefixPad, silence      *widget.Entry
+	activity                *choice
+	pttKey                  *widget.Entry
+	fps, maxSize, jpegQ     *widget.Entry
+	mediaRes                *choice
+	skipUnchanged           *widget.Check
+	framePolicy             *choice
+	idleSec                 *widget.Entry
+	frameNote               *widget.Label
+	mic, speaker            *choice
+	headphones, speakerMode *widget.Check
+	echo                    *choice
+	volume                  *widget.Slider
 
 	compression, proactive, affective *widget.Check
 	thinking                          *choice
@@ -227,8 +230,9 @@ func (w *Window) newSettingsForm() *settingsForm {
 	f.mediaRes = newChoice(slices.Clone(settings.MediaResolutions), orDefault("Default"), revalidate)
 	f.skipUnchanged = widget.NewCheck(lang.L("Skip frames that did not change"), revalidateB)
 	f.skipUnchanged.SetChecked(c.SkipUnchanged)
-	f.framesSpeaking = widget.NewCheck(lang.L("Send frames only while I speak"), revalidateB)
-	f.framesSpeaking.SetChecked(c.FramesOnlyWhileSpeaking)
+	f.framePolicy = newChoice(slices.Clone(settings.FramePolicies), framePolicyLabel, revalidate)
+	f.idleSec = numEntry(strconv.Itoa(c.IdleFrameSeconds), revalidate)
+	f.frameNote = note()
 
 	f.mic = newChoice(w.audioChoices(func() ([]audio.Device, error) { return w.opts.Devices.Mics() }), orDefault("System default"), revalidate)
 	f.speaker = newChoice(w.audioChoices(func() ([]audio.Device, error) { return w.opts.Devices.Speakers() }), orDefault("System default"), revalidate)
@@ -286,6 +290,7 @@ func (w *Window) newSettingsForm() *settingsForm {
 	f.endSens.set(c.EndSensitivity)
 	f.activity.set(c.ActivityHandling)
 	f.mediaRes.set(c.MediaResolution)
+	f.framePolicy.set(c.FramePolicy)
 	f.mic.set(c.MicDevice)
 	f.speaker.set(c.SpeakerDevice)
 	f.echo.set(c.EchoCancellation)
@@ -319,7 +324,9 @@ func (w *Window) newSettingsForm() *settingsForm {
 		f.item("Largest side (px)", "MaxSize", f.maxSize, ""),
 		f.item("JPEG quality", "JPEGQuality", f.jpegQ, "1 to 100"),
 		f.item("Media resolution", "MediaResolution", f.mediaRes, "LOW = 64 tokens per frame, MEDIUM/HIGH = 256"),
-		f.item("Frames", "SkipUnchanged", container.NewVBox(f.skipUnchanged, f.framesSpeaking), ""),
+		f.item("Send frames", "FramePolicy", container.NewVBox(f.framePolicy, f.frameNote), ""),
+		f.item("Seconds between frames while silent", "IdleFrameSeconds", f.idleSec, "0 = none"),
+		f.item("Frames", "SkipUnchanged", f.skipUnchanged, ""),
 	)
 	audio := widget.NewForm(
 		f.item("Microphone", "MicDevice", f.mic, ""),
@@ -496,7 +503,8 @@ func (f *settingsForm) config() (settings.Config, map[string]string) {
 	c.JPEGQuality = atoi("JPEGQuality", f.jpegQ)
 	c.MediaResolution = f.mediaRes.value()
 	c.SkipUnchanged = f.skipUnchanged.Checked
-	c.FramesOnlyWhileSpeaking = f.framesSpeaking.Checked
+	c.FramePolicy = f.framePolicy.value()
+	c.IdleFrameSeconds = atoi("IdleFrameSeconds", f.idleSec)
 	c.MicDevice = f.mic.value()
 	c.SpeakerDevice = f.speaker.value()
 	c.Headphones = f.headphones.Checked
@@ -524,6 +532,9 @@ func (f *settingsForm) validate() (settings.Config, bool) {
 	}
 	c, bad := f.config()
 	err := c.Validate()
+	if f.frameNote != nil {
+		f.frameNote.SetText(frameCostNote(c.FramePolicy, c.FPS, c.IdleFrameSeconds, c.MediaResolution, c.Model))
+	}
 	for field, l := range f.errs {
 		msg := bad[field]
 		if msg == "" {

@@ -821,6 +821,16 @@ func (w *Window) refreshDiag() {
 	}
 }
 
+// costText is the status bar's cost estimate, with the shared screen's part once it costs
+// something (frames are billed like audio: the user should see which one adds up).
+func (w *Window) costText() string {
+	t := fmt.Sprintf("≈ $%.4f %s", w.usage.CostUSD, lang.L("est."))
+	if w.usage.VideoCostUSD > 0 {
+		t += fmt.Sprintf(" (%s $%.4f)", lang.L("video"), w.usage.VideoCostUSD)
+	}
+	return t
+}
+
 // kilobytes says a size the way the preview note does.
 func kilobytes(n int) string {
 	if n < 1000 {
@@ -913,7 +923,7 @@ func (w *Window) refresh() {
 	}
 	parts := []string{w.stateText(), model,
 		fmt.Sprintf("%d %s", w.usage.TotalTokens, lang.L("tokens")),
-		fmt.Sprintf("≈ $%.4f %s", w.usage.CostUSD, lang.L("est.")),
+		w.costText(),
 		lang.L("Mic") + ": " + deviceName(w.cfg.MicDevice),
 		lang.L("Speaker") + ": " + deviceName(w.cfg.SpeakerDevice),
 	}

@@ -248,7 +248,8 @@ func TestSettingsRoundTrip(t *testing.T) {
 	f.maxSize.SetText("768")
 	f.jpegQ.SetText("60")
 	f.mediaRes.set("LOW")
-	f.framesSpeaking.SetChecked(true)
+	f.framePolicy.set(settings.FramesWhenAsked)
+	f.idleSec.SetText("50")
 	f.mic.set("VirtualMic")
 	f.speaker.set("Speaker")
 	f.echo.set(settings.EchoOff)
@@ -275,7 +276,8 @@ func TestSettingsRoundTrip(t *testing.T) {
 	want.MaxSize = 768
 	want.JPEGQuality = 60
 	want.MediaResolution = "LOW"
-	want.FramesOnlyWhileSpeaking = true
+	want.FramePolicy = settings.FramesWhenAsked
+	want.IdleFrameSeconds = 50
 	want.MicDevice = "VirtualMic"
 	want.SpeakerDevice = "Speaker"
 	want.EchoCancellation = settings.EchoOff

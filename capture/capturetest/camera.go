@@ -14,7 +14,8 @@ import (
 
 // Camera is a fake V4L2 device (capture.Device). Each frame shows Pattern at
 // the negotiated size with a 16-pixel band at the top whose grey level is
-// the frame number (FrameShade), so tests can tell which frame they got.
+// the frame number (FrameShade), so tests can tell which frame they got;
+// Still and Noise make it a camera on a still scene instead.
 //
 // Frames are produced on demand: a ReadFrame that may wait always gets a new
 // frame, and a ReadFrame(0) (a drain) gets one only while Queue'd frames are
@@ -29,6 +30,13 @@ type Camera struct {
 	// UnplugAfter makes reads fail with ENODEV, as after unplugging, once
 	// that many frames were read; 0 means never.
 	UnplugAfter int
+	// Still keeps the top band at frame 1's shade, so every frame shows the
+	// same scene, as a camera pointed at a still scene.
+	Still bool
+	// Noise adds fresh sensor-like noise to every frame before encoding:
+	// a Gaussian-like luma offset per pixel with this standard deviation
+	// (levels of 255). Set it before the first read.
+	Noise float64
 
 	mu      sync.Mutex
 	format  capture.PixelFormat
@@ -38,6 +46,7 @@ type Camera struct {
 	frames  int
 	queued  int
 	buf     []byte
+	noise   *noise
 }
 
 // NewCamera returns a Camera offering MJPEG and YUYV at common UVC sizes.
@@ -142,9 +151,18 @@ func (c *Camera) ReadFrame(timeout time.Duration) ([]byte, error) {
 
 func (c *Camera) render(n int) ([]byte, error) {
 	m := Pattern(c.size)
+	if c.Still {
+		n = 1
+	}
 	shade := FrameShade(n)
 	draw.Draw(m, image.Rect(0, 0, c.size.X, 16), image.NewUniform(color.RGBA{shade, shade, shade, 255}),
 		image.Point{}, draw.Src)
+	if c.Noise > 0 {
+		if c.noise == nil {
+			c.noise = newNoise(c.Noise, 2)
+		}
+		c.noise.add(m)
+	}
 	if c.format == capture.FormatYUYV {
 		return EncodeYUYV(m), nil
 	}

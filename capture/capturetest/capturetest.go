@@ -1,7 +1,9 @@
 // Package capturetest provides test doubles for package capture: a Source
-// whose picture tests control, and a fake V4L2 Camera that produces real
-// MJPEG (with or without Huffman tables) and YUYV frames, so the webcam and
-// pipeline code run headless on machines without /dev/video*.
+// whose picture tests control (a desktop with text, typing, scrolling, a
+// caret to blink, sensor-like noise), and a fake V4L2 Camera that produces
+// real MJPEG (with or without Huffman tables) and YUYV frames, optionally of
+// a still, noisy scene, so the webcam and pipeline code run headless on
+// machines without /dev/video*.
 package capturetest
 
 import (
@@ -68,6 +70,7 @@ type Source struct {
 	fail   []error
 	grabs  int
 	closed bool
+	noise  *noise // nil: grabs are exact copies
 }
 
 // NewSource returns a Source of the given size filled with c.
@@ -114,6 +117,9 @@ func (s *Source) Grab(ctx context.Context) (image.Image, error) {
 		s.out = image.NewRGBA(s.img.Rect)
 	}
 	copy(s.out.Pix, s.img.Pix)
+	if s.noise != nil {
+		s.noise.add(s.out)
+	}
 	return s.out, nil
 }
 

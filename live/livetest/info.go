@@ -3,6 +3,7 @@ package livetest
 import (
 	"encoding/json"
 	"slices"
+	"time"
 
 	"github.com/coder/websocket"
 )
@@ -56,6 +57,7 @@ type Frame struct {
 	MIME          string
 	Width, Height int
 	Bytes         int
+	At            time.Time // when the fake received it (for latency measurements)
 }
 
 func (ci ConnInfo) clone() ConnInfo {

@@ -194,7 +194,7 @@ func (c *conn) video(b *blob) {
 			return
 		}
 		ci.Frames++
-		ci.LastFrame = Frame{MIME: b.MIMEType, Width: cfg.Width, Height: cfg.Height, Bytes: len(data)}
+		ci.LastFrame = Frame{MIME: b.MIMEType, Width: cfg.Width, Height: cfg.Height, Bytes: len(data), At: time.Now()}
 	})
 	if err != nil {
 		c.log.Debug("livetest: undecodable frame", "mime", b.MIMEType, "err", err)

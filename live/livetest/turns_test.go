@@ -588,7 +588,12 @@ func TestVideoFramesAndImageTokens(t *testing.T) {
 				t.Fatalf("turns %+v, want 2 frames", got)
 			}
 			ci := s.Conns()[0]
-			if ci.Frames != 2 || ci.FrameErrors != 1 || ci.LastFrame != (Frame{MIME: "image/jpeg", Width: 64, Height: 48, Bytes: len(frame)}) {
+			last := ci.LastFrame
+			if last.At.IsZero() {
+				t.Errorf("LastFrame.At not stamped")
+			}
+			last.At = time.Time{}
+			if ci.Frames != 2 || ci.FrameErrors != 1 || last != (Frame{MIME: "image/jpeg", Width: 64, Height: 48, Bytes: len(frame)}) {
 				t.Errorf("ConnInfo frames %d errors %d last %+v", ci.Frames, ci.FrameErrors, ci.LastFrame)
 			}
 			v, _ := get(ms[len(ms)-1], "usageMetadata.promptTokensDetails")
