@@ -76,9 +76,10 @@ func hasState(run uint64, s State) func([]Event) bool {
 
 // fakeSources shares a test pattern instead of a real screen or camera.
 type fakeSources struct {
-	size image.Point
-	mu   sync.Mutex
-	open []Share
+	size   image.Point
+	mu     sync.Mutex
+	open   []Share
+	camera func() (capture.Source, error) // opens ShareCamera when set
 }
 
 func (f *fakeSources) Open(s Share) (capture.Source, error) {
@@ -87,6 +88,9 @@ func (f *fakeSources) Open(s Share) (capture.Source, error) {
 	f.open = append(f.open, s)
 	if s.Kind == ShareCamera && s.Camera == "/dev/missing" {
 		return nil, capture.ErrNoCamera
+	}
+	if s.Kind == ShareCamera && f.camera != nil {
+		return f.camera()
 	}
 	return capturetest.NewPatternSource(f.size), nil
 }

@@ -3,9 +3,15 @@
 package call
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
+	"fmt"
 	"image"
+	_ "image/jpeg"
+	"math"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -114,4 +120,156 @@ func TestFramesFollowWhatChanges(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSpeechOnsetSendsAFreshFrame speaks into the real (PulseAudio) microphone ten times while
+// the real (Xvfb) screen is shared in default settings, each time just after a patch of the
+// screen changed colour, and looks at what the fake server received: a frame showing the new
+// colour, sent because the local voice detector fired rather than because the pacing came
+// round. It logs the onset-to-frame latency (detector firing → frame at the server); the
+// assertion is on order, not time: the onset frame must beat the next paced capture.
+func TestSpeechOnsetSendsAFreshFrame(t *testing.T) {
+	if os.Getenv("LIVEDESK_TESTENV") == "" {
+		t.Skip("needs Xvfb and PulseAudio: run under scripts/with-testenv.sh (make test)")
+	}
+	const onsets = 10
+	marker := image.Rect(800, 400, 1040, 640) // screen coordinates (the display is 1920×1080)
+	colours := []uint32{0xd02020, 0x20a040, 0x2040d0}
+
+	type arrival struct {
+		at  time.Time
+		rgb [3]uint8 // the marker's centre in the frame
+	}
+	arrivals := make(chan arrival, 256)
+	p := newXPainter(t, 1920, 1080)
+	srv, err := livetest.Start(livetest.Options{
+		APIKey:    testKey,
+		Responder: func(livetest.Turn) livetest.Reply { return livetest.Reply{Text: "Okay."} },
+		OnFrame: func(f livetest.Frame, data []byte) {
+			m, _, err := image.Decode(bytes.NewReader(data))
+			if err != nil {
+				return
+			}
+			b := m.Bounds()
+			c := marker.Min.Add(marker.Max).Div(2)
+			r, g, bl, _ := m.At(b.Min.X+c.X*b.Dx()/1920, b.Min.Y+c.Y*b.Dy()/1080).RGBA()
+			select {
+			case arrivals <- arrival{f.At, [3]uint8{uint8(r >> 8), uint8(g >> 8), uint8(bl >> 8)}}:
+			default:
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	rec := newRecorder()
+	c := New(Options{Sink: rec, Backend: audio.BackendPulse})
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	cfg := settings.Default() // the frame policy and idle interval a new user gets
+	cfg.Endpoint, cfg.APIKey = srv.URL(), testKey
+	cfg.MicDevice, cfg.SpeakerDevice = "VirtualMic", "Speaker"
+	c.SetShare(Share{Kind: ShareScreen})
+	run := c.Start(cfg)
+	rec.wait(t, "live", hasState(run, StateLive))
+
+	ac, err := audio.NewContext(audio.BackendPulse, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ac.Close()
+	mouth, err := ac.OpenPlayer(audio.PlayerConfig{Device: "MicFeed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mouth.Close()
+	// 400 ms of a voice-like sound: 180 Hz with two harmonics, about -14 dBFS.
+	burst := make([]byte, 2*audio.OutputRate*4/10)
+	for i := range len(burst) / 2 {
+		x := 2 * math.Pi * 180 * float64(i) / audio.OutputRate
+		v := 0.12*math.Sin(x) + 0.06*math.Sin(2*x) + 0.03*math.Sin(3*x)
+		binary.LittleEndian.PutUint16(burst[2*i:], uint16(int16(v*32767)))
+	}
+
+	speechAfter := func(since time.Time, speaking bool) (time.Time, bool) {
+		for _, ev := range rec.all() {
+			if se, ok := ev.(SpeechEvent); ok && se.Run == run && se.Speaking == speaking && se.At.After(since) {
+				return se.At, true
+			}
+		}
+		return time.Time{}, false
+	}
+	waitSpeech := func(since time.Time, speaking bool) time.Time {
+		t.Helper()
+		var at time.Time
+		rec.wait(t, fmt.Sprintf("speaking=%v", speaking), func([]Event) bool {
+			var ok bool
+			at, ok = speechAfter(since, speaking)
+			return ok
+		})
+		return at
+	}
+	near := func(a [3]uint8, rgb uint32) bool {
+		want := [3]int{int(rgb >> 16 & 0xff), int(rgb >> 8 & 0xff), int(rgb & 0xff)}
+		for i := range a {
+			if d := int(a[i]) - want[i]; d < -40 || d > 40 {
+				return false
+			}
+		}
+		return true
+	}
+
+	period := time.Duration(float64(time.Second) / cfg.FPS) // the pacing the onset frame must beat
+	var latencies []time.Duration
+	early := 0
+	// The first frame shows the page; let the activity of connecting die down.
+	time.Sleep(activityHangover + time.Second)
+	for i := range onsets {
+		rgb := colours[i%len(colours)]
+		painted := time.Now()
+		p.fill(marker.Min.X, marker.Min.Y, marker.Dx(), marker.Dy(), rgb)
+		// A new generation each time: the player drops a chunk that repeats a recent one.
+		mouth.Write(mouth.Clear(), burst)
+		mouth.EndTurn()
+		onset := waitSpeech(painted, true)
+
+		var got arrival
+		deadline := time.After(10 * time.Second)
+	wait:
+		for {
+			select {
+			case a := <-arrivals:
+				if !a.at.Before(painted) && near(a.rgb, rgb) {
+					got = a
+					break wait
+				}
+			case <-deadline:
+				t.Fatalf("onset %d: no frame showing the new colour %06x reached the server", i, rgb)
+			}
+		}
+		lat := got.at.Sub(onset)
+		if lat < 0 {
+			// A paced capture between the paint and the onset already carried the change: the
+			// model had the screen as it was at onset before the user spoke.
+			early++
+			lat = 0
+		}
+		if lat >= period {
+			t.Errorf("onset %d: the frame showing the change came %v after the detector fired, later than the next paced capture (%v): the onset did not ask for a fresh frame", i, lat, period)
+		}
+		latencies = append(latencies, lat)
+
+		// Silence until the speech has ended, the model has answered and the share is idle again.
+		waitSpeech(onset, false)
+		time.Sleep(activityHangover + 700*time.Millisecond)
+		for len(arrivals) > 0 {
+			<-arrivals
+		}
+	}
+	slices.Sort(latencies)
+	t.Logf("speech onset → fresh frame at the server, %d onsets: median %v, min %v, max %v (%d carried by a paced frame before the onset)",
+		len(latencies), latencies[len(latencies)/2], latencies[0], latencies[len(latencies)-1], early)
 }

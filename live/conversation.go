@@ -283,7 +283,9 @@ func (c *Conversation) Stats() ConversationStats {
 }
 
 func (c *Conversation) emit(e Event) {
-	e.Time = time.Now()
+	if e.Time.IsZero() {
+		e.Time = time.Now()
+	}
 	select {
 	case c.events <- e:
 	default:
@@ -340,13 +342,13 @@ func (c *Conversation) pumpMic(ctx context.Context) {
 		}
 		ptt := c.pttDown.Load()
 		if changed, on := det.update(pcm); changed {
-
-			if on { // first: the frame should show the screen as it is when speech starts
+			at := time.Now() // when the detector fired, for onset-to-frame latency
+			if on {          // first: the frame should show the screen as it is when speech starts
 				if box := c.currentShare(); box != nil && box.src != nil {
 					box.src.RequestFresh()
 				}
 			}
-			c.emit(Event{Kind: EventSpeech, Speaking: on})
+			c.emit(Event{Kind: EventSpeech, Speaking: on, Time: at})
 		}
 		if manual && !ptt {
 			c.stats.micDropIdle.Add(1)

@@ -188,17 +188,21 @@ func resample(in []int16, from, to int) []int16 {
 func (c *conn) video(b *blob) {
 	data, _ := decodeBase64(b.Data)
 	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	f := Frame{MIME: b.MIMEType, Width: cfg.Width, Height: cfg.Height, Bytes: len(data), At: time.Now()}
 	c.s.update(c, func(ci *ConnInfo) {
 		if err != nil {
 			ci.FrameErrors++
 			return
 		}
 		ci.Frames++
-		ci.LastFrame = Frame{MIME: b.MIMEType, Width: cfg.Width, Height: cfg.Height, Bytes: len(data), At: time.Now()}
+		ci.LastFrame = f
 	})
 	if err != nil {
 		c.log.Debug("livetest: undecodable frame", "mime", b.MIMEType, "err", err)
 		return
+	}
+	if c.s.opt.OnFrame != nil {
+		c.s.opt.OnFrame(f, data)
 	}
 	c.framesSince++
 	c.s.mu.Lock()

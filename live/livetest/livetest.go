@@ -113,6 +113,10 @@ type Options struct {
 	// arrives more than ToolInputGrace after the toolCall. With it, speech
 	// during the call barges in (interrupted, toolCallCancellation) instead.
 	LenientToolInput bool
+	// OnFrame, when set, sees every decodable video frame as it arrives, with its
+	// JPEG or PNG bytes, so a test can look at what the model was shown. It runs on
+	// the connection's reader: it must return quickly.
+	OnFrame func(f Frame, data []byte)
 
 	// What the real server sends that clients rarely see (reference §5.2, §5.7,
 	// §11.5, §9.5). gemini-3.5-transcribe-live sends voiceActivity and interim
