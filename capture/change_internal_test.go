@@ -1,7 +1,6 @@
 package capture
 
 import (
-	"hash/maphash"
 	"image"
 	"image/color"
 	"image/draw"
@@ -334,8 +333,8 @@ func TestChangeDetectionDoesNotAllocate(t *testing.T) {
 	}
 }
 
-// BenchmarkChangeDetect is the change check of one 1080p or 4K frame that
-// the pixel hash did not match: the luma thumbnail straight from the frame,
+// BenchmarkChangeDetect is the change check of one 1080p or 4K frame: the
+// luma thumbnail straight from the frame,
 // then the comparison with the last frame sent. "caret" is a blinking caret
 // (no change; regions walked and ignored), "scroll" a scrolled text panel
 // (a change; a large region walked).
@@ -364,17 +363,5 @@ func BenchmarkChangeDetect(b *testing.B) {
 				}
 			})
 		}
-	}
-}
-
-// BenchmarkPixelHash is the exact-match shortcut that runs before the
-// change check on every RGBA frame.
-func BenchmarkPixelHash(b *testing.B) {
-	m := desktopLike(image.Pt(1920, 1080))
-	seed := maphash.MakeSeed()
-	b.ReportAllocs()
-	defer cpuMetric(b)()
-	for b.Loop() {
-		hashPixels(seed, m)
 	}
 }

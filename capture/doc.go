@@ -24,7 +24,7 @@
 // a luma thumbnail computed straight from the grabbed frame is compared
 // with the last frame sent's, with a tolerance that follows the measured
 // sensor noise and regions too small to matter (a blinking caret, a clock's
-// seconds, a spinner) ignored; identical pixels are caught first by a hash.
+// seconds, a spinner) ignored.
 // RequestFresh is the hook for "the user started speaking": it captures at
 // once and sends the frame if it changed or the last one is older than
 // Options.Refresh. Thumbnail is a small preview for the UI.
