@@ -55,7 +55,9 @@ func frameCostNote(policy string, fps float64, idleSec int, resolution, model st
 		return ""
 	}
 	n := framesPerHour(policy, fps, idleSec)
-	cost := func(p string) string { return fmt.Sprintf("$%.2f", frameCostPerHour(p, fps, idleSec, resolution, model)) }
+	cost := func(p string) string {
+		return fmt.Sprintf("$%.2f", frameCostPerHour(p, fps, idleSec, resolution, model))
+	}
 	chosen := lang.L("About {{.Frames}} frames an hour at most, {{.Tokens}} tokens each: about {{.Cost}} an hour (estimate; unchanged frames are not sent)",
 		map[string]any{"Frames": fmt.Sprintf("%.0f", n), "Tokens": catalog.FrameTokens(resolution), "Cost": cost(policy)})
 	each := lang.L("Per hour at most: while talking {{.Talking}}, always {{.Always}}, only when I ask {{.Asked}}",
