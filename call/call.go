@@ -157,6 +157,9 @@ func (c *Call) SetPushToTalk(down bool) {
 	c.applyIntentsLocked()
 	if r := c.cur; r != nil && down {
 		c.noteActivity(r) // never blocks (the pipeline's SetActive only signals)
+		if sh := r.share.Load(); sh != nil {
+			sh.RequestFresh() // the question starts now: show the screen as it is
+		}
 	}
 }
 

@@ -135,6 +135,10 @@ type Conversation struct {
 	shareMu sync.Mutex
 	share   *shareBox
 	shareCh chan struct{} // wakes a video loop waiting for something to share
+	frameCh chan struct{} // a frame was sent (typed text waits briefly for a fresh one)
+	// heldText is typed text a connection held for a fresh frame when it ended; the next
+	// connection sends it before any later text.
+	heldText atomic.Pointer[string]
 
 	usageMu sync.Mutex
 	usage   Usage
@@ -179,6 +183,7 @@ func NewConversation(cfg Config, opt ConversationOptions) *Conversation {
 		wake:    make(chan struct{}, 1),
 		micCh:   make(chan micChunk, backlog),
 		shareCh: make(chan struct{}, 1),
+		frameCh: make(chan struct{}, 1),
 	}
 	c.caps = catalog.Capabilities(c.model)
 	c.muted.Store(opt.Muted)
@@ -639,6 +644,11 @@ func (c *Conversation) serve(ctx context.Context, sess *Session, behaviors map[s
 // swapWait bounds each wait of a connection swap (the senders stopping, the flush).
 const swapWait = 5 * time.Second
 
+// freshTextWait is how long typed text waits for the fresh frame it asked for. Capturing,
+// scaling and encoding take 30–50 ms; a screen that has not changed sends nothing, and the
+// text goes after this.
+const freshTextWait = 150 * time.Millisecond
+
 // waitFor waits for wg up to d and reports whether it finished.
 func waitFor(wg *sync.WaitGroup, d time.Duration) bool {
 	done := make(chan struct{})
@@ -735,13 +745,58 @@ func (c *Conversation) sendLoop(ctx context.Context, cs *connState) {
 		}
 		cs.carry = cs.carry[1:]
 	}
+	// A typed question about the screen should come with the screen as it is now, and while
+	// everyone is silent the last frame may be seconds old: the text asks for a fresh frame
+	// and waits for it (at most freshTextWait, the screen may not have changed) while audio
+	// keeps flowing.
+	var (
+		held     *string
+		heldDone <-chan time.Time
+	)
+	sendText := func(text string) error {
+		err := s.SendText(ctx, text)
+		if err != nil {
+			// Keep it for the next connection: a typed message must not be lost.
+			select {
+			case c.texts <- text:
+			default:
+			}
+		}
+		return err
+	}
+	// release sends the held text, unless a blocking call is now unanswered: then it waits
+	// for the wake that the tool's answer sends.
+	release := func() error {
+		heldDone = nil
+		if c.toolWait.Load() > 0 {
+			return nil
+		}
+		text := *held
+		held = nil
+		return sendText(text)
+	}
+	defer func() {
+		if held != nil { // the connection ended while it waited: it goes first on the next one
+			c.heldText.Store(held)
+		}
+	}()
+	if t := c.heldText.Swap(nil); t != nil {
+		held = t
+		if err := release(); err != nil {
+			return
+		}
+	}
 	for {
 		var err error
 		// Typed text is realtime input too: it waits while a blocking call is unanswered (the
 		// tool's answer pokes this loop).
 		texts := c.texts
-		if c.toolWait.Load() > 0 {
+		if c.toolWait.Load() > 0 || held != nil {
 			texts = nil
+		}
+		frameSent := c.frameCh
+		if held == nil || heldDone == nil {
+			frameSent = nil
 		}
 		select {
 		case <-cs.stopSend:
@@ -749,15 +804,25 @@ func (c *Conversation) sendLoop(ctx context.Context, cs *connState) {
 		case <-ctx.Done():
 			return
 		case text := <-texts:
-			if err = s.SendText(ctx, text); err != nil {
-				// Keep it for the next connection: a typed message must not be lost.
-				select {
-				case c.texts <- text:
-				default:
-				}
+			box := c.currentShare()
+			if box == nil || box.src == nil {
+				err = sendText(text)
+				break
 			}
+			select { // only a frame sent from now on counts
+			case <-c.frameCh:
+			default:
+			}
+			box.src.RequestFresh()
+			held, heldDone = &text, time.After(freshTextWait)
+		case <-frameSent:
+			err = release()
+		case <-heldDone:
+			err = release()
 		case <-c.wake:
-			err = reconcile()
+			if err = reconcile(); err == nil && held != nil && heldDone == nil {
+				err = release() // a blocking call held it and has been answered
+			}
 		case ch := <-c.micCh:
 			if err = sendChunk(ch); err == nil {
 				err = reconcile()
@@ -824,6 +889,10 @@ func (c *Conversation) videoLoop(ctx context.Context, cs *connState) {
 			return
 		}
 		c.stats.frames.Add(1)
+		select {
+		case c.frameCh <- struct{}{}:
+		default:
+		}
 		c.emit(Event{Kind: EventFrame, Bytes: len(frame.JPEG), Width: frame.Width, Height: frame.Height, Seq: frame.Seq})
 	}
 }

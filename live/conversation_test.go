@@ -687,3 +687,69 @@ func TestConversationSharing(t *testing.T) {
 		t.Error("speech start did not ask the share for a fresh frame")
 	}
 }
+
+// onDemandFrames sends a frame only when asked for a fresh one (a still screen while everyone
+// is silent), or never when still is set (RequestFresh found nothing new).
+type onDemandFrames struct {
+	jpeg  []byte
+	still bool
+	asked chan struct{}
+	fresh atomic.Int64
+}
+
+func (f *onDemandFrames) NextFrame(ctx context.Context) (live.VideoFrame, error) {
+	select {
+	case <-ctx.Done():
+		return live.VideoFrame{}, ctx.Err()
+	case <-f.asked:
+	}
+	time.Sleep(30 * time.Millisecond) // capture, scale and encode
+	return live.VideoFrame{JPEG: f.jpeg, Width: 8, Height: 8, Seq: uint64(f.fresh.Load())}, nil
+}
+
+func (f *onDemandFrames) RequestFresh() {
+	f.fresh.Add(1)
+	if !f.still {
+		select {
+		case f.asked <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Typed text asks for a fresh frame and the server has it before the text ends the turn, so
+// a typed question about the screen is answered about the screen as it is; when the screen has
+// not changed (no frame comes) the text still goes.
+func TestTypedTextBringsAFreshFrame(t *testing.T) {
+	for _, still := range []bool{false, true} {
+		t.Run(fmt.Sprintf("still=%v", still), func(t *testing.T) {
+			var mu sync.Mutex
+			var turns []livetest.Turn
+			h := newHarness(t, livetest.Options{Responder: func(tn livetest.Turn) livetest.Reply {
+				mu.Lock()
+				turns = append(turns, tn)
+				mu.Unlock()
+				return livetest.Reply{Text: "Fine."}
+			}}, defaultConfig(), nil)
+			src := &onDemandFrames{jpeg: tinyJPEG(t), still: still, asked: make(chan struct{}, 1)}
+			h.conv.SetShare(src)
+			h.waitEvent("live", isState(live.StateLive))
+			if err := h.conv.SendText("what is on my screen?"); err != nil {
+				t.Fatal(err)
+			}
+			h.waitEvent("answer", isKind(live.EventTurnEnd))
+			mu.Lock()
+			defer mu.Unlock()
+			want := 1
+			if still {
+				want = 0
+			}
+			if len(turns) != 1 || turns[0].Text != "what is on my screen?" || turns[0].Frames != want {
+				t.Fatalf("turns %+v, want one typed turn with %d frame(s) before it", turns, want)
+			}
+			if src.fresh.Load() != 1 {
+				t.Errorf("RequestFresh called %d times, want 1", src.fresh.Load())
+			}
+		})
+	}
+}
