@@ -455,18 +455,25 @@ func TestJournalKeepsTheTranscript(t *testing.T) {
 		}
 		return false
 	})
-	// The completed turn is on disk while the call still runs.
-	list, err := journal.List(dir)
-	if err != nil || len(list) != 1 {
-		t.Fatalf("journal: %d conversations, %v", len(list), err)
-	}
+	// The completed turn is on disk while the call still runs. The journal's writer goroutine
+	// gets the turn's end after the window does, so give it a moment (it never waits on the call).
 	var user, model string
-	for _, e := range list[0].Entries {
-		switch e.Role {
-		case journal.RoleUser:
-			user += e.Text
-		case journal.RoleModel:
-			model += e.Text
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		list, err := journal.List(dir)
+		if err != nil || len(list) != 1 {
+			t.Fatalf("journal: %d conversations, %v", len(list), err)
+		}
+		user, model = "", ""
+		for _, e := range list[0].Entries {
+			switch e.Role {
+			case journal.RoleUser:
+				user += e.Text
+			case journal.RoleModel:
+				model += e.Text
+			}
+		}
+		if (user == "capital of Peru?" && strings.Contains(model, "Lima.")) || time.Now().After(deadline) {
+			break
 		}
 	}
 	if user != "capital of Peru?" || !strings.Contains(model, "Lima.") {

@@ -34,10 +34,12 @@ step "go test -race"
 # from the speaker into the microphone), so their device tests must not overlap.
 go test -race -shuffle=on -count=1 -p 1 -timeout 30m ./... || fail=1
 
-step "real-time audio tests, without the race detector"
-# The echo canceller on a real PulseAudio echo path must keep up with the devices: under -race
-# it cannot, so that test skips itself there and runs here.
+step "real-time tests, without the race detector"
+# The echo canceller on a real PulseAudio echo path must keep up with the devices, and a fresh
+# frame must reach the server before the next paced one: under -race neither can, so those
+# tests skip themselves there and run here.
 go test -count=1 -run 'TestPulseEchoPath' -v ./audio/aec || fail=1
+go test -count=1 -run 'TestSpeechOnsetSendsAFreshFrame' -v ./call || fail=1
 
 step "fuzz targets, a few seconds each beyond their seeds"
 FUZZTIME=${FUZZTIME:-3s} scripts/fuzz.sh || fail=1
