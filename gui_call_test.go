@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -86,4 +88,64 @@ func TestWindowMuteReachesServer(t *testing.T) {
 	stop = window()
 	waitConns("audio after unmuting", func(cs []livetest.ConnInfo) bool { return len(cs) == 2 && cs[1].AudioChunks > 5 })
 	stop()
+}
+
+// TestWindowVertex: with Vertex AI chosen in Settings (a project, a location and a
+// service-account key file, no API key), the window does not ask for a key, and connecting
+// reaches the Vertex route with a bearer token from the (fake) Google token endpoint and the
+// model named in the project.
+func TestWindowVertex(t *testing.T) {
+	tokens, err := livetest.StartTokenServer(time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tokens.Close()
+	data, err := tokens.ServiceAccountJSON("acme-live")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(t.TempDir(), "sa.json")
+	if err := os.WriteFile(keyFile, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := livetest.Start(livetest.Options{Bearer: tokens})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	a := test.NewTempApp(t)
+	br := ui.NewBridge()
+	c := call.New(call.Options{Sink: br, Backend: audio.BackendNull})
+	w := ui.New(a, ui.Options{Call: c, Bridge: br, Override: func(cfg settings.Config) settings.Config {
+		cfg.Endpoint, cfg.APIKey = srv.URL(), ""
+		cfg.Backend, cfg.VertexProject, cfg.VertexLocation, cfg.VertexKeyFile = "vertex", "acme-live", "europe-west4", keyFile
+		cfg.Model = "gemini-live-2.5-flash-native-audio"
+		return cfg
+	}})
+	ctx, cancel := context.WithCancel(t.Context())
+	callDone := make(chan error, 1)
+	go func() { callDone <- c.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-callDone
+	}()
+	w.Connect()
+	wctx, wcancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- w.Run(wctx) }()
+	sctx, scancel := context.WithTimeout(ctx, 20*time.Second)
+	defer scancel()
+	cs, err := srv.Wait(sctx, func(cs []livetest.ConnInfo) bool { return len(cs) == 1 && cs[0].SetupDone })
+	wcancel()
+	<-done
+	if err != nil {
+		t.Fatalf("no Vertex connection: %v (%+v)", err, srv.Conns())
+	}
+	if cs[0].Backend != "vertex" || cs[0].Credential != livetest.CredBearerHeader ||
+		cs[0].Model != "projects/acme-live/locations/europe-west4/publishers/google/models/gemini-live-2.5-flash-native-audio" {
+		t.Errorf("connected as backend %q, credential %q, model %q", cs[0].Backend, cs[0].Credential, cs[0].Model)
+	}
+	if tokens.Issued() != 1 {
+		t.Errorf("%d tokens issued for one connection", tokens.Issued())
+	}
 }

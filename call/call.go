@@ -363,7 +363,8 @@ func (c *Call) startRun(ctx context.Context, id uint64, cfg settings.Config) {
 	r.aio = aio
 
 	opts := c.opt.Conversation
-	opts.Dial.Endpoint, opts.Dial.APIKey = cfg.Endpoint, cfg.APIKey.Reveal()
+	d := DialOptions(cfg) // where and how; the rest (keepalive, timeouts) is the owner's
+	opts.Dial.Endpoint, opts.Dial.APIKey, opts.Dial.Vertex, opts.Dial.Token = d.Endpoint, d.APIKey, d.Vertex, d.Token
 	opts.Mic, opts.Speaker = nil, nil
 	if aio != nil && aio.mic != nil {
 		opts.Mic = aio.mic

@@ -86,7 +86,8 @@ func (c Caps) Reason(option string) string {
 // DefaultModel is the stable Live model (Nov 2026), what a new user gets.
 const DefaultModel = "gemini-3.8-live"
 
-// Models lists the known Live models, the default first.
+// Models lists the known Live models of the Gemini API, the default first (ModelsFor has
+// Vertex AI's).
 func Models() []string {
 	return []string{
 		DefaultModel,
@@ -113,6 +114,15 @@ func Capabilities(model string) Caps {
 	case m == "gemini-3.1-flash-live-preview":
 		c = Caps{Model: m, Known: true, Thinking: ThinkingLevel, ThinkingLevels: []string{"MINIMAL", "LOW", "MEDIUM", "HIGH"},
 			GoogleSearch: true, Note: "legacy preview; blocking function calls only"}
+	case m == DefaultVertexModel:
+		// Vertex AI's GA native-audio model: the 2.5 native-audio family's rules.
+		c = Caps{Model: m, Known: true, Stable: true, Thinking: ThinkingBudget, Proactive: ProactiveOptional,
+			AffectiveDialog: true, NonBlocking: true, GoogleSearch: true,
+			Note: "Vertex AI: generally available native-audio model"}
+	case m == "gemini-live-2.5-flash":
+		// Half-cascade: speech is recognised, answered in text and spoken by a separate voice.
+		c = Caps{Model: m, Known: true, TextResponses: true, NonBlocking: true, GoogleSearch: true,
+			Note: "Vertex AI: half-cascade model (private GA); answers can also be text"}
 	case strings.HasPrefix(m, "gemini-2.5-flash-native-audio"):
 		c = Caps{Model: m, Known: true, Deprecated: true, Thinking: ThinkingBudget, Proactive: ProactiveOptional,
 			AffectiveDialog: true, NonBlocking: true, GoogleSearch: true,

@@ -39,6 +39,7 @@ type askOptions struct {
 	images                         stringList
 	timeout                        time.Duration
 	fullSize, verbose              bool
+	cfg                            settings.Config // the service and its credentials
 }
 
 // Ask is `livedesk ask`: one question from files to a spoken answer in a WAV file. It returns
@@ -58,6 +59,7 @@ func Ask(ctx context.Context, args []string, stdout, stderr io.Writer, e Env) in
 	fs.DurationVar(&o.timeout, "timeout", 2*time.Minute, "give up after this long")
 	fs.BoolVar(&o.fullSize, "full-size", false, "send images at their full size (default: scaled to 1024 px on the longest side, like a shared screen)")
 	fs.BoolVar(&o.verbose, "v", false, "say what is sent (image sizes)")
+	cloud := addCloudFlags(fs, e)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -73,7 +75,15 @@ func Ask(ctx context.Context, args []string, stdout, stderr io.Writer, e Env) in
 		return 2
 	}
 	key := APIKey(e)
-	if err := ask(ctx, o, key, stdout, stderr); err != nil {
+	o.cfg = settings.Default()
+	if err := cloud.apply(&o.cfg, flagSet(fs, "model"), key); err != nil {
+		fmt.Fprintf(stderr, "livedesk ask: %v\n", err)
+		return 1
+	}
+	if !flagSet(fs, "model") {
+		o.model = o.cfg.Model
+	}
+	if err := ask(ctx, o, stdout, stderr); err != nil {
 		msg := strings.Join(strings.Fields(err.Error()), " ")
 		fmt.Fprintf(stderr, "livedesk ask: %s\n", settings.Secret(key).Scrub(msg))
 		return 1
@@ -81,10 +91,7 @@ func Ask(ctx context.Context, args []string, stdout, stderr io.Writer, e Env) in
 	return 0
 }
 
-func ask(ctx context.Context, o askOptions, key string, stdout, stderr io.Writer) error {
-	if key == "" {
-		return errors.New("no API key: set GEMINI_API_KEY (get one at https://aistudio.google.com/apikey)")
-	}
+func ask(ctx context.Context, o askOptions, stdout, stderr io.Writer) error {
 	// Read every input before connecting, so a bad file costs no session.
 	var question []byte
 	if o.in != "" {
@@ -122,17 +129,19 @@ func ask(ctx context.Context, o askOptions, key string, stdout, stderr io.Writer
 	defer cancel()
 
 	// The same path as the window and talk: saved-settings defaults, then call.LiveConfig.
-	cfg := settings.Default()
+	cfg := o.cfg
+	cfg.Endpoint = o.endpoint
 	cfg.Model, cfg.Voice, cfg.SystemInstruction = o.model, o.voice, o.system
 	cfg.InputTranscription, cfg.OutputTranscription = true, true
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	setup, notes := live.BuildSetup(call.LiveConfig(cfg), live.SetupOptions{})
+	dial := call.DialOptions(cfg)
+	setup, notes := live.BuildSetup(call.LiveConfig(cfg), live.SetupOptions{Vertex: dial.Vertex})
 	for _, n := range notes {
 		fmt.Fprintln(stderr, "note:", n)
 	}
-	sess, err := live.Dial(ctx, live.DialOptions{Endpoint: o.endpoint, APIKey: key}, setup)
+	sess, err := live.Dial(ctx, dial, setup)
 	if err != nil {
 		return timeoutErr(ctx, err, o.timeout)
 	}

@@ -50,6 +50,7 @@ func Talk(ctx context.Context, args []string, stdout, stderr io.Writer, e Env) i
 	fs.BoolVar(&verbose, "v", false, "also print every server message summary")
 	fs.BoolVar(&keepHistory, "history", true, "keep the transcript in the conversation history (the window's History lists it)")
 	fs.Float64Var(&cfg.FPS, "fps", cfg.FPS, "frames per second while sharing (0.2–2)")
+	cloud := addCloudFlags(fs, e)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -76,12 +77,11 @@ func Talk(ctx context.Context, args []string, stdout, stderr io.Writer, e Env) i
 		printDevices(call.Devices{Backend: backend, Log: log}, stdout)
 		return 0
 	}
-	key := APIKey(e)
-	if key == "" {
-		fmt.Fprintln(stderr, "livedesk talk: no API key: set GEMINI_API_KEY (get one at https://aistudio.google.com/apikey)")
+	if err := cloud.apply(&cfg, flagSet(fs, "model"), APIKey(e)); err != nil {
+		fmt.Fprintln(stderr, "livedesk talk:", err)
 		return 1
 	}
-	cfg.Endpoint, cfg.APIKey = endpoint, settings.Secret(key)
+	cfg.Endpoint = endpoint
 	if err := cfg.Validate(); err != nil {
 		fmt.Fprintln(stderr, "livedesk talk:", err)
 		return 2

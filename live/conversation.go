@@ -109,6 +109,10 @@ type ConversationStats struct {
 	Connections, Resumes, Swaps, Reconnects, Interruptions                int64
 	LastSwapGap                                                           time.Duration
 	EventsDropped                                                         int64
+	// Resent counts messages resent on a new connection because the server had not yet
+	// confirmed them when the old one was lost (transparent resumption, Vertex AI);
+	// ResentAudio the microphone samples among them.
+	Resent, ResentAudio int64
 }
 
 // Conversation joins the microphone, the shared screen or camera, and the speaker to a Live
@@ -146,6 +150,7 @@ type Conversation struct {
 	stats struct {
 		micChunks, micSent, micDropBacklog, micDropTool, micDropIdle, micSamples atomic.Int64
 		frames, framesDropTool, audioChunks, audioBytes                          atomic.Int64
+		resent, resentAudio                                                      atomic.Int64
 		conns, resumes, swaps, reconnects, interruptions, eventsDropped          atomic.Int64
 		lastGap                                                                  atomic.Int64
 	}
@@ -284,6 +289,7 @@ func (c *Conversation) Stats() ConversationStats {
 		FramesSent: s.frames.Load(), FramesDroppedTool: s.framesDropTool.Load(), ModelAudioChunks: s.audioChunks.Load(), ModelAudioBytes: s.audioBytes.Load(),
 		Connections: s.conns.Load(), Resumes: s.resumes.Load(), Swaps: s.swaps.Load(), Reconnects: s.reconnects.Load(),
 		Interruptions: s.interruptions.Load(), LastSwapGap: time.Duration(s.lastGap.Load()), EventsDropped: s.eventsDropped.Load(),
+		Resent: s.resent.Load(), ResentAudio: s.resentAudio.Load(),
 	}
 }
 
@@ -383,11 +389,12 @@ func (c *Conversation) supervise(ctx context.Context) error {
 	state := StateConnecting
 	var swapStart time.Time
 	var carry [][]byte    // microphone audio a dead connection never wrote: sent first on the next
+	var pending []Pending // what a transparent session wrote that its state did not yet hold
 	var lost time.Time    // when the last connection was lost (zero: none is lost)
 	var dropsAtLoss int64 // backlog drops counted before the loss
 	for {
 		c.emit(Event{Kind: EventState, State: state})
-		setup, notes := BuildSetup(c.cfg, SetupOptions{Handle: handle, Functions: c.opt.Tools.Declarations()})
+		setup, notes := BuildSetup(c.cfg, SetupOptions{Handle: handle, Functions: c.opt.Tools.Declarations(), Vertex: c.opt.Dial.Vertex})
 		if c.stats.conns.Load() == 0 {
 			for _, n := range notes {
 				c.emit(Event{Kind: EventNote, Text: n})
@@ -403,6 +410,7 @@ func (c *Conversation) supervise(ctx context.Context) error {
 				handle = ""
 				continue
 			}
+
 			if IsPermanent(err) {
 				return err
 			}
@@ -432,6 +440,9 @@ func (c *Conversation) supervise(ctx context.Context) error {
 			if handle != "" {
 				detail = "reconnected, conversation resumed"
 			}
+			if samples := pendingAudio(pending); samples > 0 && handle != "" {
+				detail += fmt.Sprintf("; %.1f s of your speech the server had not received is sent again", float64(samples)/16000)
+			}
 		}
 		c.emit(Event{Kind: EventState, State: StateLive, Text: detail})
 		if !lost.IsZero() {
@@ -443,8 +454,11 @@ func (c *Conversation) supervise(ctx context.Context) error {
 		}
 
 		up := time.Now()
-		res := c.serve(ctx, sess, declaredBehaviors(setup), carry)
-		carry = res.unsent
+		res := c.serve(ctx, sess, declaredBehaviors(setup), pending, carry)
+		carry, pending = res.unsent, res.pending
+		if n := res.replayLost; n > 0 {
+			c.emit(Event{Kind: EventWarning, Err: fmt.Errorf("the server stopped confirming what it received: %d earlier messages could not be kept for resending", n)})
+		}
 		if res.handle != "" {
 			handle = res.handle
 		}
@@ -485,6 +499,15 @@ func (c *Conversation) supervise(ctx context.Context) error {
 	}
 }
 
+// pendingAudio counts the microphone samples among messages to resend.
+func pendingAudio(p []Pending) int {
+	n := 0
+	for _, x := range p {
+		n += len(x.pcm) / 2
+	}
+	return n
+}
+
 func roundDelay(d time.Duration) time.Duration {
 	if d < time.Second {
 		return d.Round(time.Millisecond)
@@ -504,11 +527,16 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 type serveResult struct {
-	handle string
-	swap   bool
-	swapAt time.Time
-	err    error
-	unsent [][]byte // microphone audio queued on the connection but never written
+	// pending: what a session with transparent resumption wrote after the state its newest
+	// handle names (resent first on the next connection); replayLost: messages that fell
+	// off its bounded log.
+	pending    []Pending
+	replayLost int64
+	handle     string
+	swap       bool
+	swapAt     time.Time
+	err        error
+	unsent     [][]byte // microphone audio queued on the connection but never written
 }
 
 // connState is what the goroutines of one connection share.
@@ -526,6 +554,7 @@ type connState struct {
 	calls       sync.Map          // id -> context.CancelFunc
 	behaviors   map[string]string // function name -> behaviour as the setup declared it
 	carry       [][]byte          // audio a previous connection never wrote, sent first
+	pending     []Pending         // what a previous connection wrote but its server had not consumed
 }
 
 // declaredBehaviors maps each function of a setup to the behaviour it was declared with. The
@@ -563,10 +592,10 @@ func (cs *connState) requestSwap() {
 
 // serve runs one connection until it ends or is replaced. behaviors are the function
 // behaviours the connection's setup declared.
-func (c *Conversation) serve(ctx context.Context, sess *Session, behaviors map[string]string, carry [][]byte) serveResult {
+func (c *Conversation) serve(ctx context.Context, sess *Session, behaviors map[string]string, pending []Pending, carry [][]byte) serveResult {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	cs := &connState{sess: sess, stopSend: make(chan struct{}), swapNow: make(chan struct{}), behaviors: behaviors, carry: carry}
+	cs := &connState{sess: sess, stopSend: make(chan struct{}), swapNow: make(chan struct{}), behaviors: behaviors, carry: carry, pending: pending}
 
 	var wg sync.WaitGroup
 	runErr := make(chan error, 1)
@@ -635,6 +664,14 @@ func (c *Conversation) serve(ctx context.Context, sess *Session, behaviors map[s
 	}
 	if h := cs.handle.Load(); h != nil {
 		res.handle = *h
+	}
+	if r, ok := sess.Resumption(); ok {
+		// The session's log and its newest handle go together: resuming with that handle
+		// and resending the log loses nothing and repeats nothing. Messages a previous
+		// connection left that this one died before resending come after those it did.
+		res.handle = r.Handle
+		res.pending = append(r.Pending, cs.pending...)
+		res.replayLost = r.Dropped
 	}
 	res.unsent = append(cs.carry, sess.UnsentAudio()...)
 	c.toolWait.Store(0)
@@ -730,6 +767,32 @@ func (c *Conversation) sendLoop(ctx context.Context, cs *connState) {
 		return nil
 	}
 
+	// What a previous connection of a transparent session wrote but its server had not
+	// consumed goes first, as it was: activity signals included, so their state carries over.
+	for len(cs.pending) > 0 {
+		select {
+		case <-cs.stopSend:
+			return
+		default:
+		}
+		p := cs.pending[0]
+		if s.Resend(ctx, p) != nil {
+			return
+		}
+		c.stats.resent.Add(1)
+		c.stats.resentAudio.Add(int64(len(p.pcm) / 2))
+		switch p.kind {
+		case kindActivityStart:
+			open = true
+		case kindActivityEnd:
+			open = false
+		case kindAudio:
+			sentAudio = true
+		case kindAudioStreamEnd:
+			sentAudio = false
+		}
+		cs.pending = cs.pending[1:]
+	}
 	if reconcile() != nil {
 		return
 	}

@@ -39,6 +39,50 @@ type DialOptions struct {
 	Header http.Header
 	// Keepalive tunes how a dead connection is noticed (defaults suit the real server).
 	Keepalive Keepalive
+
+	// Vertex, when set, connects to Vertex AI instead of the Gemini API: with Token (OAuth,
+	// a project) or, with no project, in express mode with APIKey.
+	Vertex *Vertex
+	// Token returns a current OAuth 2.0 access token for Vertex AI. It is called on every
+	// dial, so a reconnect or resumption gets a token that has not expired (the source
+	// refreshes it); its errors say what to do in plain words.
+	Token func(ctx context.Context) (string, error)
+}
+
+// Vertex says where a Vertex AI conversation goes.
+type Vertex struct {
+	// Project is the Google Cloud project ID; "" is express mode (an API key, no project).
+	Project string
+	// Location is "global" (the default), a multi-region ("us", "eu") or a region.
+	Location string
+}
+
+// location returns the location, the global endpoint when none is set.
+func (v *Vertex) location() string {
+	if l := strings.TrimSpace(v.Location); l != "" {
+		return l
+	}
+	return catalog.DefaultVertexLocation
+}
+
+// express reports whether the target is Vertex AI's express mode (API key, no project).
+func (v *Vertex) express() bool { return strings.TrimSpace(v.Project) == "" }
+
+// ModelResource is the model's name in the setup: "models/{m}" on the Gemini API,
+// "projects/{p}/locations/{l}/publishers/google/models/{m}" on Vertex AI, and
+// "publishers/google/models/{m}" in Vertex express mode (reference §1.2).
+func ModelResource(v *Vertex, model string) string {
+	m := ModelName(model)
+	if v != nil && strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(model), "models/")) == "" {
+		m = catalog.DefaultVertexModel
+	}
+	switch {
+	case v == nil:
+		return "models/" + m
+	case v.express():
+		return "publishers/google/models/" + m
+	}
+	return "projects/" + strings.TrimSpace(v.Project) + "/locations/" + v.location() + "/publishers/google/models/" + m
 }
 
 // IsEphemeralToken reports whether the credential is an ephemeral token rather than a key.
@@ -51,10 +95,30 @@ func EndpointURL(opt DialOptions) (string, error) {
 	base := strings.TrimSpace(opt.Endpoint)
 	if base == "" {
 		base = DefaultEndpoint
+		if v := opt.Vertex; v != nil {
+			loc := v.location()
+			if v.express() {
+				loc = "global" // express mode is served by the global endpoint only
+			}
+			host, err := catalog.VertexHost(loc)
+			if err != nil {
+				return "", err
+			}
+			base = "wss://" + host
+		}
 	}
 	u, err := catalog.ParseEndpoint(base)
 	if err != nil {
 		return "", fmt.Errorf("endpoint: %w", err)
+	}
+	if opt.Vertex != nil {
+		// The Go SDK's default version for Vertex; transparent resumption is in it.
+		version := "v1beta1"
+		if opt.APIVersion != "" {
+			version = opt.APIVersion
+		}
+		u.Path = path.Join("/", u.Path, "ws", "google.cloud.aiplatform."+version+".LlmBidiService", "BidiGenerateContent")
+		return u.String(), nil
 	}
 	token := IsEphemeralToken(opt.APIKey)
 	version, method := "v1beta", "BidiGenerateContent"
@@ -82,9 +146,6 @@ func noRedirects(c *http.Client) *http.Client {
 // Dial connects, sends the setup and waits for setupComplete. The returned Session is ready
 // for sending and receiving once Run is started.
 func Dial(ctx context.Context, opt DialOptions, setup Setup) (*Session, error) {
-	if strings.TrimSpace(opt.APIKey) == "" {
-		return nil, fmt.Errorf("dial live api: %w: no API key (set one in Settings or GEMINI_API_KEY)", ErrUnauthorized)
-	}
 	endpoint, err := EndpointURL(opt)
 	if err != nil {
 		return nil, fmt.Errorf("dial live api: %w", err)
@@ -93,9 +154,31 @@ func Dial(ctx context.Context, opt DialOptions, setup Setup) (*Session, error) {
 	for k, v := range opt.Header {
 		h[k] = v
 	}
-	if IsEphemeralToken(opt.APIKey) {
+	secret := opt.APIKey // what must never appear in an error
+	switch v := opt.Vertex; {
+	case v != nil && !v.express():
+		if opt.Token == nil {
+			return nil, fmt.Errorf("dial vertex ai: %w: no Google Cloud credentials (choose them in Settings, or leave the project empty to use an API key in express mode)", ErrUnauthorized)
+		}
+		tok, err := opt.Token(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("dial vertex ai: %w", err)
+		}
+		if tok == "" {
+			return nil, fmt.Errorf("dial vertex ai: %w: the credentials gave an empty access token", ErrUnauthorized)
+		}
+		h.Set("Authorization", "Bearer "+tok)
+		secret = tok
+	case v != nil:
+		if strings.TrimSpace(opt.APIKey) == "" || IsEphemeralToken(opt.APIKey) {
+			return nil, fmt.Errorf("dial vertex ai: %w: express mode takes a Google Cloud API key; with a project, Live Desk uses your Google Cloud credentials instead", ErrUnauthorized)
+		}
+		h.Set("x-goog-api-key", opt.APIKey)
+	case strings.TrimSpace(opt.APIKey) == "":
+		return nil, fmt.Errorf("dial live api: %w: no API key (set one in Settings or GEMINI_API_KEY)", ErrUnauthorized)
+	case IsEphemeralToken(opt.APIKey):
 		h.Set("Authorization", "Token "+opt.APIKey)
-	} else {
+	default:
 		h.Set("x-goog-api-key", opt.APIKey)
 	}
 	timeout := opt.SetupTimeout
@@ -114,14 +197,17 @@ func Dial(ctx context.Context, opt DialOptions, setup Setup) (*Session, error) {
 			body := ""
 			if resp.Body != nil {
 				b, _ := io.ReadAll(io.LimitReader(resp.Body, 300))
-				body = strings.TrimSpace(strings.ReplaceAll(string(b), opt.APIKey, "(key)"))
+				body = strings.TrimSpace(string(b))
+				if secret != "" {
+					body = strings.ReplaceAll(body, secret, "(key)")
+				}
 			}
-			return nil, &HandshakeError{Status: resp.StatusCode, Body: body, Err: err}
+			return nil, &HandshakeError{Status: resp.StatusCode, Body: body, Err: scrub(err, secret), Vertex: opt.Vertex != nil}
 		}
 		if ctx.Err() == nil && hctx.Err() != nil {
 			return nil, fmt.Errorf("dial live api %s: %w", endpoint, ErrSetupTimeout)
 		}
-		return nil, fmt.Errorf("dial live api %s: %w", endpoint, scrub(err, opt.APIKey))
+		return nil, fmt.Errorf("dial live api %s: %w", endpoint, scrub(err, secret))
 	}
 	conn.SetReadLimit(ReadLimit)
 
@@ -137,7 +223,11 @@ func Dial(ctx context.Context, opt DialOptions, setup Setup) (*Session, error) {
 		}
 		return nil, fmt.Errorf("live api setup: %w", err)
 	}
-	return newSession(conn, endpoint, *first, opt.Keepalive), nil
+	s := newSession(conn, endpoint, *first, opt.Keepalive)
+	if sr := setup.SessionResumption; sr != nil && sr.Transparent {
+		s.replay = &replayLog{next: 1} // the setup was message 0
+	}
+	return s, nil
 }
 
 func handshake(ctx context.Context, conn *websocket.Conn, setup Setup) (*SetupComplete, error) {

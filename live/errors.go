@@ -135,13 +135,11 @@ func (e *CloseError) Permanent() bool {
 // IsPermanent reports whether err means a reconnect would fail the same way (bad request,
 // rejected key, unknown model, unsupported feature, quota).
 func IsPermanent(err error) bool {
-	var ce *CloseError
-	if errors.As(err, &ce) {
-		return ce.Permanent()
-	}
-	var he *HandshakeError
-	if errors.As(err, &he) {
-		return he.Permanent()
+	// *CloseError, *HandshakeError and the errors of credential sources (package cloudauth)
+	// say for themselves.
+	var p interface{ Permanent() bool }
+	if errors.As(err, &p) {
+		return p.Permanent()
 	}
 	var ae *APIError
 	if errors.As(err, &ae) {
@@ -155,6 +153,8 @@ type HandshakeError struct {
 	Status int
 	Body   string // first bytes of the response body, if any
 	Err    error
+	// Vertex: the refusal came from Vertex AI, where credentials are Google Cloud's.
+	Vertex bool
 }
 
 func (e *HandshakeError) Error() string {
@@ -162,8 +162,18 @@ func (e *HandshakeError) Error() string {
 	switch e.Status {
 	case 400:
 		msg += ": bad request (check the endpoint URL)"
-	case 401, 403:
-		msg += ": the API key was rejected (check it in Settings)"
+	case 401:
+		if e.Vertex {
+			msg += ": Google Cloud did not accept the credentials (expired or revoked: run `gcloud auth application-default login` again, or choose a valid service-account key in Settings)"
+		} else {
+			msg += ": the API key was rejected (check it in Settings)"
+		}
+	case 403:
+		if e.Vertex {
+			msg += ": Google Cloud refused access (check that the Vertex AI API is enabled in the project and the account has the Vertex AI User role)"
+		} else {
+			msg += ": the API key was rejected (check it in Settings)"
+		}
 	case 404:
 		msg += ": endpoint not found (check the endpoint URL and API version)"
 	case 429:

@@ -90,6 +90,15 @@ func TestEndpointURL(t *testing.T) {
 		{DialOptions{Endpoint: "wss://example.com/?key=secret", APIKey: "k"}, "", "query string"},
 		{DialOptions{Endpoint: "wss://u:p@example.com", APIKey: "k"}, "", "user name"},
 		{DialOptions{Endpoint: "localhost:80", APIKey: "k"}, "", ""},
+		// Vertex AI (reference §1.2): regional, global and multi-region hosts; express mode
+		// always goes to the global one; a fake keeps its prefix.
+		{DialOptions{Vertex: &Vertex{Project: "p", Location: "us-central1"}}, "wss://us-central1-aiplatform.googleapis.com/ws/google.cloud.aiplatform.v1beta1.LlmBidiService/BidiGenerateContent", ""},
+		{DialOptions{Vertex: &Vertex{Project: "p"}}, "wss://aiplatform.googleapis.com/ws/google.cloud.aiplatform.v1beta1.LlmBidiService/BidiGenerateContent", ""},
+		{DialOptions{Vertex: &Vertex{Project: "p", Location: "eu"}}, "wss://aiplatform.eu.rep.googleapis.com/ws/google.cloud.aiplatform.v1beta1.LlmBidiService/BidiGenerateContent", ""},
+		{DialOptions{Vertex: &Vertex{Location: "europe-west4"}, APIKey: "k"}, "wss://aiplatform.googleapis.com/ws/google.cloud.aiplatform.v1beta1.LlmBidiService/BidiGenerateContent", ""},
+		{DialOptions{Vertex: &Vertex{Project: "p", Location: "us-central1"}, APIVersion: "v1"}, "wss://us-central1-aiplatform.googleapis.com/ws/google.cloud.aiplatform.v1.LlmBidiService/BidiGenerateContent", ""},
+		{DialOptions{Endpoint: "ws://127.0.0.1:9/x", Vertex: &Vertex{Project: "p", Location: "us-central1"}}, "ws://127.0.0.1:9/x/ws/google.cloud.aiplatform.v1beta1.LlmBidiService/BidiGenerateContent", ""},
+		{DialOptions{Vertex: &Vertex{Project: "p", Location: "evil.example.com/"}}, "", "not a Vertex AI location"},
 	}
 	for _, tt := range tests {
 		got, err := EndpointURL(tt.opt)

@@ -49,6 +49,10 @@ type Session struct {
 
 	sentMsgs, sentBytes, recvMsgs, recvBytes atomic.Int64
 
+	// replay keeps what the server has not yet reported consumed, for sessions with
+	// transparent resumption (nil otherwise). Set by Dial before Run.
+	replay *replayLog
+
 	running   atomic.Bool
 	closing   atomic.Bool
 	closeOnce sync.Once
@@ -64,6 +68,7 @@ type outItem struct {
 	b       []byte
 	written chan struct{}
 	pcm     []byte
+	kind    msgKind
 }
 
 // Keepalive is how a dead connection is noticed: a ping every Interval, and the connection is
@@ -220,6 +225,11 @@ func (s *Session) readLoop(ctx context.Context) error {
 		s.recvMsgs.Add(1)
 		s.recvBytes.Add(int64(len(data)))
 		msg, err := DecodeServerMessage(data)
+		if err == nil && s.replay != nil {
+			if u := msg.SessionResumptionUpdate; u != nil && u.Resumable && u.NewHandle != "" {
+				s.replay.ack(u.NewHandle, int64(u.LastConsumedClientMessageIndex))
+			}
+		}
 		item := recvItem{msg: msg, err: err}
 		if err == nil && msg.Error != nil {
 			item = recvItem{msg: msg, err: msg.Error}
@@ -255,6 +265,9 @@ func (s *Session) writeLoop(ctx context.Context) error {
 			s.video = nil
 			s.videoMu.Unlock()
 			if b != nil {
+				if s.replay != nil {
+					s.replay.wrote(outItem{}, false) // numbered, never resent: a newer frame follows
+				}
 				if err := s.write(ctx, b); err != nil {
 					return err
 				}
@@ -269,6 +282,9 @@ func (s *Session) writeItem(ctx context.Context, it outItem) error {
 	if it.b == nil {
 		close(it.written)
 		return nil
+	}
+	if s.replay != nil {
+		s.replay.wrote(it, true)
 	}
 	return s.write(ctx, it.b)
 }
@@ -341,15 +357,15 @@ func (s *Session) Close() error {
 
 // Send queues any client message, in order with the other ordered messages.
 func (s *Session) Send(ctx context.Context, m ClientMessage) error {
+	return s.sendKind(ctx, m, kindOther)
+}
+
+func (s *Session) sendKind(ctx context.Context, m ClientMessage, kind msgKind) error {
 	b, err := encode(m)
 	if err != nil {
 		return err
 	}
-	return s.enqueue(ctx, b)
-}
-
-func (s *Session) enqueue(ctx context.Context, b []byte) error {
-	return s.enqueueItem(ctx, outItem{b: b})
+	return s.enqueueItem(ctx, outItem{b: b, kind: kind})
 }
 
 func (s *Session) enqueueItem(ctx context.Context, it outItem) error {
@@ -392,7 +408,7 @@ func (s *Session) Flush(ctx context.Context) error {
 
 // SendAudio queues 16 kHz s16le mono PCM. It blocks while the send queue is full.
 func (s *Session) SendAudio(ctx context.Context, pcm []byte) error {
-	return s.enqueueItem(ctx, outItem{b: encodeBlob(`{"realtimeInput":{"audio":`, AudioInMIME, pcm), pcm: pcm})
+	return s.enqueueItem(ctx, outItem{b: encodeBlob(`{"realtimeInput":{"audio":`, AudioInMIME, pcm), pcm: pcm, kind: kindAudio})
 }
 
 // UnsentAudio returns, in order, the microphone audio that was queued but never written to the
@@ -445,17 +461,17 @@ func (s *Session) SendText(ctx context.Context, text string) error {
 
 // SendAudioStreamEnd tells the server the mic paused (mute), flushing its cached audio.
 func (s *Session) SendAudioStreamEnd(ctx context.Context) error {
-	return s.Send(ctx, ClientMessage{RealtimeInput: &RealtimeInput{AudioStreamEnd: true}})
+	return s.sendKind(ctx, ClientMessage{RealtimeInput: &RealtimeInput{AudioStreamEnd: true}}, kindAudioStreamEnd)
 }
 
 // SendActivityStart marks the start of user speech (automatic VAD disabled).
 func (s *Session) SendActivityStart(ctx context.Context) error {
-	return s.Send(ctx, ClientMessage{RealtimeInput: &RealtimeInput{ActivityStart: &struct{}{}}})
+	return s.sendKind(ctx, ClientMessage{RealtimeInput: &RealtimeInput{ActivityStart: &struct{}{}}}, kindActivityStart)
 }
 
 // SendActivityEnd marks the end of user speech (automatic VAD disabled).
 func (s *Session) SendActivityEnd(ctx context.Context) error {
-	return s.Send(ctx, ClientMessage{RealtimeInput: &RealtimeInput{ActivityEnd: &struct{}{}}})
+	return s.sendKind(ctx, ClientMessage{RealtimeInput: &RealtimeInput{ActivityEnd: &struct{}{}}}, kindActivityEnd)
 }
 
 // SendClientContent appends turns to the history.

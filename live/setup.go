@@ -20,6 +20,9 @@ const (
 type SetupOptions struct {
 	Handle    string                // resumption handle; "" starts a new session
 	Functions []FunctionDeclaration // local tools offered to the model
+	// Vertex is the Vertex AI target (nil: the Gemini API): it names the model differently
+	// and asks for transparent resumption, so a dropped connection loses no input.
+	Vertex *Vertex
 }
 
 // BuildSetup turns a configuration into a setup message the model accepts. Options the model
@@ -27,6 +30,9 @@ type SetupOptions struct {
 // say why.
 func BuildSetup(cfg Config, opt SetupOptions) (Setup, []string) {
 	model := ModelName(cfg.Model)
+	if opt.Vertex != nil && strings.TrimSpace(cfg.Model) == "" {
+		model = catalog.DefaultVertexModel
+	}
 	caps := catalog.Capabilities(model)
 	var notes []string
 	drop := func(option string) {
@@ -37,7 +43,7 @@ func BuildSetup(cfg Config, opt SetupOptions) (Setup, []string) {
 		}
 	}
 
-	s := Setup{Model: "models/" + model}
+	s := Setup{Model: ModelResource(opt.Vertex, model)}
 	gc := &GenerationConfig{ResponseModalities: []string{"AUDIO"}}
 	if cfg.Voice != "" || cfg.LanguageCode != "" {
 		sc := &SpeechConfig{LanguageCode: cfg.LanguageCode}
@@ -135,6 +141,9 @@ func BuildSetup(cfg Config, opt SetupOptions) (Setup, []string) {
 	// Resumption is always on: it is what lets a connection be replaced without losing the
 	// conversation. The handle is omitted (never null) when there is none.
 	s.SessionResumption = &SessionResumptionConfig{Handle: opt.Handle}
+	if opt.Vertex != nil && catalog.RulesFor(catalog.BackendVertex).TransparentResumption {
+		s.SessionResumption.Transparent = true
+	}
 	if cfg.Compression {
 		s.ContextWindowCompression = &ContextWindowCompression{
 			TriggerTokens: ptr(Int64(DefaultTriggerTokens)),

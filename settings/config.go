@@ -5,6 +5,8 @@ package settings
 import (
 	"log/slog"
 	"strings"
+
+	"github.com/livedesk/livedesk/catalog"
 )
 
 // Secret is a credential. Its String, GoString and LogValue never reveal it, so a Config can be
@@ -59,6 +61,15 @@ type Config struct {
 	APIKey   Secret // API key or ephemeral token ("auth_tokens/…"); never persisted in preferences
 	Model    string // e.g. "gemini-3.8-live" (no "models/" prefix)
 
+	// Backend is catalog.BackendGemini ("" reads as it) or catalog.BackendVertex.
+	Backend string
+	// Vertex AI: the Google Cloud project ("" = express mode with APIKey), the location
+	// ("global", "us", "eu" or a region), and a key file for the credentials ("" =
+	// Application Default Credentials). The file holds a secret; only its path is kept.
+	VertexProject  string
+	VertexLocation string
+	VertexKeyFile  string
+
 	// Voice and language.
 	Voice             string // prebuilt voice name, e.g. "Kore"
 	Language          string // BCP-47 speech language; "" lets the model choose
@@ -106,4 +117,20 @@ type Config struct {
 	// Tools.
 	GoogleSearch bool
 	LocalTools   []string // names of enabled local tools
+}
+
+// BackendOf returns the configured backend (the Gemini API when unset or unknown; Validate
+// reports an unknown one).
+func (c Config) BackendOf() catalog.Backend {
+	b, err := catalog.ParseBackend(c.Backend)
+	if err != nil {
+		return catalog.BackendGemini
+	}
+	return b
+}
+
+// HasCredentials reports whether the configuration names a way to authenticate: an API key,
+// or a Vertex AI project (whose credentials come from Google Cloud, found at connect time).
+func (c Config) HasCredentials() bool {
+	return c.APIKey != "" || (c.BackendOf() == catalog.BackendVertex && strings.TrimSpace(c.VertexProject) != "")
 }

@@ -9,6 +9,8 @@ const DefaultModel = catalog.DefaultModel
 func Default() Config {
 	return Config{
 		Model:               DefaultModel,
+		Backend:             string(catalog.BackendGemini),
+		VertexLocation:      catalog.DefaultVertexLocation,
 		Voice:               catalog.DefaultVoice,
 		InputTranscription:  true,
 		OutputTranscription: true,

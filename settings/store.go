@@ -20,6 +20,10 @@ type Store interface {
 // Preference keys. They are stable: renaming one loses users' settings.
 const (
 	keyEndpoint            = "endpoint"
+	keyBackend             = "backend"
+	keyVertexProject       = "vertex.project"
+	keyVertexLocation      = "vertex.location"
+	keyVertexKeyFile       = "vertex.key_file"
 	keyModel               = "model"
 	keyVoice               = "voice"
 	keyLanguage            = "language"
@@ -63,6 +67,10 @@ func Load(s Store) Config {
 	d := Default()
 	c := Config{
 		Endpoint:            s.StringWithFallback(keyEndpoint, d.Endpoint),
+		Backend:             s.StringWithFallback(keyBackend, d.Backend),
+		VertexProject:       s.StringWithFallback(keyVertexProject, d.VertexProject),
+		VertexLocation:      s.StringWithFallback(keyVertexLocation, d.VertexLocation),
+		VertexKeyFile:       s.StringWithFallback(keyVertexKeyFile, d.VertexKeyFile),
 		Model:               s.StringWithFallback(keyModel, d.Model),
 		Voice:               s.StringWithFallback(keyVoice, d.Voice),
 		Language:            s.StringWithFallback(keyLanguage, d.Language),
@@ -118,6 +126,10 @@ type Flusher interface{ Flush() error }
 // Validate c first: Save stores what it is given.
 func Save(s Store, c Config) error {
 	s.SetString(keyEndpoint, c.Endpoint)
+	s.SetString(keyBackend, c.Backend)
+	s.SetString(keyVertexProject, c.VertexProject)
+	s.SetString(keyVertexLocation, c.VertexLocation)
+	s.SetString(keyVertexKeyFile, c.VertexKeyFile)
 	s.SetString(keyModel, c.Model)
 	s.SetString(keyVoice, c.Voice)
 	s.SetString(keyLanguage, c.Language)

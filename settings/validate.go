@@ -75,6 +75,25 @@ func (c Config) Validate() error {
 	if key := c.APIKey.Reveal(); key != "" && strings.IndexFunc(key, unicode.IsSpace) >= 0 {
 		add("APIKey", "contains spaces or line breaks; paste the key alone")
 	}
+	backend, err := catalog.ParseBackend(c.Backend)
+	if err != nil {
+		add("Backend", "%s", err.Error())
+	}
+	if backend == catalog.BackendVertex {
+		if err := catalog.CheckVertexLocation(strings.TrimSpace(c.VertexLocation)); err != nil {
+			add("VertexLocation", "%s", err.Error())
+		}
+		if p := strings.TrimSpace(c.VertexProject); p != "" {
+			if err := catalog.CheckProject(p); err != nil {
+				add("VertexProject", "%s", err.Error())
+			}
+		} else if c.VertexKeyFile != "" {
+			add("VertexProject", "type the project the key file belongs to (without a project, Vertex AI is used in express mode with an API key)")
+		}
+	}
+	if b, known := catalog.ModelBackend(c.Model); known && err == nil && b != backend {
+		add("Model", "%s is a %s model: on %s choose %s", c.Model, b.Title(), backend.Title(), strings.Join(catalog.ModelsFor(backend), " or "))
+	}
 	if strings.TrimSpace(c.Model) == "" {
 		add("Model", "choose a model")
 	} else if strings.HasPrefix(c.Model, "models/") {

@@ -89,6 +89,11 @@ type settingsForm struct {
 	keyStatus *widget.Label
 	allowFile *widget.Check
 	endpoint  *widget.Entry
+	backend   *choice
+	vertex    *fyne.Container // the Vertex AI fields, shown for that backend only
+	project   *widget.Entry
+	location  *widget.SelectEntry
+	keyFile   *widget.Entry
 	model     *choice
 	voice     *choice
 	language  *choice
@@ -195,7 +200,41 @@ func (w *Window) newSettingsForm() *settingsForm {
 	f.endpoint.SetText(c.Endpoint)
 	f.endpoint.OnChanged = revalidate
 
-	f.model = newChoice(catalog.Models(), func(v string) string { return v }, f.onModelChanged)
+	f.model = newChoice(catalog.ModelsFor(c.BackendOf()), func(v string) string { return v }, f.onModelChanged)
+	f.project = widget.NewEntry()
+	f.project.SetPlaceHolder(lang.L("Empty: express mode with an API key"))
+	f.project.SetText(c.VertexProject)
+	f.project.OnChanged = revalidate
+	f.location = widget.NewSelectEntry(catalog.VertexLocations())
+	f.location.SetText(c.VertexLocation)
+	f.location.OnChanged = revalidate
+	f.keyFile = widget.NewEntry()
+	f.keyFile.SetPlaceHolder(lang.L("Application Default Credentials"))
+	f.keyFile.SetText(c.VertexKeyFile)
+	f.keyFile.OnChanged = revalidate
+	chooseKey := widget.NewButton(lang.L("Choose…"), func() {
+		d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+			if err != nil || r == nil {
+				return
+			}
+			f.keyFile.SetText(r.URI().Path())
+			r.Close()
+		}, w.win)
+		d.Show()
+	})
+	f.vertex = container.NewVBox(
+		widget.NewForm(
+			f.item("Google Cloud project", "VertexProject", f.project, ""),
+			f.item("Location", "VertexLocation", f.location, "global, us, eu or a region such as us-central1"),
+			f.item("Credentials", "VertexKeyFile", container.NewBorder(nil, nil, nil, chooseKey, f.keyFile),
+				"A service-account key file; empty uses `gcloud auth application-default login`"),
+		),
+	)
+	backends := make([]string, 0, 2)
+	for _, b := range catalog.Backends() {
+		backends = append(backends, string(b))
+	}
+	f.backend = newChoice(backends, func(v string) string { return lang.L(catalog.Backend(v).Title()) }, f.onBackendChanged)
 	f.voice = newChoice(slices.Clone(catalog.Voices), func(v string) string { return v }, revalidate)
 	f.language = newChoice(append([]string{""}, catalog.Languages...), orDefault("Automatic"), revalidate)
 	f.instr = widget.NewMultiLineEntry()
@@ -296,11 +335,13 @@ func (w *Window) newSettingsForm() *settingsForm {
 	f.echo.set(c.EchoCancellation)
 	f.thinking.set(c.ThinkingLevel)
 	f.autoVAD.SetChecked(c.AutoVAD)
+	f.backend.set(string(c.BackendOf()))
 	f.model.set(c.Model) // applies the model's capabilities
 	f.proactive.SetChecked(f.proactiveWant)
 	f.onModelChanged(f.model.value())
 
 	connection := widget.NewForm(
+		f.item("Service", "Backend", container.NewVBox(f.backend, f.vertex), ""),
 		f.item("API key", "APIKey", container.NewVBox(f.key, f.keyStatus,
 			widget.NewHyperlink(lang.L("Get an API key")+" ↗", getKey), f.allowFile), ""),
 		f.item("Model", "Model", f.model, ""),
@@ -398,6 +439,28 @@ func (w *Window) keyStatusText() string {
 	return lang.L("No API key yet. You need one to talk to Gemini.")
 }
 
+// onBackendChanged offers the backend's models (keeping the chosen one if the backend serves
+// it, else its default) and shows the Vertex AI fields for Vertex only.
+func (f *settingsForm) onBackendChanged(v string) {
+	if f.model == nil || f.vertex == nil {
+		return // still building
+	}
+	b := catalog.Backend(v)
+	models := catalog.ModelsFor(b)
+	cur := f.model.value()
+	if mb, known := catalog.ModelBackend(cur); cur == "" || (known && mb != b) {
+		cur = catalog.RulesFor(b).DefaultModel
+	}
+	f.model.setValues(models, func(v string) string { return v })
+	f.model.set(cur)
+	if b == catalog.BackendVertex {
+		f.vertex.Show()
+	} else {
+		f.vertex.Hide()
+	}
+	f.onModelChanged(f.model.value())
+}
+
 // onModelChanged applies the model's capabilities: options it rejects are disabled with a reason.
 func (f *settingsForm) onModelChanged(model string) {
 	if f.proactive == nil || f.affective == nil || f.thinking == nil {
@@ -481,6 +544,10 @@ func (f *settingsForm) config() (settings.Config, map[string]string) {
 		c.APIKey = f.w.cfg.APIKey
 	}
 	c.Endpoint = strings.TrimSpace(f.endpoint.Text)
+	c.Backend = f.backend.value()
+	c.VertexProject = strings.TrimSpace(f.project.Text)
+	c.VertexLocation = strings.TrimSpace(f.location.Text)
+	c.VertexKeyFile = strings.TrimSpace(f.keyFile.Text)
 	c.Model = f.model.value()
 	c.Voice = f.voice.value()
 	c.Language = f.language.value()

@@ -188,8 +188,9 @@ func (w *Window) Window() fyne.Window { return w.win }
 // Bridge returns the bridge the conversation reports through.
 func (w *Window) Bridge() *Bridge { return w.bridge }
 
-// NeedsAPIKey reports whether no API key is configured anywhere.
-func (w *Window) NeedsAPIKey() bool { return w.cfg.APIKey == "" }
+// NeedsAPIKey reports whether no credentials are configured anywhere: no API key, and no
+// Vertex AI project whose Google Cloud credentials would be used instead.
+func (w *Window) NeedsAPIKey() bool { return !w.cfg.HasCredentials() }
 
 // Turns returns a copy of the transcript. Call on the Fyne goroutine.
 func (w *Window) Turns() []Turn {
@@ -465,7 +466,7 @@ func (w *Window) Connect() {
 	if w.opts.Override != nil {
 		cfg = w.opts.Override(cfg)
 	}
-	if cfg.APIKey == "" && cfg.Endpoint == "" {
+	if !cfg.HasCredentials() && cfg.Endpoint == "" {
 		w.setState(call.StateFailed, lang.L("No API key: add one in Settings"), cfg.Model)
 		w.ShowSettings()
 		return
