@@ -8,7 +8,9 @@ import (
 // TestReplayLog: the log keeps exactly the ordered messages after the newest handle's index,
 // numbers video without keeping it, and stays bounded when acknowledgements stop.
 func TestReplayLog(t *testing.T) {
-	msg := func(i int) outItem { return outItem{b: fmt.Appendf(nil, "m%d", i), kind: kindAudio, pcm: []byte{byte(i), 0}} }
+	msg := func(i int) outItem {
+		return outItem{b: fmt.Appendf(nil, "m%d", i), kind: kindAudio, pcm: []byte{byte(i), 0}}
+	}
 	l := &replayLog{next: 1} // the setup was 0
 	for i := 1; i <= 5; i++ {
 		l.wrote(msg(i), true)
