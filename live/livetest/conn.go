@@ -25,6 +25,7 @@ type conn struct {
 	ctrl   chan func()
 	doneCh chan struct{}
 	quit   <-chan struct{}
+	schema *schema // the backend's parser (used by the reader)
 
 	// Engine state.
 	setup        *setupMsg
@@ -36,6 +37,10 @@ type conn struct {
 	inputTx      bool
 	outputTx     bool
 	resumable    bool
+	transparent  bool  // sessionResumption.transparent (Vertex AI)
+	msgIndex     int64 // index of the latest client message handled: setup = 0
+	textOut      bool  // responseModalities TEXT (half-cascade models)
+	vadSignals   bool  // explicitVadSignal (Vertex AI)
 	thoughts     bool
 	compressed   bool
 	behaviors    map[string]string // declared function → behavior
@@ -59,6 +64,7 @@ type conn struct {
 	next        int
 	t0          time.Time
 	sentSamples int       // model audio samples (24 kHz) sent in the current turn
+	sentTextTok int       // model text tokens sent in the current turn (TEXT modality)
 	turnReason  string    // turnCompleteReason of the current reply
 	calledAt    time.Time // when the latest blocking toolCall was sent
 	thoughtTok  int
@@ -69,6 +75,8 @@ type conn struct {
 
 	paceTimer, goAwayTimer, deadlineTimer, capTimer, quotaTimer *time.Timer
 	paceC, goAwayC, deadlineC, capC, quotaC                     <-chan time.Time
+	resumeTicker                                                *time.Ticker // transparent resumption's periodic updates
+	resumeC                                                     <-chan time.Time
 }
 
 const (
@@ -95,12 +103,22 @@ type step struct {
 	msg     *serverMsg
 	mk      func() *serverMsg // built when sent (usage counts)
 	samples int               // model audio samples in msg
+	textTok int               // model text tokens in msg (TEXT modality)
 	then    func()
+}
+
+// A handleRef is what a resumption handle names: its session as it was when
+// the handle was issued (of that state the fake keeps the length of the
+// recorded microphone audio).
+type handleRef struct {
+	sess     *session
+	audioLen int
 }
 
 type session struct {
 	conn       *conn // the attached connection
 	id         int
+	backend    string
 	model      string
 	started    time.Time
 	attached   bool
@@ -113,6 +131,7 @@ type session struct {
 	hadVideo   bool
 	calls      map[string]string // id → "BLOCKING" or "NON_BLOCKING" of every call the model made
 	realtime   bool              // realtimeInput seen: the initial history is over
+	audio      []byte            // microphone audio the state holds, with Options.RecordAudio
 }
 
 // closedCh is always ready: it schedules the next step at once.
@@ -139,6 +158,9 @@ func (c *conn) serve(ctx context.Context) {
 		if t != nil {
 			t.Stop()
 		}
+	}
+	if c.resumeTicker != nil {
+		c.resumeTicker.Stop()
 	}
 	c.markClosed("client", websocket.StatusAbnormalClosure, "")
 }
@@ -176,7 +198,7 @@ func (c *conn) readLoop(ctx context.Context, in chan<- inEvent) {
 		_, data, err := c.ws.Read(ctx)
 		ev := inEvent{data: data, err: err}
 		if err == nil {
-			ev.p, ev.perr = parseClient(data)
+			ev.p, ev.perr = c.schema.parse(data)
 		} else {
 			// The client closed or dropped the socket: it may resume right away.
 			c.s.mu.Lock()
@@ -254,6 +276,12 @@ func (c *conn) run(in <-chan inEvent, writerDone <-chan struct{}) {
 		case <-c.quotaC:
 			c.quotaC = nil
 			c.closeWith(websocket.StatusInternalError, ReasonQuota)
+		case <-c.resumeC:
+			// Transparent resumption: a handle every few seconds while the
+			// model is idle (reference §5.5).
+			if c.state == stIdle {
+				c.send(c.resumptionUpdate())
+			}
 		}
 	}
 }
@@ -333,7 +361,7 @@ func (c *conn) closeWith(code websocket.StatusCode, reason string) {
 		return
 	}
 	c.closing = true
-	c.paceC, c.goAwayC, c.deadlineC, c.capC, c.quotaC = nil, nil, nil, nil, nil
+	c.paceC, c.goAwayC, c.deadlineC, c.capC, c.quotaC, c.resumeC = nil, nil, nil, nil, nil, nil
 	reason = closeReason(reason)
 	c.log.Debug("livetest: closing", "code", code, "reason", reason)
 	c.s.update(c, func(ci *ConnInfo) {
@@ -348,6 +376,7 @@ func (c *conn) fail(perr *payloadError) {
 }
 
 func (c *conn) handle(ev inEvent) {
+	c.msgIndex++ // setup = 0; every later message, of any kind, the next
 	c.s.update(c, func(ci *ConnInfo) {
 		ci.ClientMessages++
 		if ci.ClientMessages == 1 {

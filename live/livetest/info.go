@@ -13,7 +13,8 @@ import (
 type ConnInfo struct {
 	ID         int
 	Path       string         // request path as received, e.g. "//ws/google.ai…"
-	Version    string         // "v1", "v1alpha" or "v1beta"
+	Backend    string         // BackendGemini or BackendVertex
+	Version    string         // "v1", "v1alpha" or "v1beta"; Vertex AI: "v1" or "v1beta1"
 	Method     string         // "BidiGenerateContent" or "BidiGenerateContentConstrained"
 	Credential CredentialKind // how the credential came (never the credential)
 

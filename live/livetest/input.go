@@ -114,6 +114,9 @@ func (c *conn) audio(b *blob) {
 	if rate != InputRate && rate > 0 {
 		pcm = resample(pcm, rate, InputRate)
 	}
+	if c.s.opt.RecordAudio {
+		c.record(pcm) // before ConnInfo counts the chunk, for those who wait on it
+	}
 	c.s.update(c, func(ci *ConnInfo) {
 		ci.AudioChunks++
 		ci.AudioSamples += len(pcm)
@@ -131,6 +134,7 @@ func (c *conn) audio(b *blob) {
 		case vadStart:
 			c.interimN = 0
 			c.sendVoiceActivity("ACTIVITY_START", ev.at)
+			c.sendVADSignal("VAD_SIGNAL_TYPE_SOS")
 			if c.interrupts {
 				c.interrupt()
 			}
@@ -154,6 +158,7 @@ const interimEvery = InputRate / 2
 func (c *conn) speechEnded(ev vadEvent) {
 	c.interimN = 0
 	c.sendVoiceActivity("ACTIVITY_END", ev.at)
+	c.sendVADSignal("VAD_SIGNAL_TYPE_EOS")
 	c.userTurn(Turn{AudioSamples: ev.speech, Speech: true})
 }
 
@@ -166,6 +171,28 @@ func (c *conn) sendVoiceActivity(typ string, at int) {
 	}
 	off := time.Duration(at) * time.Second / InputRate
 	c.send(&serverMsg{ServerContent: &serverContent{}, VoiceActivity: &voiceActivity{Type: typ, AudioOffset: protoDuration(off)}})
+}
+
+// sendVADSignal reports the server VAD's finding as Vertex AI does to sessions
+// with explicitVadSignal: start of speech (SOS), end of speech (EOS).
+func (c *conn) sendVADSignal(typ string) {
+	if c.vadSignals {
+		c.send(&serverMsg{VADSignal: &vadSignal{VADSignalType: typ}})
+	}
+}
+
+// record appends audio to the session's state. A connection whose session
+// another connection has resumed no longer changes it: what it still had
+// queued is not part of the state the resume started from.
+func (c *conn) record(pcm []int16) {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	if c.sess.attached && c.sess.conn != c {
+		return
+	}
+	for _, v := range pcm {
+		c.sess.audio = binary.LittleEndian.AppendUint16(c.sess.audio, uint16(v))
+	}
 }
 
 // resample converts by linear interpolation; good enough for counting and VAD.

@@ -8,6 +8,15 @@
 //     Token …" or "Bearer …", each only on the route it belongs to (API keys on
 //     BidiGenerateContent, ephemeral tokens on …Constrained), HTTP 401/403/429
 //     on the upgrade;
+//   - the Vertex AI route (…aiplatform.{v1,v1beta1}.LlmBidiService/BidiGenerateContent)
+//     with OAuth bearer tokens (checked by a TokenServer, a fake OAuth token
+//     endpoint for service-account key files) or express-mode API keys, its
+//     model resource names and models, its setup fields (transparent
+//     resumption, explicitVadSignal) and its usage names (candidatesTokenCount);
+//   - transparent resumption with exact replay semantics: every resumable
+//     update says which client messages the state it names includes
+//     (lastConsumedClientMessageIndex), and resuming with a handle restores
+//     that state (Options.RecordAudio, Server.SessionAudio);
 //   - strict proto3-JSON validation of every client message (camelCase and
 //     snake_case, int64 as string or number, enums by name) with Google's 1007
 //     reasons, per-model setup rules (thinking, proactivity, clientContent…),
@@ -55,12 +64,18 @@ const RealTime = 1.0
 // as strict as the real server (README.md lists the rules).
 type Options struct {
 	// APIKey is the accepted key or token; "" accepts any non-empty credential.
-	// A missing credential is refused with HTTP 401, a wrong one with 403, and
-	// one on the wrong route with 401: API keys (?key=, x-goog-api-key) and
-	// OAuth bearer tokens only on BidiGenerateContent, ephemeral tokens
-	// ("auth_tokens/…" in ?access_token= or "Authorization: Token") only on
+	// A missing credential is refused with HTTP 401, a wrong key or ephemeral
+	// token with 403, a wrong OAuth bearer token with 401, and a credential on
+	// the wrong route with 401: API keys (?key=, x-goog-api-key) and OAuth
+	// bearer tokens only on BidiGenerateContent (the Gemini API's and Vertex
+	// AI's), ephemeral tokens ("auth_tokens/…" in ?access_token= or
+	// "Authorization: Token") only on the Gemini API's
 	// BidiGenerateContentConstrained.
 	APIKey string
+	// Bearer, when set, checks OAuth bearer tokens ("Authorization: Bearer …")
+	// instead of APIKey: one it did not issue, or one expired or revoked, is
+	// refused with HTTP 401 UNAUTHENTICATED (Google's text).
+	Bearer *TokenServer
 	// TextFrames sends text frames instead of Google's binary frames.
 	TextFrames bool
 	// Compact sends compact JSON instead of 2-space pretty-printed JSON + "\n".
@@ -74,10 +89,12 @@ type Options struct {
 	// speed, 2 twice as fast; 0 (the zero value) sends as fast as possible,
 	// which is what unit tests want. The app's --demo mode should set RealTime.
 	Pace float64
-	// Models are accepted model names (without "models/") in addition to the
-	// built-in list; they get only the rules of the family their name starts
-	// with ("gemini-3." rejects mediaChunks and thinkingBudget, "gemini-3.8-live"
-	// gets 3.8's rules).
+	// Models are accepted model names (without "models/" or
+	// "…/publishers/google/models/") in addition to the built-in lists, on both
+	// routes; they get only the rules of the family their name starts with
+	// ("gemini-3." rejects mediaChunks and thinkingBudget, "gemini-3.8-live"
+	// gets 3.8's rules, "gemini-live-2.5-flash" without "-native-audio" the
+	// half-cascade rules).
 	Models []string
 
 	// GoAwayAfter sends goAway this long after the connection opened
@@ -96,6 +113,16 @@ type Options struct {
 	// HandleTTL is how long a resumption handle stays valid after its session's
 	// last connection ended (default 2 h).
 	HandleTTL time.Duration
+	// ResumptionInterval is how often a session with transparent resumption
+	// (Vertex AI) gets a resumable sessionResumptionUpdate while the model is
+	// idle, besides the usual ones (default 2 s; the real server sends them
+	// "every few seconds"; negative: never).
+	ResumptionInterval time.Duration
+	// RecordAudio keeps the microphone audio each session's state holds
+	// (16 kHz s16le, resampled if sent at another rate), for SessionAudio.
+	// Resuming with a handle cuts it back to what it was when the handle was
+	// issued.
+	RecordAudio bool
 	// QuotaCloseAfter, when positive, closes each connection this long after
 	// setupComplete with 1011 and Google's (truncated) quota text.
 	QuotaCloseAfter time.Duration
@@ -163,6 +190,12 @@ const (
 	ReasonQuota           = "You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits."
 )
 
+// Backends, as in ConnInfo.Backend.
+const (
+	BackendGemini = "gemini" // google.ai.generativelanguage.*.GenerativeService.BidiGenerateContent[Constrained]
+	BackendVertex = "vertex" // google.cloud.aiplatform.*.LlmBidiService/BidiGenerateContent
+)
+
 // CredentialKind says how a connection presented its credential (never the credential itself).
 type CredentialKind string
 
@@ -175,7 +208,7 @@ const (
 	CredBearerHeader CredentialKind = "bearer-header"      // Authorization: Bearer …
 )
 
-// Built-in models; see reference §8.
+// Built-in models of the Gemini API; see reference §8.
 var builtinModels = []string{
 	"gemini-3.8-live",
 	"gemini-3.8-live-extended-thinking",
@@ -185,6 +218,12 @@ var builtinModels = []string{
 	"gemini-2.5-flash-native-audio-preview-12-2025",
 	"gemini-2.5-flash-native-audio-preview-09-2025",
 	"gemini-2.5-flash-native-audio-latest",
+}
+
+// Built-in models of Vertex AI (publishers/google/models/…).
+var builtinVertexModels = []string{
+	"gemini-live-2.5-flash-native-audio",
+	"gemini-live-2.5-flash",
 }
 
 // Server is a running fake. All methods are safe for concurrent use.
@@ -207,7 +246,8 @@ type Server struct {
 	mu        sync.Mutex
 	closed    bool
 	conns     []*conn
-	sessions  map[string]*session // by handle
+	handles   map[string]handleRef // resumption handles
+	sessions  map[int]*session     // by number
 	nextConn  int
 	nextCall  int64
 	nextSess  int
@@ -231,6 +271,7 @@ func New(opt Options) *Server {
 	defDur(&opt.AudioSessionCap, 15*time.Minute)
 	defDur(&opt.VideoSessionCap, 2*time.Minute)
 	defDur(&opt.HandleTTL, 2*time.Hour)
+	defDur(&opt.ResumptionInterval, 2*time.Second)
 	if opt.DeadlineCode == 0 {
 		opt.DeadlineCode = websocket.StatusPolicyViolation
 	}
@@ -238,7 +279,8 @@ func New(opt Options) *Server {
 		opt:      opt,
 		log:      opt.Log,
 		resp:     opt.Responder,
-		sessions: map[string]*session{},
+		handles:  map[string]handleRef{},
+		sessions: map[int]*session{},
 		changed:  make(chan struct{}),
 		nextCall: 1000000000000000,
 		now:      time.Now,
@@ -389,17 +431,32 @@ func (pipeAddr) Network() string { return "pipe" }
 func (pipeAddr) String() string  { return "livetest.invalid" }
 
 // Handler serves the Live endpoint at any path ending in
-// "GenerativeService.BidiGenerateContent" or "…Constrained". It is a bare
-// handler: mounting it on an http.ServeMux would redirect the JS SDK's "//ws/" path.
+// "GenerativeService.BidiGenerateContent" or "…Constrained" (the Gemini API)
+// or "LlmBidiService/BidiGenerateContent" (Vertex AI). It is a bare handler:
+// mounting it on an http.ServeMux would redirect the JS SDK's "//ws/" path.
 func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
 
 type route struct {
-	version, method string
+	backend, version, method string
 }
 
-// parseRoute accepts ".../google.ai.generativelanguage.{v1|v1alpha|v1beta}.GenerativeService.{BidiGenerateContent|BidiGenerateContentConstrained}".
+// parseRoute accepts ".../google.ai.generativelanguage.{v1|v1alpha|v1beta}.GenerativeService.{BidiGenerateContent|BidiGenerateContentConstrained}"
+// and ".../google.cloud.aiplatform.{v1|v1beta1}.LlmBidiService/BidiGenerateContent".
 func parseRoute(path string) (route, bool) {
-	last := path[strings.LastIndexByte(path, '/')+1:]
+	i := strings.LastIndexByte(path, '/')
+	last := path[i+1:]
+	if last == "BidiGenerateContent" && i > 0 {
+		service := path[strings.LastIndexByte(path[:i], '/')+1 : i]
+		rest, ok := strings.CutPrefix(service, "google.cloud.aiplatform.")
+		if !ok {
+			return route{}, false
+		}
+		version, ok := strings.CutSuffix(rest, ".LlmBidiService")
+		if !ok || (version != "v1" && version != "v1beta1") {
+			return route{}, false
+		}
+		return route{backend: BackendVertex, version: version, method: "BidiGenerateContent"}, true
+	}
 	rest, ok := strings.CutPrefix(last, "google.ai.generativelanguage.")
 	if !ok {
 		return route{}, false
@@ -414,7 +471,7 @@ func parseRoute(path string) (route, bool) {
 	if method != "BidiGenerateContent" && method != "BidiGenerateContentConstrained" {
 		return route{}, false
 	}
-	return route{version: version, method: method}, true
+	return route{backend: BackendGemini, version: version, method: method}, true
 }
 
 func credential(r *http.Request) (string, CredentialKind) {
@@ -442,9 +499,10 @@ func credential(r *http.Request) (string, CredentialKind) {
 func isToken(cred string) bool { return strings.HasPrefix(cred, "auth_tokens/") }
 
 // credentialFits says whether a credential may be used on the route's method
-// (reference §1.1, §10): API keys (?key=, x-goog-api-key) and OAuth bearer
-// tokens only on BidiGenerateContent, ephemeral tokens ("auth_tokens/…" in
-// ?access_token= or "Authorization: Token") only on BidiGenerateContentConstrained.
+// (reference §1.1, §1.2, §10): API keys (?key=, x-goog-api-key) and OAuth
+// bearer tokens only on BidiGenerateContent (the Gemini API's or Vertex AI's),
+// ephemeral tokens ("auth_tokens/…" in ?access_token= or "Authorization:
+// Token") only on BidiGenerateContentConstrained.
 func credentialFits(method, cred string, kind CredentialKind) bool {
 	if method == "BidiGenerateContentConstrained" {
 		return (kind == CredTokenQuery || kind == CredTokenHeader) && isToken(cred)
@@ -452,10 +510,18 @@ func credentialFits(method, cred string, kind CredentialKind) bool {
 	return (kind == CredKeyQuery || kind == CredKeyHeader || kind == CredBearerHeader) && !isToken(cred)
 }
 
+// invalidOAuth is Google's body of the 401 for a bearer token it does not take
+// (unknown, expired, revoked), and the fake's for anything but an OAuth token
+// or an API key on Vertex AI.
+const invalidOAuth = `{"error":{"code":401,"message":"Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.","status":"UNAUTHENTICATED"}}`
+
 // wrongCredential is the body of the 401 for a credential on the wrong route
-// (the real text is not known; the shape is Google's).
-func wrongCredential(method string) string {
-	if method == "BidiGenerateContentConstrained" {
+// (the real text is not known for the Gemini API; the shape is Google's).
+func wrongCredential(rt route) string {
+	if rt.backend == BackendVertex {
+		return invalidOAuth
+	}
+	if rt.method == "BidiGenerateContentConstrained" {
 		return `{"error":{"code":401,"message":"BidiGenerateContentConstrained takes an ephemeral token (auth_tokens/...) in access_token or 'Authorization: Token', not an API key.","status":"UNAUTHENTICATED"}}`
 	}
 	return `{"error":{"code":401,"message":"Request had invalid authentication credentials. Ephemeral tokens (auth_tokens/...) are only accepted by BidiGenerateContentConstrained.","status":"UNAUTHENTICATED"}}`
@@ -468,16 +534,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cred, kind := credential(r)
+	if code, body := s.authorize(rt, cred, kind); code != 0 {
+		http.Error(w, body, code)
+		return
+	}
 	switch {
-	case cred == "":
-		http.Error(w, `{"error":{"code":401,"message":"Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.","status":"UNAUTHENTICATED"}}`, http.StatusUnauthorized)
-		return
-	case !credentialFits(rt.method, cred, kind):
-		http.Error(w, wrongCredential(rt.method), http.StatusUnauthorized)
-		return
-	case s.opt.APIKey != "" && cred != s.opt.APIKey:
-		http.Error(w, `{"error":{"code":403,"message":"API key not valid. Please pass a valid API key.","status":"PERMISSION_DENIED"}}`, http.StatusForbidden)
-		return
 	case s.opt.QuotaExhausted:
 		http.Error(w, `{"error":{"code":429,"message":"You exceeded your current quota.","status":"RESOURCE_EXHAUSTED"}}`, http.StatusTooManyRequests)
 		return
@@ -504,6 +565,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	c := s.newConn(ws, cancel, ConnInfo{
 		Path:       r.URL.Path,
+		Backend:    rt.backend,
 		Version:    rt.version,
 		Method:     rt.method,
 		Credential: kind,
@@ -516,6 +578,27 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	c.serve(ctx)
 }
 
+// authorize checks the credential for the route and returns the HTTP status
+// and body that refuse it, or 0.
+func (s *Server) authorize(rt route, cred string, kind CredentialKind) (int, string) {
+	switch {
+	case cred == "":
+		return http.StatusUnauthorized, `{"error":{"code":401,"message":"Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.","status":"UNAUTHENTICATED"}}`
+	case !credentialFits(rt.method, cred, kind):
+		return http.StatusUnauthorized, wrongCredential(rt)
+	case kind == CredBearerHeader && s.opt.Bearer != nil:
+		if !s.opt.Bearer.Valid(cred) {
+			return http.StatusUnauthorized, invalidOAuth
+		}
+	case s.opt.APIKey != "" && cred != s.opt.APIKey:
+		if kind == CredBearerHeader {
+			return http.StatusUnauthorized, invalidOAuth
+		}
+		return http.StatusForbidden, `{"error":{"code":403,"message":"API key not valid. Please pass a valid API key.","status":"PERMISSION_DENIED"}}`
+	}
+	return 0, ""
+}
+
 func (s *Server) newConn(ws *websocket.Conn, cancel context.CancelFunc, info ConnInfo) *conn {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -524,15 +607,22 @@ func (s *Server) newConn(ws *websocket.Conn, cancel context.CancelFunc, info Con
 	}
 	s.nextConn++
 	info.ID = s.nextConn
+	sc := geminiSchema
+	if info.Backend == BackendVertex {
+		sc = vertexSchema(info.Version)
+	}
 	c := &conn{
 		s:      s,
 		ws:     ws,
 		cancel: cancel,
 		info:   info,
-		out:    make(chan outItem, 64),
-		ctrl:   make(chan func(), 16),
-		doneCh: make(chan struct{}),
-		log:    s.log.With("conn", info.ID),
+		schema: sc,
+		// The first message (the setup) gets index 0.
+		msgIndex: -1,
+		out:      make(chan outItem, 64),
+		ctrl:     make(chan func(), 16),
+		doneCh:   make(chan struct{}),
+		log:      s.log.With("conn", info.ID),
 	}
 	s.conns = append(s.conns, c)
 	s.notifyLocked()

@@ -5,6 +5,7 @@ package livetest
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -80,7 +81,7 @@ func (c *conn) behavior(name string) string {
 
 func (c *conn) startReply(t Turn, r Reply) {
 	c.state = stGenerating
-	c.sentSamples, c.thoughtTok = 0, 0
+	c.sentSamples, c.sentTextTok, c.thoughtTok = 0, 0, 0
 	c.steps, c.next = c.steps[:0], 0
 	c.t0 = time.Now()
 	add := func(at time.Duration, m *serverMsg) { c.steps = append(c.steps, step{at: at, msg: m}) }
@@ -134,11 +135,16 @@ func (c *conn) startReply(t Turn, r Reply) {
 		c.steps = append(c.steps, st)
 	}
 
-	audio := r.Audio
-	if audio == nil {
-		audio = Synthesize(r.Text)
+	var at time.Duration
+	if c.textOut {
+		c.addText(r.Text)
+	} else {
+		audio := r.Audio
+		if audio == nil {
+			audio = Synthesize(r.Text)
+		}
+		at = c.addAudio(audio, r.Text)
 	}
-	at := c.addAudio(audio, r.Text)
 
 	if len(blockingCalls) > 0 {
 		st := step{at: at, msg: &serverMsg{ToolCall: &toolCallMsg{FunctionCalls: blockingCalls}}}
@@ -228,6 +234,20 @@ func (c *conn) addAudio(audio []byte, text string) time.Duration {
 	return time.Duration(total) * time.Second / OutputRate
 }
 
+// addText appends the answer as modelTurn text parts of a few words each, for
+// sessions with responseModalities TEXT (half-cascade models).
+func (c *conn) addText(text string) {
+	const perPart = 4
+	words := strings.Fields(text)
+	for i := 0; i < len(words); i += perPart {
+		chunk := strings.Join(words[i:min(i+perPart, len(words))], " ")
+		if i > 0 {
+			chunk = " " + chunk
+		}
+		c.steps = append(c.steps, step{msg: textPart(chunk), textTok: textTokens(chunk)})
+	}
+}
+
 func textPart(text string) *serverMsg {
 	return &serverMsg{ServerContent: &serverContent{ModelTurn: &outContent{Parts: []outPart{{Text: text}}}}}
 }
@@ -256,20 +276,29 @@ func (c *conn) turnComplete() *serverMsg {
 	return &serverMsg{ServerContent: &serverContent{TurnComplete: true, TurnCompleteReason: c.turnReason}, UsageMetadata: c.usage()}
 }
 
+// resumptionUpdate issues a handle for the session's state now. With
+// transparent resumption it also says which client messages of this
+// connection that state includes: all it has handled, counted from the setup
+// (index 0) — the fake's assumption, the real server's base is unverified
+// (reference §5.5).
 func (c *conn) resumptionUpdate() *serverMsg {
-	return &serverMsg{SessionResumptionUpdate: &resumptionUpdate{NewHandle: c.newHandle(), Resumable: new(true)}}
+	u := &resumptionUpdate{NewHandle: c.newHandle(), Resumable: new(true)}
+	if c.transparent {
+		u.LastConsumedClientMessageIndex = strconv.FormatInt(c.msgIndex, 10)
+	}
+	return &serverMsg{SessionResumptionUpdate: u}
 }
 
 // usage reports the context so far (prompt) and this turn's output, and adds
-// the output to the context.
+// the output to the context. Vertex AI names the output "candidates".
 func (c *conn) usage() *usageMetadata {
-	resp := (c.sentSamples*25 + OutputRate - 1) / OutputRate
+	audioTok := (c.sentSamples*25 + OutputRate - 1) / OutputRate
+	resp := audioTok + c.sentTextTok
 	c.s.mu.Lock()
 	defer c.s.mu.Unlock()
 	text, audio, img := c.sess.tokText+c.sysTok, c.sess.tokAudio, c.sess.tokImage
 	u := &usageMetadata{
 		PromptTokenCount:   text + audio + img,
-		ResponseTokenCount: resp,
 		ThoughtsTokenCount: c.thoughtTok,
 	}
 	u.TotalTokenCount = u.PromptTokenCount + resp + c.thoughtTok
@@ -278,10 +307,21 @@ func (c *conn) usage() *usageMetadata {
 			u.PromptTokensDetails = append(u.PromptTokensDetails, d)
 		}
 	}
-	if resp > 0 {
-		u.ResponseTokensDetails = []modalityUsed{{"AUDIO", resp}}
+	var details []modalityUsed
+	if audioTok > 0 {
+		details = append(details, modalityUsed{"AUDIO", audioTok})
 	}
-	c.sess.tokAudio += resp
+	if c.sentTextTok > 0 {
+		details = append(details, modalityUsed{"TEXT", c.sentTextTok})
+	}
+	if c.info.Backend == BackendVertex {
+		u.CandidatesTokenCount, u.CandidatesTokensDetails = &resp, details
+		u.TrafficType = "ON_DEMAND"
+	} else {
+		u.ResponseTokenCount, u.ResponseTokensDetails = &resp, details
+	}
+	c.sess.tokAudio += audioTok
+	c.sess.tokText += c.sentTextTok
 	return u
 }
 
@@ -320,6 +360,7 @@ func (c *conn) advance() {
 		m = st.mk()
 	}
 	c.sentSamples += st.samples
+	c.sentTextTok += st.textTok
 	c.send(m)
 	if st.then != nil {
 		st.then()

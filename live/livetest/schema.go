@@ -50,6 +50,14 @@ type msgType struct {
 	fields map[string]*field // keyed by camel and snake names
 }
 
+// A schema is the message tree one backend's parser knows: the Gemini API's
+// and Vertex AI's differ in a few fields (those the Go SDK's converters refuse
+// for the other backend).
+type schema struct {
+	msgs map[string]*msgType
+	pkg  string // type URL prefix of messages and enums in "Invalid value" reasons
+}
+
 type enumType struct {
 	name     string
 	values   []string
@@ -59,10 +67,18 @@ type enumType struct {
 const protoPkg = "type.googleapis.com/google.ai.generativelanguage.v1beta."
 
 var (
-	schemaErrs []string
-	messages   = map[string]*msgType{}
-	enums      = map[string]*enumType{}
+	schemaErrs     []string
+	messages       = map[string]*msgType{} // the Gemini API's
+	vertexMessages = map[string]*msgType{} // Vertex AI's
+	enums          = map[string]*enumType{}
+
+	geminiSchema = &schema{msgs: messages, pkg: protoPkg}
 )
+
+// vertexSchema is Vertex AI's parser for an API version ("v1", "v1beta1").
+func vertexSchema(version string) *schema {
+	return &schema{msgs: vertexMessages, pkg: "type.googleapis.com/google.cloud.aiplatform." + version + "."}
+}
 
 func snakeCase(s string) string {
 	var b strings.Builder
@@ -81,8 +97,10 @@ func snakeCase(s string) string {
 
 // f declares a field: "name:kind" where kind is one of str, bool, i32, i64, f, bytes,
 // any, struct, mapstr, or "E=Enum", "M=Message", "MM=Message" (map value); a leading "[]"
-// marks a repeated field.
+// marks a repeated field. A trailing "@vertex" or "@gemini" keeps the field to
+// that backend's schema (see defMsg).
 func f(spec string) *field {
+	spec, _, _ = strings.Cut(spec, "@")
 	name, t, _ := strings.Cut(spec, ":")
 	fd := &field{camel: name, snake: snakeCase(name)}
 	if rest, ok := strings.CutPrefix(t, "[]"); ok {
@@ -121,14 +139,31 @@ func f(spec string) *field {
 	return fd
 }
 
+// defMsg declares a message of both schemas. A field spec ending in "@vertex"
+// exists only in Vertex AI's, one ending in "@gemini" only in the Gemini
+// API's: the other backend's parser refuses it as an unknown name.
 func defMsg(name string, specs ...string) {
-	m := &msgType{name: name, fields: map[string]*field{}}
+	gm := &msgType{name: name, fields: map[string]*field{}}
+	vm := &msgType{name: name, fields: map[string]*field{}}
 	for _, s := range specs {
 		fd := f(s)
-		m.fields[fd.camel] = fd
-		m.fields[fd.snake] = fd
+		_, only, _ := strings.Cut(s, "@")
+		switch only {
+		case "", "gemini", "vertex":
+		default:
+			schemaErrs = append(schemaErrs, s)
+		}
+		if only != "vertex" {
+			gm.fields[fd.camel] = fd
+			gm.fields[fd.snake] = fd
+		}
+		if only != "gemini" {
+			vm.fields[fd.camel] = fd
+			vm.fields[fd.snake] = fd
+		}
 	}
-	messages[name] = m
+	messages[name] = gm
+	vertexMessages[name] = vm
 }
 
 func defEnum(name string, values ...string) {
@@ -143,34 +178,35 @@ func init() {
 		"contextWindowCompression:M=ContextWindowCompressionConfig",
 		"inputAudioTranscription:M=AudioTranscriptionConfig", "outputAudioTranscription:M=AudioTranscriptionConfig",
 		"proactivity:M=ProactivityConfig", "historyConfig:M=HistoryConfig", "avatarConfig:any",
-		"safetySettings:[]M=SafetySetting", "labels:mapstr")
+		"safetySettings:[]M=SafetySetting", "labels:mapstr@gemini", "explicitVadSignal:bool@vertex")
 	defMsg("GenerationConfig", "candidateCount:i32", "maxOutputTokens:i32", "temperature:f", "topP:f", "topK:i32",
 		"presencePenalty:f", "frequencyPenalty:f", "seed:i32", "responseModalities:[]E=Modality",
 		"speechConfig:M=SpeechConfig", "mediaResolution:E=MediaResolution", "thinkingConfig:M=ThinkingConfig",
 		"enableAffectiveDialog:bool", "translationConfig:M=TranslationConfig",
 		// Present in the proto but documented as unsupported by Live; parsed, then ignored.
 		"stopSequences:[]str", "responseMimeType:str", "responseSchema:M=Schema", "responseJsonSchema:any",
-		"responseLogprobs:bool", "logprobs:i32", "audioTimestamp:bool", "enableEnhancedCivicAnswers:bool")
+		"responseLogprobs:bool", "logprobs:i32", "audioTimestamp:bool", "enableEnhancedCivicAnswers:bool@gemini")
 	defMsg("SpeechConfig", "voiceConfig:M=VoiceConfig", "languageCode:str", "multiSpeakerVoiceConfig:any")
 	defMsg("VoiceConfig", "prebuiltVoiceConfig:M=PrebuiltVoiceConfig", "replicatedVoiceConfig:M=ReplicatedVoiceConfig")
 	defMsg("PrebuiltVoiceConfig", "voiceName:str")
-	defMsg("ReplicatedVoiceConfig", "mimeType:str", "voiceSampleAudio:bytes", "consentAudio:bytes",
-		"voiceConsentSignature:M=VoiceConsentSignature")
+	defMsg("ReplicatedVoiceConfig", "mimeType:str", "voiceSampleAudio:bytes", "consentAudio:bytes@gemini",
+		"voiceConsentSignature:M=VoiceConsentSignature@gemini")
 	defMsg("VoiceConsentSignature", "signature:str")
 	defMsg("ThinkingConfig", "includeThoughts:bool", "thinkingBudget:i32", "thinkingLevel:E=ThinkingLevel")
 	defMsg("TranslationConfig", "targetLanguageCode:str", "echoTargetLanguage:bool")
 	defMsg("Content", "role:str", "parts:[]M=Part")
 	defMsg("Part", "text:str", "inlineData:M=Blob", "fileData:M=FileData", "functionCall:M=FunctionCall",
 		"functionResponse:M=FunctionResponse", "executableCode:any", "codeExecutionResult:any", "thought:bool",
-		"thoughtSignature:bytes", "videoMetadata:any", "partMetadata:any")
+		"thoughtSignature:bytes", "videoMetadata:any", "partMetadata:any@gemini")
 	defMsg("Blob", "mimeType:str", "data:bytes")
 	defMsg("FileData", "mimeType:str", "fileUri:str")
-	defMsg("FunctionCall", "id:str", "name:str", "args:struct")
-	defMsg("FunctionResponse", "id:str", "name:str", "response:struct", "parts:[]any", "willContinue:bool",
+	defMsg("FunctionCall", "id:str", "name:str", "args:struct", "partialArgs:[]any@vertex", "willContinue:bool@vertex")
+	defMsg("FunctionResponse", "id:str", "name:str", "response:struct", "parts:[]any", "willContinue:bool@gemini",
 		"scheduling:E=Scheduling")
 	defMsg("Tool", "functionDeclarations:[]M=FunctionDeclaration", "googleSearch:M=GoogleSearch",
 		"codeExecution:M=Empty", "urlContext:M=Empty", "googleSearchRetrieval:any", "computerUse:any",
-		"googleMaps:any", "fileSearch:any")
+		"googleMaps:any", "fileSearch:any@gemini", "retrieval:any@vertex", "enterpriseWebSearch:any@vertex",
+		"parallelAiSearch:any@vertex", "exaAiSearch:any@vertex")
 	defMsg("GoogleSearch", "timeRangeFilter:any")
 	defMsg("Empty")
 	defMsg("FunctionDeclaration", "name:str", "description:str", "parameters:M=Schema", "parametersJsonSchema:any",
@@ -183,14 +219,14 @@ func init() {
 		"activityHandling:E=ActivityHandling", "turnCoverage:E=TurnCoverage", "interimTranscriptTimestampEnabled:bool")
 	defMsg("AutomaticActivityDetection", "disabled:bool", "startOfSpeechSensitivity:E=StartSensitivity",
 		"endOfSpeechSensitivity:E=EndSensitivity", "prefixPaddingMs:i32", "silenceDurationMs:i32")
-	defMsg("SessionResumptionConfig", "handle:str") // "transparent" is Vertex-only
+	defMsg("SessionResumptionConfig", "handle:str", "transparent:bool@vertex")
 	defMsg("ContextWindowCompressionConfig", "triggerTokens:i64", "slidingWindow:M=SlidingWindow")
 	defMsg("SlidingWindow", "targetTokens:i64")
 	defMsg("AudioTranscriptionConfig", "languageCodes:[]str", "customVocabulary:[]str", "diarization:bool",
 		"wordTimestamp:bool", "mode:str")
 	defMsg("ProactivityConfig", "proactiveAudio:bool")
 	defMsg("HistoryConfig", "initialHistoryInClientContent:bool")
-	defMsg("SafetySetting", "category:str", "threshold:str")
+	defMsg("SafetySetting", "category:str", "threshold:str", "method:str@vertex")
 	defMsg("ClientContent", "turns:[]M=Content", "turnComplete:bool")
 	defMsg("RealtimeInput", "mediaChunks:[]M=Blob", "audio:M=Blob", "video:M=Blob", "activityStart:M=Empty",
 		"activityEnd:M=Empty", "audioStreamEnd:bool", "text:str")
@@ -237,12 +273,18 @@ func joinPath(path, name string) string {
 	return path + "." + name
 }
 
-// validate checks v (decoded with UseNumber) against message type m and returns
-// a normalised copy.
+// validate checks v (decoded with UseNumber) against the Gemini API's message
+// type m and returns a normalised copy.
 func validate(m *msgType, v any, path string) (any, *payloadError) {
+	return geminiSchema.validate(m, v, path)
+}
+
+// validate checks v (decoded with UseNumber) against message type m of the
+// schema and returns a normalised copy.
+func (sc *schema) validate(m *msgType, v any, path string) (any, *payloadError) {
 	obj, ok := v.(map[string]any)
 	if !ok {
-		return nil, invalidValue(path, protoPkg+m.name, v)
+		return nil, invalidValue(path, sc.pkg+m.name, v)
 	}
 	out := make(map[string]any, len(obj))
 	for k, fv := range obj {
@@ -261,7 +303,7 @@ func validate(m *msgType, v any, path string) (any, *payloadError) {
 			}
 			nl := make([]any, 0, len(list))
 			for i, el := range list {
-				nv, err := validateValue(fd, el, fmt.Sprintf("%s[%d]", fpath, i))
+				nv, err := sc.validateValue(fd, el, fmt.Sprintf("%s[%d]", fpath, i))
 				if err != nil {
 					return nil, err
 				}
@@ -273,7 +315,7 @@ func validate(m *msgType, v any, path string) (any, *payloadError) {
 		if _, isList := fv.([]any); isList && fd.kind != kAny {
 			return nil, &payloadError{fmt.Sprintf("Invalid JSON payload received. Unknown name %q at '%s': Proto field is not repeating, cannot start list.", k, path)}
 		}
-		nv, err := validateValue(fd, fv, fpath)
+		nv, err := sc.validateValue(fd, fv, fpath)
 		if err != nil {
 			return nil, err
 		}
@@ -282,7 +324,7 @@ func validate(m *msgType, v any, path string) (any, *payloadError) {
 	return out, nil
 }
 
-func validateValue(fd *field, v any, path string) (any, *payloadError) {
+func (sc *schema) validateValue(fd *field, v any, path string) (any, *payloadError) {
 	switch fd.kind {
 	case kAny:
 		return v, nil
@@ -292,7 +334,7 @@ func validateValue(fd *field, v any, path string) (any, *payloadError) {
 		}
 		return nil, invalidValue(path, "type.googleapis.com/google.protobuf.Struct", v)
 	case kMsg:
-		return validate(messages[fd.ref], v, path)
+		return sc.validate(sc.msgs[fd.ref], v, path)
 	case kMapStr, kMapMsg:
 		obj, ok := v.(map[string]any)
 		if !ok {
@@ -308,7 +350,7 @@ func validateValue(fd *field, v any, path string) (any, *payloadError) {
 				out[k] = s
 				continue
 			}
-			nv, err := validate(messages[fd.ref], ev, path+"["+k+"]")
+			nv, err := sc.validate(sc.msgs[fd.ref], ev, path+"["+k+"]")
 			if err != nil {
 				return nil, err
 			}
@@ -389,7 +431,7 @@ func validateValue(fd *field, v any, path string) (any, *payloadError) {
 				return e.values[i], nil
 			}
 		}
-		return nil, invalidValue(path, protoPkg+e.name, v)
+		return nil, invalidValue(path, sc.pkg+e.name, v)
 	}
 	return nil, &payloadError{"Request contains an invalid argument."}
 }

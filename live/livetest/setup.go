@@ -14,29 +14,31 @@ import (
 )
 
 type modelRules struct {
-	name       string // without "models/"
-	is38       bool   // gemini-3.8-live*
-	is31       bool   // gemini-3.1-flash-live-preview
-	is3x       bool
-	transcribe bool     // gemini-3.5-transcribe-live: voiceActivity and interim transcriptions
-	levels     []string // thinkingLevel values the model takes; nil = no rule
+	name        string // without "models/" or "…/publishers/google/models/"
+	is38        bool   // gemini-3.8-live*
+	is31        bool   // gemini-3.1-flash-live-preview
+	is3x        bool
+	halfCascade bool     // gemini-live-2.5-flash (not native audio): TEXT output, no affective dialog or proactivity
+	transcribe  bool     // gemini-3.5-transcribe-live: voiceActivity and interim transcriptions
+	levels      []string // thinkingLevel values the model takes; nil = no rule
 }
 
-func (s *Server) lookupModel(model string) (modelRules, bool) {
-	name := strings.TrimPrefix(model, "models/")
-	known := false
-	for _, m := range builtinModels {
-		known = known || m == name
+// lookupModel returns the rules of a model name (without its resource prefix)
+// and whether the backend knows it: each has its built-in list, and
+// Options.Models extends both.
+func (s *Server) lookupModel(name, backend string) (modelRules, bool) {
+	builtin := builtinModels
+	if backend == BackendVertex {
+		builtin = builtinVertexModels
 	}
-	for _, m := range s.opt.Models {
-		known = known || m == name
-	}
+	known := slices.Contains(builtin, name) || slices.Contains(s.opt.Models, name)
 	r := modelRules{
-		name:       name,
-		is38:       strings.HasPrefix(name, "gemini-3.8-live"),
-		is31:       name == "gemini-3.1-flash-live-preview",
-		is3x:       strings.HasPrefix(name, "gemini-3."),
-		transcribe: name == "gemini-3.5-transcribe-live",
+		name:        name,
+		is38:        strings.HasPrefix(name, "gemini-3.8-live"),
+		is31:        name == "gemini-3.1-flash-live-preview",
+		is3x:        strings.HasPrefix(name, "gemini-3."),
+		halfCascade: strings.HasPrefix(name, "gemini-live-2.5-flash") && !strings.HasPrefix(name, "gemini-live-2.5-flash-native-audio"),
+		transcribe:  name == "gemini-3.5-transcribe-live",
 	}
 	switch name {
 	case "gemini-3.8-live-extended-thinking":
@@ -63,9 +65,16 @@ func checkSetup(st *setupMsg, raw map[string]any, r modelRules) string {
 		gc = &genConfig{}
 	}
 	for _, m := range gc.ResponseModalities {
-		if m == "TEXT" {
+		switch {
+		case m == "TEXT" && !r.halfCascade:
 			return ReasonNoVoices
+		case m == "TEXT" && len(gc.ResponseModalities) > 1:
+			return ReasonInvalidArgument // one modality per session
 		}
+	}
+	if r.halfCascade && (gc.EnableAffectiveDialog != nil || st.Proactivity != nil) {
+		// Affective dialog and proactive audio are native-audio features.
+		return ReasonInvalidArgument
 	}
 	if tc := gc.ThinkingConfig; tc != nil {
 		switch lvl := tc.ThinkingLevel; {
@@ -107,19 +116,72 @@ func checkSetup(st *setupMsg, raw map[string]any, r modelRules) string {
 	return ""
 }
 
+// ReasonVertexModelForm refuses the express-mode model name
+// ("publishers/google/models/…") on a connection with an OAuth token (the
+// fake's own text: the real one is not known).
+const ReasonVertexModelForm = "Model name must be projects/{project}/locations/{location}/publishers/google/models/{model} with OAuth credentials."
+
+// vertexModelName takes a Vertex AI model resource name apart:
+// "projects/{p}/locations/{l}/publishers/google/models/{m}" or, express
+// mode's, "publishers/google/models/{m}".
+func vertexModelName(model string) (name string, express, ok bool) {
+	seg := strings.Split(model, "/")
+	if len(seg) == 8 && seg[0] == "projects" && seg[1] != "" && seg[2] == "locations" && seg[3] != "" {
+		seg = seg[4:]
+	} else {
+		express = true
+	}
+	if len(seg) != 4 || seg[0] != "publishers" || seg[1] != "google" || seg[2] != "models" || seg[3] == "" {
+		return "", false, false
+	}
+	return seg[3], express, true
+}
+
+// resolveModel checks setup.model against the connection's route and returns
+// the model's rules, or the close code and reason that refuse it.
+func (c *conn) resolveModel(model string) (modelRules, websocket.StatusCode, string) {
+	if c.info.Backend == BackendVertex {
+		// "projects/{p}/locations/{l}/publishers/google/models/{m}", or with an
+		// API key (express mode) also "publishers/google/models/{m}" (reference §1.2).
+		notFound := fmt.Sprintf("Publisher Model `%s` not found.", model)
+		name, express, ok := vertexModelName(model)
+		if !ok {
+			return modelRules{}, websocket.StatusPolicyViolation, notFound
+		}
+		if express && c.info.Credential == CredBearerHeader {
+			return modelRules{}, websocket.StatusPolicyViolation, ReasonVertexModelForm
+		}
+		rules, known := c.s.lookupModel(name, BackendVertex)
+		if !known {
+			return modelRules{}, websocket.StatusPolicyViolation, notFound
+		}
+		return rules, 0, ""
+	}
+	notFound := func(name string) string {
+		return fmt.Sprintf("%s is not found for API version %s, or is not supported for bidiGenerateContent. Call ListModels to see the list of available models and their supported methods.",
+			name, c.info.Version)
+	}
+	if strings.HasPrefix(model, "projects/") || strings.HasPrefix(model, "publishers/") {
+		return modelRules{}, websocket.StatusPolicyViolation, notFound(model) // a Vertex AI name
+	}
+	// The model is a resource name: "models/{model}" (reference §1.1).
+	name, ok := strings.CutPrefix(model, "models/")
+	if !ok {
+		return modelRules{}, websocket.StatusInvalidFramePayloadData, ReasonInvalidArgument
+	}
+	rules, known := c.s.lookupModel(name, BackendGemini)
+	if !known {
+		return modelRules{}, websocket.StatusPolicyViolation, notFound("models/" + name)
+	}
+	return rules, 0, ""
+}
+
 func (c *conn) handleSetup(p *parsed) {
 	st := p.msg.Setup
 	c.s.update(c, func(ci *ConnInfo) { ci.Model = st.Model })
-	// The model is a resource name: "models/{model}" (reference §1.1).
-	if !strings.HasPrefix(st.Model, "models/") {
-		c.fail(&payloadError{ReasonInvalidArgument})
-		return
-	}
-	rules, known := c.s.lookupModel(st.Model)
-	if !known {
-		c.closeWith(websocket.StatusPolicyViolation, fmt.Sprintf(
-			"models/%s is not found for API version %s, or is not supported for bidiGenerateContent. Call ListModels to see the list of available models and their supported methods.",
-			rules.name, c.info.Version))
+	rules, code, reason := c.resolveModel(st.Model)
+	if code != 0 {
+		c.closeWith(code, reason)
 		return
 	}
 	if reason := checkSetup(st, p.raw, rules); reason != "" {
@@ -135,9 +197,11 @@ func (c *conn) handleSetup(p *parsed) {
 	c.s.mu.Lock()
 	if handle != "" {
 		for c.sess == nil {
-			sess, ok := c.s.sessions[handle]
+			ref, ok := c.s.handles[handle]
+			sess := ref.sess
 			switch {
-			case !ok || sess.ended || (!sess.attached && c.s.now().Sub(sess.lastDetach) > c.s.opt.HandleTTL):
+			case !ok || sess.ended || sess.backend != c.info.Backend ||
+				(!sess.attached && c.s.now().Sub(sess.lastDetach) > c.s.opt.HandleTTL):
 				c.s.mu.Unlock()
 				c.closeWith(websocket.StatusPolicyViolation, ReasonSessionNotFound)
 				return
@@ -148,11 +212,17 @@ func (c *conn) handleSetup(p *parsed) {
 				return
 			case !sess.attached:
 				c.sess = sess
+				// The handle names the session's state when it was issued:
+				// audio that came after it is not part of that state.
+				if len(sess.audio) > ref.audioLen {
+					sess.audio = sess.audio[:ref.audioLen]
+				}
 			}
 		}
 	} else {
 		c.s.nextSess++
-		c.sess = &session{id: c.s.nextSess, model: st.Model, started: time.Now(), calls: map[string]string{}}
+		c.sess = &session{id: c.s.nextSess, backend: c.info.Backend, model: st.Model, started: time.Now(), calls: map[string]string{}}
+		c.s.sessions[c.sess.id] = c.sess
 	}
 	c.sess.attached = true
 	c.sess.conn = c
@@ -166,7 +236,11 @@ func (c *conn) handleSetup(p *parsed) {
 	c.configure(st)
 	c.send(&serverMsg{SetupComplete: &struct{}{}})
 	if c.resumable {
-		c.send(&serverMsg{SessionResumptionUpdate: &resumptionUpdate{NewHandle: c.newHandle(), Resumable: new(true)}})
+		c.send(c.resumptionUpdate())
+	}
+	if c.transparent && c.s.opt.ResumptionInterval > 0 {
+		c.resumeTicker = time.NewTicker(c.s.opt.ResumptionInterval)
+		c.resumeC = c.resumeTicker.C
 	}
 
 	o := c.s.opt
@@ -254,9 +328,13 @@ func (c *conn) configure(st *setupMsg) {
 	c.voiceAct = c.s.opt.VoiceActivity || c.rules.transcribe
 	c.interim = c.inputTx && (c.s.opt.InterimTranscription || c.rules.transcribe)
 	c.resumable = st.SessionResumption != nil
+	c.transparent = c.resumable && st.SessionResumption.Transparent && c.info.Backend == BackendVertex
+	c.vadSignals = st.ExplicitVadSignal && c.info.Backend == BackendVertex
+	c.textOut = false
 	c.compressed = st.ContextWindowCompression != nil
 	c.imageTok = 258
 	if gc := st.GenerationConfig; gc != nil {
+		c.textOut = slices.Equal(gc.ResponseModalities, []string{"TEXT"})
 		switch gc.MediaResolution {
 		case "MEDIA_RESOLUTION_LOW":
 			c.imageTok = 64
@@ -315,13 +393,27 @@ func (c *conn) armCap() {
 	c.capC = c.capTimer.C
 }
 
+// newHandle issues a handle that names the session's state now.
 func (c *conn) newHandle() string {
 	c.s.mu.Lock()
 	defer c.s.mu.Unlock()
 	c.s.nextHndl++
 	h := fmt.Sprintf("livetest-%d-%d", c.sess.id, c.s.nextHndl)
-	c.s.sessions[h] = c.sess
+	c.s.handles[h] = handleRef{sess: c.sess, audioLen: len(c.sess.audio)}
 	return h
+}
+
+// SessionAudio returns a copy of the microphone audio (16 kHz s16le) that
+// session (numbered as in ConnInfo.Session) holds: every audio chunk its
+// connections handled, less what a resume with an older handle cut off. It
+// is nil without Options.RecordAudio.
+func (s *Server) SessionAudio(session int) []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sess := s.sessions[session]; sess != nil {
+		return slices.Clone(sess.audio)
+	}
+	return nil
 }
 
 func (c *conn) goAway(timeLeft time.Duration) {

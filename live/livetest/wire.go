@@ -19,6 +19,7 @@ type clientMsg struct {
 
 type setupMsg struct {
 	Model                    string          `json:"model"`
+	ExplicitVadSignal        bool            `json:"explicitVadSignal"` // Vertex only
 	GenerationConfig         *genConfig      `json:"generationConfig"`
 	SystemInstruction        *content        `json:"systemInstruction"`
 	Tools                    []tool          `json:"tools"`
@@ -87,7 +88,8 @@ type aadConfig struct {
 }
 
 type resumptionCfg struct {
-	Handle string `json:"handle"`
+	Handle      string `json:"handle"`
+	Transparent bool   `json:"transparent"` // Vertex only
 }
 
 type compressionCfg struct {
@@ -133,9 +135,13 @@ type parsed struct {
 	kind string         // "setup", "clientContent", ...
 }
 
-// parseClient validates one client frame the way the real frontend does. A
+// parseClient validates one client frame the way the Gemini API's frontend
+// does. A non-nil *payloadError means: close 1007 with its text.
+func parseClient(data []byte) (*parsed, *payloadError) { return geminiSchema.parse(data) }
+
+// parse validates one client frame the way the backend's frontend does. A
 // non-nil *payloadError means: close 1007 with its text.
-func parseClient(data []byte) (*parsed, *payloadError) {
+func (sc *schema) parse(data []byte) (*parsed, *payloadError) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var raw any
@@ -149,7 +155,7 @@ func parseClient(data []byte) (*parsed, *payloadError) {
 	if !ok {
 		return nil, &payloadError{fmt.Sprintf("Invalid JSON payload received. Expected an object, got %s.", truncate(strings.TrimSpace(string(data)), 40))}
 	}
-	norm, perr := validate(messages["ClientMessage"], obj, "")
+	norm, perr := sc.validate(sc.msgs["ClientMessage"], obj, "")
 	if perr != nil {
 		return nil, perr
 	}
@@ -224,6 +230,7 @@ type serverMsg struct {
 	GoAway                  *goAwayMsg        `json:"goAway,omitempty"`
 	SessionResumptionUpdate *resumptionUpdate `json:"sessionResumptionUpdate,omitempty"`
 	VoiceActivity           *voiceActivity    `json:"voiceActivity,omitempty"`
+	VADSignal               *vadSignal        `json:"voiceActivityDetectionSignal,omitempty"`
 	UsageMetadata           *usageMetadata    `json:"usageMetadata,omitempty"`
 }
 
@@ -296,6 +303,9 @@ type goAwayMsg struct {
 type resumptionUpdate struct {
 	NewHandle string `json:"newHandle,omitempty"`
 	Resumable *bool  `json:"resumable,omitempty"`
+	// LastConsumedClientMessageIndex (int64, so a JSON string) is sent to
+	// sessions with transparent resumption only (Vertex AI, reference §5.5).
+	LastConsumedClientMessageIndex string `json:"lastConsumedClientMessageIndex,omitempty"`
 }
 
 // voiceActivity is the server VAD's report (reference §5.7); the wire key is "type".
@@ -304,13 +314,24 @@ type voiceActivity struct {
 	AudioOffset string `json:"audioOffset,omitempty"`
 }
 
+// vadSignal is the explicit VAD signal Vertex AI sends to sessions that set
+// explicitVadSignal (reference §5.7).
+type vadSignal struct {
+	VADSignalType string `json:"vadSignalType"`
+}
+
+// usageMetadata: the Gemini API names the output "response…", Vertex AI
+// "candidates…" (reference §1.2, §5.6); exactly one of each pair is set.
 type usageMetadata struct {
-	PromptTokenCount      int            `json:"promptTokenCount"`
-	ResponseTokenCount    int            `json:"responseTokenCount"`
-	ThoughtsTokenCount    int            `json:"thoughtsTokenCount,omitempty"`
-	TotalTokenCount       int            `json:"totalTokenCount"`
-	PromptTokensDetails   []modalityUsed `json:"promptTokensDetails,omitempty"`
-	ResponseTokensDetails []modalityUsed `json:"responseTokensDetails,omitempty"`
+	PromptTokenCount        int            `json:"promptTokenCount"`
+	ResponseTokenCount      *int           `json:"responseTokenCount,omitempty"`
+	CandidatesTokenCount    *int           `json:"candidatesTokenCount,omitempty"`
+	ThoughtsTokenCount      int            `json:"thoughtsTokenCount,omitempty"`
+	TotalTokenCount         int            `json:"totalTokenCount"`
+	PromptTokensDetails     []modalityUsed `json:"promptTokensDetails,omitempty"`
+	ResponseTokensDetails   []modalityUsed `json:"responseTokensDetails,omitempty"`
+	CandidatesTokensDetails []modalityUsed `json:"candidatesTokensDetails,omitempty"`
+	TrafficType             string         `json:"trafficType,omitempty"` // Vertex AI
 }
 
 type modalityUsed struct {
@@ -378,6 +399,9 @@ func (m *serverMsg) kinds() []string {
 	}
 	if m.VoiceActivity != nil {
 		k = append(k, "voiceActivity")
+	}
+	if m.VADSignal != nil {
+		k = append(k, "voiceActivityDetectionSignal")
 	}
 	if m.UsageMetadata != nil {
 		k = append(k, "usageMetadata")
