@@ -3,13 +3,13 @@ module github.com/livedesk/livedesk/live/livetest/sdktest
 go 1.26.0
 
 require (
+	cloud.google.com/go/auth v0.9.3
 	github.com/livedesk/livedesk v0.0.0
 	google.golang.org/genai v1.77.0
 )
 
 require (
 	cloud.google.com/go v0.116.0 // indirect
-	cloud.google.com/go/auth v0.9.3 // indirect
 	cloud.google.com/go/compute/metadata v0.5.0 // indirect
 	github.com/coder/websocket v1.8.15 // indirect
 	github.com/golang/groupcache v0.0.0-20210331224755-41bb18bfe9da // indirect
