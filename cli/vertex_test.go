@@ -105,7 +105,7 @@ func TestVertexErrors(t *testing.T) {
 		{"revoked key", append([]string{"--project", "acme-live", "--credentials", keyFile}, base...), mapEnv{}, "Google Cloud refused the credentials"},
 		{"missing key file", append([]string{"--project", "acme-live", "--credentials", filepath.Join(t.TempDir(), "none.json")}, base...), mapEnv{}, "no such file"},
 		{"no project, no key", base, mapEnv{}, "no Google Cloud project and no API key"},
-		{"bad location", append([]string{"--project", "acme-live", "--location", "us central"}, base...), mapEnv{}, "not a Vertex AI location"},
+		{"bad location", append(append([]string{"--project", "acme-live"}, base...), "--location", "us central"), mapEnv{}, "not a Vertex AI location"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

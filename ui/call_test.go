@@ -134,3 +134,40 @@ func TestListsComeFromTheCatalog(t *testing.T) {
 		t.Errorf("status %q does not show the call's estimate", w.status.Text)
 	}
 }
+
+// TestSettingsBackend: choosing Vertex AI offers Vertex's models (moving off a Gemini-only
+// model), shows the project, location and credentials fields with the server defaults of
+// that backend, and the form reads them back; back on the Gemini API they hide again.
+func TestSettingsBackend(t *testing.T) {
+	var w *Window
+	conv := &fakeCall{br: func() *Bridge { return w.Bridge() }}
+	w, _ = newTestWindow(t, Options{Call: conv})
+	w.ShowSettings()
+	f := w.settings
+	if f.vertex.Visible() {
+		t.Error("the Vertex AI fields show for the Gemini API")
+	}
+	f.backend.set(string(catalog.BackendVertex))
+	if !slices.Equal(f.model.values, catalog.ModelsFor(catalog.BackendVertex)) || f.model.value() != catalog.DefaultVertexModel {
+		t.Errorf("on Vertex: models %v, chosen %q", f.model.values, f.model.value())
+	}
+	if !f.vertex.Visible() {
+		t.Error("the Vertex AI fields are hidden for Vertex AI")
+	}
+	if got := f.startSens.Options[0]; !strings.Contains(got, "LOW") {
+		t.Errorf("start sensitivity default shown as %q; Vertex's server default is LOW", got)
+	}
+	f.project.SetText("acme-live")
+	f.location.SetText("us-central1")
+	c, bad := f.config()
+	if len(bad) > 0 || c.Backend != "vertex" || c.VertexProject != "acme-live" || c.VertexLocation != "us-central1" || c.Model != catalog.DefaultVertexModel {
+		t.Errorf("form reads %+v (bad %v)", c, bad)
+	}
+	if err := c.Validate(); err != nil {
+		t.Errorf("a Vertex configuration without an API key is invalid: %v", err)
+	}
+	f.backend.set(string(catalog.BackendGemini))
+	if f.vertex.Visible() || f.model.value() != catalog.DefaultModel {
+		t.Errorf("back on the Gemini API: Vertex fields visible %v, model %q", f.vertex.Visible(), f.model.value())
+	}
+}

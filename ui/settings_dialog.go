@@ -68,7 +68,11 @@ func (c *choice) setValues(values []string, label func(string) string) {
 	if !slices.Contains(values, cur) {
 		cur = ""
 	}
-	c.set(cur)
+	if cur == "" && !slices.Contains(values, "") {
+		c.ClearSelected() // nothing to keep, and "" is not an option here
+	} else {
+		c.set(cur)
+	}
 	c.Refresh()
 }
 
@@ -451,12 +455,29 @@ func (f *settingsForm) onBackendChanged(v string) {
 	if mb, known := catalog.ModelBackend(cur); cur == "" || (known && mb != b) {
 		cur = catalog.RulesFor(b).DefaultModel
 	}
+	if !slices.Contains(models, cur) {
+		models = append(models, cur) // a model the user typed, kept
+	}
 	f.model.setValues(models, func(v string) string { return v })
 	f.model.set(cur)
 	if b == catalog.BackendVertex {
 		f.vertex.Show()
 	} else {
 		f.vertex.Hide()
+	}
+	// The backends' servers default differently; say which default applies.
+	if f.startSens != nil && f.endSens != nil {
+		r := catalog.RulesFor(b)
+		serverDefault := func(def string) func(string) string {
+			return func(v string) string {
+				if v == "" {
+					return lang.L("Default") + " (" + def + ")"
+				}
+				return v
+			}
+		}
+		f.startSens.setValues(slices.Clone(settings.Sensitivities), serverDefault(r.ServerStartSensitivity))
+		f.endSens.setValues(slices.Clone(settings.Sensitivities), serverDefault(r.ServerEndSensitivity))
 	}
 	f.onModelChanged(f.model.value())
 }
