@@ -80,6 +80,11 @@ func TestVertexAskAndTalk(t *testing.T) {
 	if !strings.Contains(stdout.String(), "gemini: ") {
 		t.Errorf("talk printed no answer:\n%s", stdout.String())
 	}
+	for _, tok := range tokens.Tokens() {
+		if strings.Contains(stdout.String()+stderr.String(), tok) {
+			t.Error("talk printed an access token")
+		}
+	}
 }
 
 // TestVertexErrors: a revoked key, a missing key file, and no project and no key stop with one

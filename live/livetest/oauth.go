@@ -185,7 +185,19 @@ func (ts *TokenServer) Valid(token string) bool {
 	return ok && ts.now().Before(t.expiry) && !ts.accounts[t.email].revoked
 }
 
-// Issued returns how many access tokens the endpoint has issued so far.
+// Tokens returns every access token issued so far, so a test can check that none of them
+// appears in what a client printed, logged or saved.
+func (ts *TokenServer) Tokens() []string {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	out := make([]string, 0, len(ts.tokens))
+	for t := range ts.tokens {
+		out = append(out, t)
+	}
+	return out
+}
+
+// Issued returns how many access tokens have been issued.
 func (ts *TokenServer) Issued() int {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
