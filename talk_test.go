@@ -413,3 +413,68 @@ func setLoopbackVolume(t *testing.T, module, vol string) {
 	}
 	t.Fatalf("no sink input of module %s in:\n%s", module, out)
 }
+
+// TestTalkBargeInWithoutEchoPath: headphones, or a laptop whose hardware already cancels the
+// echo — the microphone hears none of the model — in default settings (echo cancellation
+// "auto", nothing declared). The user talks 0.8 s into the model's first answer; the server
+// must hear it and interrupt the model. The echo canceller's convergence guard used to mute
+// such a user by 40 dB for the first 12 s of model speech, since a path that does not exist
+// never converges. Real binary, real PulseAudio devices, the barge-in counted at the fake.
+func TestTalkBargeInWithoutEchoPath(t *testing.T) {
+	requireAudioEnv(t, "espeak-ng")
+	dir := t.TempDir()
+	say := func(name, text string) []byte {
+		p := filepath.Join(dir, name)
+		if out, err := exec.Command("espeak-ng", "-v", "en-us", "-s", "160", "-w", p, text).CombinedOutput(); err != nil {
+			t.Fatalf("espeak-ng: %v %s", err, out)
+		}
+		return speech24k(t, p)
+	}
+	bargeIn := say("b.wav", "Wait, stop, I have a question.")
+	story := say("story.wav", "Once upon a time a small robot learned to listen before it spoke. It waited for people to finish, and then it answered kindly.")
+	user := openMouth(t, "MicFeed")
+	srv, err := livetest.Start(livetest.Options{APIKey: testKey, Pace: livetest.RealTime, Responder: func(tu livetest.Turn) livetest.Reply {
+		return livetest.Reply{Text: "A story.", Audio: story}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	var stdout, stderr syncBuffer
+	args := []string{"talk", "--endpoint", srv.URL(), "--backend", "pulse", "--mic", "VirtualMic", "--speaker", "Speaker", "--text", "Tell me a story."}
+	args = append(args, strings.Fields(os.Getenv("LIVEDESK_BARGE_ARGS"))...) // e.g. --headphones, for comparison
+	cmd := exec.Command(buildBinary(t), args...)
+	cmd.Env = append(os.Environ(), "GEMINI_API_KEY="+testKey)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	defer func() {
+		cmd.Process.Signal(os.Interrupt)
+		<-done
+	}()
+	wait := func(what string, d time.Duration, cond func(livetest.ConnInfo) bool) (livetest.ConnInfo, time.Time) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(t.Context(), d)
+		defer cancel()
+		cs, err := srv.Wait(ctx, func(cs []livetest.ConnInfo) bool { return len(cs) == 1 && cond(cs[0]) })
+		if err != nil {
+			cmd.Process.Signal(os.Interrupt) // talk then prints its summary (the canceller's figures)
+			<-done
+			t.Fatalf("waiting for %s: %v\nstdout:\n%s\nstderr:\n%s", what, err, stdout.String(), stderr.String())
+		}
+		return cs[0], time.Now()
+	}
+	_, started := wait("the first answer to start", 40*time.Second, func(c livetest.ConnInfo) bool { return c.Count("serverContent.modelTurn") > 0 })
+	time.Sleep(time.Until(started.Add(800 * time.Millisecond)))
+	spoke := time.Now()
+	user.p.Write(user.p.Clear(), bargeIn) // plays on while the test watches the server
+	user.p.EndTurn()
+	c, at := wait("the barge-in", 10*time.Second, func(c livetest.ConnInfo) bool { return c.Interruptions > 0 })
+	if c.Turns > 1 {
+		t.Errorf("the barge-in came after %d turns, want it during the first answer", c.Turns)
+	}
+	t.Logf("barge-in 0.8 s into the first answer, no echo path, default settings: interrupted %v after the user started", at.Sub(spoke).Round(time.Millisecond))
+}

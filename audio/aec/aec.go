@@ -73,6 +73,9 @@ type Stats struct {
 	// guardMaxBlocks); Converged reports that it has converged since the last restart.
 	Guarded   uint64
 	Converged bool
+	// NoEchoPath: the microphone heard none of the far end while its echo was due (headphones,
+	// or hardware that already cancels), so the guard stopped muting before convergence.
+	NoEchoPath bool
 }
 
 // Block is the canceller's internal block size in samples: Process adds this much latency
@@ -130,6 +133,7 @@ type Canceller struct {
 	echoPeak   float64 // loudest echo estimate block energy within the hold
 	prevNearE  float64 // the previous block's microphone energy (limit)
 	holdBlocks int     // MaxDelayMs plus the filter length, in blocks
+	pres       presence
 	sd, so     float64 // ERLE accumulators
 	erleN      int
 	erleDB     float64
@@ -155,6 +159,7 @@ type Canceller struct {
 	limited   atomic.Uint64
 	guarded   atomic.Uint64
 	convFlag  atomic.Bool
+	noEcho    atomic.Bool
 }
 
 // New returns an enabled canceller that uses ref as the far-end reference.
@@ -183,6 +188,7 @@ func New(ref Source, cfg Config) (*Canceller, error) {
 	}
 	c := &Canceller{
 		holdBlocks: maxDelay + parts,
+		pres:       newPresence(maxDelay),
 		ref:        ref,
 		cfg:        cfg,
 		log:        cfg.Log,
@@ -222,21 +228,22 @@ func (c *Canceller) ERLE() float64 { return math.Float64frombits(c.erle.Load()) 
 // Stats returns the counters and measurements.
 func (c *Canceller) Stats() Stats {
 	return Stats{
-		ERLE:      c.ERLE(),
-		Delay:     time.Duration(c.delayBlk.Load()) * Block * time.Second / time.Duration(c.cfg.Rate),
-		Blocks:    c.blocks.Load(),
-		Underruns: c.underruns.Load(),
-		Skips:     c.skips.Load(),
-		Rewinds:   c.rewinds.Load(),
-		Resyncs:   c.resyncs.Load(),
-		Copies:    c.copies.Load(),
-		Resets:    c.resets.Load(),
-		Realigns:  c.realigns.Load(),
-		Restores:  c.restores.Load(),
-		Limited:   c.limited.Load(),
-		DriftPPM:  c.driftPPM.Load(),
-		Guarded:   c.guarded.Load(),
-		Converged: c.convFlag.Load(),
+		ERLE:       c.ERLE(),
+		Delay:      time.Duration(c.delayBlk.Load()) * Block * time.Second / time.Duration(c.cfg.Rate),
+		Blocks:     c.blocks.Load(),
+		Underruns:  c.underruns.Load(),
+		Skips:      c.skips.Load(),
+		Rewinds:    c.rewinds.Load(),
+		Resyncs:    c.resyncs.Load(),
+		Copies:     c.copies.Load(),
+		Resets:     c.resets.Load(),
+		Realigns:   c.realigns.Load(),
+		Restores:   c.restores.Load(),
+		Limited:    c.limited.Load(),
+		DriftPPM:   c.driftPPM.Load(),
+		Guarded:    c.guarded.Load(),
+		Converged:  c.convFlag.Load(),
+		NoEchoPath: c.noEcho.Load(),
 	}
 }
 
@@ -273,6 +280,8 @@ func (c *Canceller) restart() {
 	c.delayKnown = false
 	c.converged, c.guardN, c.farHold, c.farPeak = false, 0, 0, 0
 	c.convFlag.Store(false)
+	c.pres.restart()
+	c.noEcho.Store(false)
 	c.lastEst = -1
 	c.sd, c.so, c.erleN, c.erleSegs = 0, 0, 0, 0
 	c.erle.Store(math.Float64bits(math.NaN()))
@@ -399,6 +408,8 @@ func (c *Canceller) resync(end int64, blocks int) {
 	c.delayKnown = false
 	c.converged, c.guardN, c.farHold, c.farPeak = false, 0, 0, 0
 	c.convFlag.Store(false)
+	c.pres.restart()
+	c.noEcho.Store(false)
 	c.lastEst = -1
 	c.x = c.startPos(end, blocks)
 }
@@ -536,6 +547,11 @@ func (c *Canceller) guard() {
 		}
 	}
 	c.echoPeak = max(c.echoPeak, c.m.lastEchoE)
+	if c.pres.push(c.m.lastNearE, farE) && !c.converged && c.guardN < guardMaxBlocks {
+		// No echo to learn: muting the far-end stretches would only cut the user off.
+		c.guardN = guardMaxBlocks
+		c.noEcho.Store(true)
+	}
 	if !c.converged && c.delayKnown && c.ERLE() >= guardOffDB {
 		// Once converged the guard stays off until a restart: the reduction measured
 		// during double talk is low, and muting then would cut the user off.

@@ -53,7 +53,11 @@
 // before its echo arrives. After a playback stall, far-end sound is muted (unless the
 // microphone is clearly louder than the expected echo: the user) until the path is confirmed.
 // Until the filter first reaches 25 dB (about 2 s of the model's voice), the same guard mutes
-// far-end sound, so the model cannot interrupt itself on its first words. A jump is not taken
+// far-end sound, so the model cannot interrupt itself on its first words — unless there is no
+// echo to learn: when, over the longest delay searched after the far end spoke out loud,
+// nothing on the microphone stands out of its own quiet blocks (headphones, or hardware that
+// already cancels), the guard stops within about 0.6 s and the user can talk over the very
+// first answer (presence.go). A jump is not taken
 // for clock drift: the drift tracker ignores slides faster than 250 ppm.
 //
 // Residual echo suppression. A spectral gain on a 50 % overlapped sqrt-Hann STFT of the
