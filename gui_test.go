@@ -347,3 +347,41 @@ func cpuTicks(t *testing.T, pid int) int64 {
 	st, _ := strconv.ParseInt(f[12], 10, 64)
 	return u + st
 }
+
+// TestLiveCPU compares, over the same silent conversation against the fake server, the CPU of
+// the window (connected, not sharing) with that of `livedesk talk` on the same devices and
+// settings. It runs only when asked:
+//
+//	LIVEDESK_LIVE_CPU=30s scripts/with-testenv.sh go test -run TestLiveCPU -v .
+func TestLiveCPU(t *testing.T) {
+	d, err := time.ParseDuration(os.Getenv("LIVEDESK_LIVE_CPU"))
+	if err != nil {
+		t.Skip("set LIVEDESK_LIVE_CPU=30s to measure")
+	}
+	requireTestEnv(t)
+	srv, err := livetest.Start(livetest.Options{APIKey: testKey, Pace: livetest.RealTime})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	measure := func(pid int) float64 {
+		time.Sleep(3 * time.Second) // connected and settled
+		c0, w0 := cpuTicks(t, pid), time.Now()
+		time.Sleep(d)
+		c1, w1 := cpuTicks(t, pid), time.Now()
+		return 100 * float64(c1-c0) / 100 / w1.Sub(w0).Seconds()
+	}
+	a := startApp(t, []string{"GEMINI_API_KEY=" + testKey}, "--endpoint", srv.URL(), "--connect")
+	a.waitLog("msg=state state=live")
+	window := measure(a.cmd.Process.Pid)
+	a.cmd.Process.Signal(os.Interrupt)
+
+	cmd := exec.Command(buildBinary(t), "talk", "--endpoint", srv.URL(), "--duration", (d + 10*time.Second).String())
+	cmd.Env = append(os.Environ(), "GEMINI_API_KEY="+testKey)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
+	talk := measure(cmd.Process.Pid)
+	t.Logf("live and silent for %s: window %.1f%% of a core, talk %.1f%% (window − talk = %.1f points)", d, window, talk, window-talk)
+}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/livedesk/livedesk/cli"
@@ -22,6 +23,21 @@ func main() {
 }
 
 func run(args []string) int {
+	// For developers: LIVEDESK_CPUPROFILE=FILE writes a CPU profile of the whole run (read it
+	// with go tool pprof), to find what costs CPU in a mode, e.g. the window while live.
+	if path := os.Getenv("LIVEDESK_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path); err != nil {
+			fmt.Fprintln(os.Stderr, "livedesk: cpu profile:", err)
+		} else if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "livedesk: cpu profile:", err)
+			f.Close()
+		} else {
+			defer func() {
+				pprof.StopCPUProfile()
+				f.Close()
+			}()
+		}
+	}
 	if len(args) > 0 {
 		switch args[0] {
 		case "ask", "talk":
@@ -50,6 +66,8 @@ const usage = `livedesk: talk with Gemini while it sees your screen or webcam.
         [--duration D] [--endpoint URL] [--list-devices]
         hold a spoken conversation in the terminal
 
+ask and talk reach Vertex AI (Google Cloud) with --api vertex --project ID [--location L]
+[--credentials KEY.json]; without --credentials, Application Default Credentials are used.
 The API key comes from GEMINI_API_KEY (or GOOGLE_API_KEY), or from Settings in the window.
 `
 

