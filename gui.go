@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"sync"
 	"syscall"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -90,8 +91,8 @@ func runGUI(args []string) int {
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer cancel() // runs before wg.Wait: stops every goroutine started below
+	defer waitShutdown(&wg, log)
+	defer cancel() // runs before the wait: stops every goroutine started below
 
 	if err := ui.LoadTranslations(); err != nil {
 		log.Warn("translations", "err", err)
@@ -134,6 +135,9 @@ func runGUI(args []string) int {
 			c.Endpoint = endpoint
 			if demo && c.APIKey == "" {
 				c.APIKey = "demo"
+			}
+			if demo {
+				c.Backend = "gemini" // the built-in fake plays the Gemini API, whatever is saved
 			}
 			return c
 		}
@@ -200,4 +204,22 @@ func startDemo(ctx context.Context, log *slog.Logger, wg *sync.WaitGroup) (strin
 		}
 	}()
 	return srv.URL(), nil
+}
+
+// shutdownWait bounds how long quitting waits for the call and the window to stop: a device or
+// a socket that does not let go must not keep the app from quitting.
+const shutdownWait = 5 * time.Second
+
+// waitShutdown waits for the app's goroutines, at most shutdownWait; past that it says so, with
+// every goroutine's stack (an abnormal stop worth a bug report), and lets the process exit.
+func waitShutdown(wg *sync.WaitGroup, log *slog.Logger) {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(shutdownWait):
+		buf := make([]byte, 1<<20)
+		buf = buf[:runtime.Stack(buf, true)]
+		log.Warn("quitting took too long; exiting anyway", "waited", shutdownWait, "goroutines", string(buf))
+	}
 }

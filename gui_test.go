@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	_ "image/jpeg"
 	"image/png"
 	"os"
 	"os/exec"
@@ -19,6 +20,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/livedesk/livedesk/call"
+	"github.com/livedesk/livedesk/capture"
 	"github.com/livedesk/livedesk/live/livetest"
 )
 
@@ -384,4 +386,71 @@ func TestLiveCPU(t *testing.T) {
 	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
 	talk := measure(cmd.Process.Pid)
 	t.Logf("live and silent for %s: window %.1f%% of a core, talk %.1f%% (window − talk = %.1f points)", d, window, talk, window-talk)
+}
+
+// TestWindowHiddenFromSharedScreen: the window shares the screen it is on, in default
+// settings; every frame the fake server receives has the window's own area flat gray (nothing
+// of its transcript or preview), and the rest of the screen as it is. The window is found by
+// the _NET_WM_PID that GLFW sets on it.
+func TestWindowHiddenFromSharedScreen(t *testing.T) {
+	requireTestEnv(t)
+	var mu sync.Mutex
+	var last image.Image
+	srv, err := livetest.Start(livetest.Options{APIKey: testKey, OnFrame: func(f livetest.Frame, data []byte) {
+		if m, _, err := image.Decode(bytes.NewReader(data)); err == nil {
+			mu.Lock()
+			last = m
+			mu.Unlock()
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	a := startApp(t, []string{"GEMINI_API_KEY=" + testKey}, "--endpoint", srv.URL(), "--connect", "--share", "screen:0")
+	a.waitLog("msg=state state=live")
+	out, err := exec.Command("xdotool", "getwindowgeometry", "--shell", a.win).Output()
+	if err != nil {
+		t.Fatalf("xdotool getwindowgeometry: %v", err)
+	}
+	geo := map[string]int{}
+	for _, line := range strings.Fields(string(out)) {
+		if k, v, ok := strings.Cut(line, "="); ok {
+			geo[k], _ = strconv.Atoi(v)
+		}
+	}
+	win := image.Rect(geo["X"], geo["Y"], geo["X"]+geo["WIDTH"], geo["Y"]+geo["HEIGHT"])
+	if win.Dx() < 100 || win.Dy() < 100 {
+		t.Fatalf("window geometry %v from %q", win, out)
+	}
+	var frame image.Image
+	a.waitFor("a frame at the server", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		frame = last
+		return frame != nil
+	})
+	b := frame.Bounds()
+	px := func(x, y int) [3]uint8 { // screen coordinates (1920×1080) → the frame's
+		r, g, bl, _ := frame.At(b.Min.X+x*b.Dx()/1920, b.Min.Y+y*b.Dy()/1080).RGBA()
+		return [3]uint8{uint8(r >> 8), uint8(g >> 8), uint8(bl >> 8)}
+	}
+	near := func(c [3]uint8, v uint8) bool {
+		for _, x := range c {
+			if d := int(x) - int(v); d < -6 || d > 6 {
+				return false
+			}
+		}
+		return true
+	}
+	c := win.Min.Add(win.Max).Div(2)
+	for _, p := range []image.Point{c, win.Min.Add(image.Pt(20, 20)), win.Max.Sub(image.Pt(20, 20))} {
+		if got := px(p.X, p.Y); !near(got, capture.MaskGray) {
+			t.Errorf("the window's own area at %v came to the server as %v, want flat gray", p, got)
+		}
+	}
+	if got := px(1910, 1070); near(got, capture.MaskGray) {
+		t.Errorf("outside the window (1910,1070) is gray too: the mask is not where the window is")
+	}
+	t.Logf("window %v masked in a %v frame", win, b.Size())
 }

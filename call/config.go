@@ -57,6 +57,7 @@ func CaptureOptions(s settings.Config) capture.Options {
 		o.FPS = s.FPS
 	}
 	o.SkipUnchanged = s.SkipUnchanged
+	o.HideOwnWindows = s.HideOwnWindows
 	// While everyone is silent: a frame every IdleFrameSeconds ("while talking"), or none
 	// at all until the user starts speaking ("when I ask"). "Always" never goes idle.
 	o.IdleInterval = time.Duration(s.IdleFrameSeconds) * time.Second

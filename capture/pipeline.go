@@ -59,6 +59,10 @@ type Options struct {
 	Refresh time.Duration
 	// PreviewSize is the longest side of the Thumbnail image (default 256).
 	PreviewSize int
+	// HideOwnWindows paints this app's own windows flat gray in frames of a
+	// shared screen (sources that can: X11 screens), so the model never sees
+	// its own transcript and preview. DefaultOptions sets it.
+	HideOwnWindows bool
 }
 
 // Defaults and limits of Options.
@@ -85,8 +89,9 @@ func DefaultOptions() Options {
 		FPS:           DefaultFPS,
 		IdleInterval:  DefaultIdleInterval,
 		SkipUnchanged: true,
-		Refresh:       DefaultRefresh,
-		PreviewSize:   DefaultPreviewSize,
+		Refresh:        DefaultRefresh,
+		PreviewSize:    DefaultPreviewSize,
+		HideOwnWindows: true,
 	}
 }
 
@@ -210,6 +215,9 @@ func NewPipeline(src Source, opt Options, log *slog.Logger) *Pipeline {
 		log = slog.New(slog.DiscardHandler)
 	}
 	opt = opt.Normalize()
+	if h, ok := src.(interface{ SetHideOwnWindows(bool) }); ok {
+		h.SetHideOwnWindows(opt.HideOwnWindows)
+	}
 	return &Pipeline{
 		src:    src,
 		opt:    opt,

@@ -80,6 +80,7 @@ type xconn struct {
 	randr15  bool
 	xinerama bool
 	xfixes   bool // XFixes 2+ (cursor images)
+	pidAtom  xproto.Atom // _NET_WM_PID, once interned
 }
 
 func newXConn(c *xgb.Conn) *xconn {
@@ -195,6 +196,8 @@ type Screen struct {
 	buf    []byte // pixels when MIT-SHM is not available
 	img    image.RGBA
 	closed bool
+	// hideOwn paints this process's windows gray in every frame (SetHideOwnWindows).
+	hideOwn bool
 }
 
 // NewScreen connects to the X server and prepares to capture t.
@@ -394,6 +397,11 @@ func (s *Screen) Grab(ctx context.Context) (image.Image, error) {
 		copy(s.buf, reply.Data)
 	}
 	bgrxToRGBA(s.img.Pix)
+	if s.hideOwn {
+		if err := s.maskOwnWindows(); err != nil {
+			return nil, err // never send a frame that may show what should be hidden
+		}
+	}
 	if s.target.Cursor && s.x.xfixes {
 		if err := s.drawCursor(); err != nil {
 			return nil, err

@@ -22,6 +22,10 @@ var prices = map[string]Price{
 		Source: "estimate: 2.5 Flash Native Audio rates (3.1 Live rates not verified)"},
 	"gemini-3.8-live": {InputText: 0.50, InputMedia: 3.00, OutputText: 2.00, OutputAudio: 12.00,
 		Source: "estimate: 2.5 Flash Native Audio rates (3.8 Live rates not verified)"},
+	// Vertex AI bills through the user's Google Cloud account; its Live rates were not
+	// available to us offline either.
+	"gemini-live-2.5-flash": {InputText: 0.50, InputMedia: 3.00, OutputText: 2.00, OutputAudio: 12.00,
+		Source: "estimate: 2.5 Flash Native Audio rates (Vertex AI Live rates not verified)"},
 }
 
 // PriceFor returns the price of a model, matching the longest known prefix. ok is false

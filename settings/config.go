@@ -99,6 +99,9 @@ type Config struct {
 	// (a fresh frame when the user starts speaking, and while talking).
 	FramePolicy      string
 	IdleFrameSeconds int // FramesWhileTalking: seconds between frames while everyone is silent
+	// HideOwnWindows paints Live Desk's own windows gray in frames of a shared screen, so the
+	// model never sees its own transcript and preview.
+	HideOwnWindows bool
 
 	// Audio devices and echo.
 	MicDevice        string // device ID or name; "" = system default

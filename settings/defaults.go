@@ -23,6 +23,7 @@ func Default() Config {
 		SkipUnchanged:       true,
 		FramePolicy:         FramesWhileTalking,
 		IdleFrameSeconds:    5,
+		HideOwnWindows:      true,
 		EchoCancellation:    EchoAuto,
 		SpeakerMode:         true,
 		Volume:              1,

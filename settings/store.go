@@ -45,6 +45,7 @@ const (
 	keyFramesWhileSpeaking = "media.frames_only_while_speaking" // read once to carry it over to keyFramePolicy
 	keyFramePolicy         = "media.frame_policy"
 	keyIdleFrameSeconds    = "media.idle_frame_seconds"
+	keyHideOwnWindows      = "media.hide_own_windows"
 	keyMicDevice           = "audio.mic"
 	keySpeakerDevice       = "audio.speaker"
 	keyHeadphones          = "audio.headphones"
@@ -91,6 +92,7 @@ func Load(s Store) Config {
 		SkipUnchanged:       s.BoolWithFallback(keySkipUnchanged, d.SkipUnchanged),
 		FramePolicy:         s.StringWithFallback(keyFramePolicy, framePolicyFallback(s, d.FramePolicy)),
 		IdleFrameSeconds:    s.IntWithFallback(keyIdleFrameSeconds, d.IdleFrameSeconds),
+		HideOwnWindows:      s.BoolWithFallback(keyHideOwnWindows, d.HideOwnWindows),
 		MicDevice:           s.StringWithFallback(keyMicDevice, d.MicDevice),
 		SpeakerDevice:       s.StringWithFallback(keySpeakerDevice, d.SpeakerDevice),
 		Headphones:          s.BoolWithFallback(keyHeadphones, d.Headphones),
@@ -150,6 +152,7 @@ func Save(s Store, c Config) error {
 	s.SetBool(keySkipUnchanged, c.SkipUnchanged)
 	s.SetString(keyFramePolicy, c.FramePolicy)
 	s.SetInt(keyIdleFrameSeconds, c.IdleFrameSeconds)
+	s.SetBool(keyHideOwnWindows, c.HideOwnWindows)
 	s.SetString(keyMicDevice, c.MicDevice)
 	s.SetString(keySpeakerDevice, c.SpeakerDevice)
 	s.SetBool(keyHeadphones, c.Headphones)

@@ -112,6 +112,7 @@ type settingsForm struct {
 	fps, maxSize, jpegQ     *widget.Entry
 	mediaRes                *choice
 	skipUnchanged           *widget.Check
+	hideOwn                 *widget.Check
 	framePolicy             *choice
 	idleSec                 *widget.Entry
 	frameNote               *widget.Label
@@ -273,6 +274,8 @@ func (w *Window) newSettingsForm() *settingsForm {
 	f.mediaRes = newChoice(slices.Clone(settings.MediaResolutions), orDefault("Default"), revalidate)
 	f.skipUnchanged = widget.NewCheck(lang.L("Skip frames that did not change"), revalidateB)
 	f.skipUnchanged.SetChecked(c.SkipUnchanged)
+	f.hideOwn = widget.NewCheck(lang.L("Hide Live Desk's own windows from Gemini"), revalidateB)
+	f.hideOwn.SetChecked(c.HideOwnWindows)
 	f.framePolicy = newChoice(slices.Clone(settings.FramePolicies), framePolicyLabel, revalidate)
 	f.idleSec = numEntry(strconv.Itoa(c.IdleFrameSeconds), revalidate)
 	f.frameNote = note()
@@ -371,7 +374,7 @@ func (w *Window) newSettingsForm() *settingsForm {
 		f.item("Media resolution", "MediaResolution", f.mediaRes, "LOW = 64 tokens per frame, MEDIUM/HIGH = 256"),
 		f.item("Send frames", "FramePolicy", container.NewVBox(f.framePolicy, f.frameNote), ""),
 		f.item("Seconds between frames while silent", "IdleFrameSeconds", f.idleSec, "0 = none"),
-		f.item("Frames", "SkipUnchanged", f.skipUnchanged, ""),
+		f.item("Frames", "SkipUnchanged", container.NewVBox(f.skipUnchanged, f.hideOwn), ""),
 	)
 	audio := widget.NewForm(
 		f.item("Microphone", "MicDevice", f.mic, ""),
@@ -591,6 +594,7 @@ func (f *settingsForm) config() (settings.Config, map[string]string) {
 	c.JPEGQuality = atoi("JPEGQuality", f.jpegQ)
 	c.MediaResolution = f.mediaRes.value()
 	c.SkipUnchanged = f.skipUnchanged.Checked
+	c.HideOwnWindows = f.hideOwn.Checked
 	c.FramePolicy = f.framePolicy.value()
 	c.IdleFrameSeconds = atoi("IdleFrameSeconds", f.idleSec)
 	c.MicDevice = f.mic.value()

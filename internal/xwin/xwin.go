@@ -96,3 +96,17 @@ func (w *Window) Put(m *image.RGBA) error {
 	}
 	return nil
 }
+
+// SetPID marks the window as belonging to process pid (_NET_WM_PID), as GLFW marks the app's
+// own windows, so a test can stand in for one of them.
+func (w *Window) SetPID(pid uint32) error {
+	a, err := xproto.InternAtom(w.c, false, uint16(len("_NET_WM_PID")), "_NET_WM_PID").Reply()
+	if err != nil {
+		return fmt.Errorf("intern _NET_WM_PID: %w", err)
+	}
+	v := []byte{byte(pid), byte(pid >> 8), byte(pid >> 16), byte(pid >> 24)}
+	if err := xproto.ChangePropertyChecked(w.c, xproto.PropModeReplace, w.id, a.Atom, xproto.AtomCardinal, 32, 1, v).Check(); err != nil {
+		return fmt.Errorf("set _NET_WM_PID: %w", err)
+	}
+	return nil
+}
