@@ -84,11 +84,11 @@ const (
 // idle, unchanged frames skipped.
 func DefaultOptions() Options {
 	return Options{
-		MaxSize:       DefaultMaxSize,
-		Quality:       DefaultQuality,
-		FPS:           DefaultFPS,
-		IdleInterval:  DefaultIdleInterval,
-		SkipUnchanged: true,
+		MaxSize:        DefaultMaxSize,
+		Quality:        DefaultQuality,
+		FPS:            DefaultFPS,
+		IdleInterval:   DefaultIdleInterval,
+		SkipUnchanged:  true,
 		Refresh:        DefaultRefresh,
 		PreviewSize:    DefaultPreviewSize,
 		HideOwnWindows: true,

@@ -79,7 +79,7 @@ type xconn struct {
 	root     xproto.Window
 	randr15  bool
 	xinerama bool
-	xfixes   bool // XFixes 2+ (cursor images)
+	xfixes   bool        // XFixes 2+ (cursor images)
 	pidAtom  xproto.Atom // _NET_WM_PID, once interned
 }
 
