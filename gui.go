@@ -129,6 +129,13 @@ func runGUI(args []string) int {
 	if file, err := settings.DefaultKeyFile(); err == nil {
 		opts.Keys = &settings.Keys{FilePath: file}
 	}
+	var demoOnce sync.Once
+	var demoURL string
+	var demoErr error
+	opts.StartDemo = func() (string, error) { // "Try the demo" on the welcome screen
+		demoOnce.Do(func() { demoURL, demoErr = startDemo(ctx, log, &wg) })
+		return demoURL, demoErr
+	}
 	if endpoint != "" {
 		demo := o.demo
 		opts.Override = func(c settings.Config) settings.Config {
@@ -172,7 +179,7 @@ func runGUI(args []string) int {
 		case o.connect || o.demo:
 			win.Connect() // opens the settings itself when a key is needed
 		case win.NeedsAPIKey() && endpoint == "":
-			win.ShowSettings()
+			win.ShowWelcome()
 		}
 	})
 	win.Window().ShowAndRun()

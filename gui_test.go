@@ -241,7 +241,7 @@ func regionDiffers(a, b image.Image, r image.Rectangle) bool {
 func TestWindowWithoutKeyAsksForOne(t *testing.T) {
 	requireTestEnv(t)
 	a := startApp(t, nil)
-	a.waitLog(`msg="settings opened" needs_key=true`)
+	a.waitLog(`msg="welcome shown"`)
 	a.screenshot("gui-no-key.png")
 }
 

@@ -64,6 +64,9 @@ type Options struct {
 	Store settings.Store
 	// HistoryDir holds the journal of past conversations ("" hides the history).
 	HistoryDir string
+	// StartDemo starts the built-in fake server and returns its endpoint, for the welcome
+	// screen's "Try the demo"; nil hides that button.
+	StartDemo func() (endpoint string, err error)
 }
 
 // Window is the main window. Create it with New on the Fyne goroutine (or before the app runs),
@@ -85,17 +88,21 @@ type Window struct {
 	model     string
 	run       uint64 // the newest run asked for or heard of: events of older runs are stale
 	wantLive  bool
-	share     call.Share        // what the user wants shared
-	sent      call.PreviewEvent // the last frame sent (its size, without the image)
-	muted     bool
-	pttDown   bool
-	usage     call.UsageEvent
-	tr        transcript
-	turnViews []*turnView // views of turns firstView… (older ones are dropped from the window)
-	firstView int
-	diag      []string
-	displays  []capture.Display
-	cameras   []capture.Camera
+	welcome   *welcome // the first-run screen, once shown
+	// demoEndpoint is the built-in fake server the welcome screen started ("" none): this
+	// run's conversations go there.
+	demoEndpoint string
+	share        call.Share        // what the user wants shared
+	sent         call.PreviewEvent // the last frame sent (its size, without the image)
+	muted        bool
+	pttDown      bool
+	usage        call.UsageEvent
+	tr           transcript
+	turnViews    []*turnView // views of turns firstView… (older ones are dropped from the window)
+	firstView    int
+	diag         []string
+	displays     []capture.Display
+	cameras      []capture.Camera
 
 	connectBtn       *widget.Button
 	muteBtn          *widget.Button
@@ -308,11 +315,7 @@ func (w *Window) build() fyne.CanvasObject {
 	top := container.NewVBox(toolbar, w.indicator, w.noticeBar)
 	w.top = top
 	if w.opts.Demo {
-		demo := widget.NewLabel(lang.L("DEMO — connected to the built-in fake server, not to Gemini"))
-		demo.Importance = widget.WarningImportance
-		demo.TextStyle = fyne.TextStyle{Bold: true}
-		demo.Alignment = fyne.TextAlignCenter
-		top.Add(demo)
+		top.Add(demoBanner())
 	}
 
 	w.transcriptBox = container.NewVBox()
@@ -466,9 +469,15 @@ func (w *Window) Connect() {
 	if w.opts.Override != nil {
 		cfg = w.opts.Override(cfg)
 	}
+	if w.demoEndpoint != "" {
+		cfg.Endpoint, cfg.Backend = w.demoEndpoint, "gemini"
+		if cfg.APIKey == "" {
+			cfg.APIKey = "demo"
+		}
+	}
 	if !cfg.HasCredentials() && cfg.Endpoint == "" {
 		w.setState(call.StateFailed, lang.L("No API key: add one in Settings"), cfg.Model)
-		w.ShowSettings()
+		w.ShowWelcome()
 		return
 	}
 	if err := cfg.Validate(); err != nil {
@@ -967,4 +976,13 @@ func setLabel(l *widget.Label, text string, imp widget.Importance) {
 	}
 	l.Text, l.Importance = text, imp
 	l.Refresh()
+}
+
+// demoBanner says, in the window, that the conversation is with the built-in fake server.
+func demoBanner() *widget.Label {
+	demo := widget.NewLabel(lang.L("DEMO — connected to the built-in fake server, not to Gemini"))
+	demo.Importance = widget.WarningImportance
+	demo.TextStyle = fyne.TextStyle{Bold: true}
+	demo.Alignment = fyne.TextAlignCenter
+	return demo
 }

@@ -535,11 +535,11 @@ func TestConnectErrorShownInWords(t *testing.T) {
 	}
 }
 
-func TestNoKeyOpensSettings(t *testing.T) {
+func TestNoKeyOpensWelcome(t *testing.T) {
 	w, _ := newTestWindow(t, Options{Keys: testKeys("")})
 	w.Connect()
-	if w.settings == nil || !w.settings.open {
-		t.Fatal("Connect without a key did not open the settings")
+	if w.welcome == nil || w.welcome.dlg == nil {
+		t.Fatal("Connect without a key did not open the welcome screen")
 	}
 	if !strings.Contains(w.status.Text, "No API key") {
 		t.Errorf("status = %q, want it to ask for a key", w.status.Text)
