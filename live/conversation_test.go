@@ -438,7 +438,9 @@ func TestConversationGoAwayLosesNoAudio(t *testing.T) {
 			t.Logf("events: %v", h.eventStrings())
 		}
 	}()
-	conns := waitServer(t, h.srv, "resumed connection", func(cs []livetest.ConnInfo) bool { return len(cs) == 2 && cs[1].SetupDone })
+	// The fake records the old connection's close from its own reader, a moment after the new
+	// connection may already be set up: wait for both.
+	conns := waitServer(t, h.srv, "resumed connection", func(cs []livetest.ConnInfo) bool { return len(cs) == 2 && cs[1].SetupDone && cs[0].Closed })
 	if conns[1].ResumedHandle == "" || conns[1].Session != conns[0].Session {
 		t.Errorf("second connection not resumed: %+v", conns[1])
 	}
