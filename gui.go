@@ -100,13 +100,6 @@ func runGUI(args []string) int {
 	a := app.NewWithID(AppID)
 	a.SetIcon(ui.Icon)
 
-	endpoint := o.endpoint
-	if o.demo {
-		if endpoint, err = startDemo(ctx, log, &wg); err != nil {
-			log.Error("demo server", "err", err)
-		}
-	}
-
 	br := ui.NewBridge()
 	history, err := journal.Dir()
 	if err != nil {
@@ -136,16 +129,14 @@ func runGUI(args []string) int {
 		demoOnce.Do(func() { demoURL, demoErr = startDemo(ctx, log, &wg) })
 		return demoURL, demoErr
 	}
-	if endpoint != "" {
-		demo := o.demo
+	if o.demo { // the same demo as the welcome screen's button, from the start
+		if opts.DemoEndpoint, err = opts.StartDemo(); err != nil {
+			log.Error("demo server", "err", err)
+		}
+	}
+	if endpoint := o.endpoint; endpoint != "" {
 		opts.Override = func(c settings.Config) settings.Config {
 			c.Endpoint = endpoint
-			if demo && c.APIKey == "" {
-				c.APIKey = "demo"
-			}
-			if demo {
-				c.Backend = "gemini" // the built-in fake plays the Gemini API, whatever is saved
-			}
 			return c
 		}
 	}
@@ -178,7 +169,7 @@ func runGUI(args []string) int {
 		switch {
 		case o.connect || o.demo:
 			win.Connect() // opens the settings itself when a key is needed
-		case win.NeedsAPIKey() && endpoint == "":
+		case win.NeedsAPIKey() && o.endpoint == "" && !o.demo:
 			win.ShowWelcome()
 		}
 	})

@@ -67,6 +67,9 @@ type Options struct {
 	// StartDemo starts the built-in fake server and returns its endpoint, for the welcome
 	// screen's "Try the demo"; nil hides that button.
 	StartDemo func() (endpoint string, err error)
+	// DemoEndpoint is the built-in fake server this run talks to from the start (--demo);
+	// "" none. It implies Demo.
+	DemoEndpoint string
 }
 
 // Window is the main window. Create it with New on the Fyne goroutine (or before the app runs),
@@ -151,11 +154,15 @@ func New(app fyne.App, o Options) *Window {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.DemoEndpoint != "" {
+		o.Demo = true
+	}
 	w := &Window{
-		app:  app,
-		opts: o,
-		log:  o.Logger,
-		now:  o.Now,
+		app:          app,
+		demoEndpoint: o.DemoEndpoint,
+		opts:         o,
+		log:          o.Logger,
+		now:          o.Now,
 	}
 	w.bridge = o.Bridge
 	if w.bridge == nil {
