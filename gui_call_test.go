@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -100,12 +98,8 @@ func TestWindowVertex(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tokens.Close()
-	data, err := tokens.ServiceAccountJSON("acme-live")
+	keyFile, err := tokens.ServiceAccountFile(t.TempDir(), "acme-live")
 	if err != nil {
-		t.Fatal(err)
-	}
-	keyFile := filepath.Join(t.TempDir(), "sa.json")
-	if err := os.WriteFile(keyFile, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	srv, err := livetest.Start(livetest.Options{Bearer: tokens})

@@ -21,12 +21,8 @@ func vertexFake(t *testing.T, lifetime time.Duration, opt livetest.Options) (*li
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { tokens.Close() })
-	data, err := tokens.ServiceAccountJSON("acme-live")
+	keyFile, err := tokens.ServiceAccountFile(t.TempDir(), "acme-live")
 	if err != nil {
-		t.Fatal(err)
-	}
-	keyFile := filepath.Join(t.TempDir(), "sa.json")
-	if err := os.WriteFile(keyFile, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	opt.Bearer = tokens

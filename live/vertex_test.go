@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -75,12 +73,8 @@ func vertexCredentials(t *testing.T, lifetime time.Duration) (*livetest.TokenSer
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ts.Close() })
-	data, err := ts.ServiceAccountJSON("acme-live")
+	file, err := ts.ServiceAccountFile(t.TempDir(), "acme-live")
 	if err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(t.TempDir(), "key.json")
-	if err := os.WriteFile(file, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return ts, file

@@ -22,6 +22,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -342,4 +344,19 @@ func decodeSegment(seg string, v any) error {
 		return err
 	}
 	return json.Unmarshal(b, v)
+}
+
+// ServiceAccountFile writes ServiceAccountJSON(project) to a file in dir (mode 0600, as a real
+// key is kept) and returns its path: what a user would choose in Settings or pass to
+// --credentials.
+func (ts *TokenServer) ServiceAccountFile(dir, project string) (string, error) {
+	data, err := ts.ServiceAccountJSON(project)
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "service-account.json")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		return "", fmt.Errorf("livetest: write key file: %w", err)
+	}
+	return path, nil
 }
