@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -546,7 +547,9 @@ func startXvfb(t *testing.T) (kill func()) {
 	var once sync.Once
 	kill = func() {
 		once.Do(func() {
-			_ = cmd.Process.Kill()
+			// SIGTERM, not SIGKILL: the clients see the same closed connection, and the
+			// server removes its socket and lock file.
+			_ = cmd.Process.Signal(syscall.SIGTERM)
 			_ = cmd.Wait()
 			_ = logf.Close()
 		})
