@@ -27,6 +27,12 @@ var (
 	// ErrNoFormat: the camera offers neither MJPEG nor YUYV.
 	ErrNoFormat = errors.New("camera has no supported format")
 
+	// ErrWindowHidden: the shared window is minimised, unmapped or off the screen; capture
+	// pauses (no frame is sent) until it is back.
+	ErrWindowHidden = errors.New("shared window is hidden")
+	// ErrWindowGone: the shared window was closed.
+	ErrWindowGone = errors.New("shared window was closed")
+
 	// ErrClosed: the source was used after Close.
 	ErrClosed = errors.New("capture source closed")
 )

@@ -35,8 +35,17 @@ type Screen struct {
 	closed bool
 }
 
+// ErrWindowsUnsupported: sharing one window is built on X11 only so far.
+var ErrWindowsUnsupported = errors.New("sharing a single window works on Linux (X11) only for now; share a display or a region instead")
+
+// Windows lists nothing here: see ErrWindowsUnsupported.
+func Windows() ([]Window, error) { return nil, ErrWindowsUnsupported }
+
 // NewScreen prepares to capture t. The mouse pointer is drawn by the OS where it does so.
 func NewScreen(t ScreenTarget) (*Screen, error) {
+	if t.Window != 0 {
+		return nil, ErrWindowsUnsupported
+	}
 	ds, err := Displays()
 	if err != nil {
 		return nil, err

@@ -106,6 +106,12 @@ func (s *Screen) maskOwnWindows() error {
 	if err != nil {
 		return err
 	}
+	s.mask(rects)
+	return nil
+}
+
+// mask paints rects (root coordinates) flat gray where they overlap the frame; s.mu is held.
+func (s *Screen) mask(rects []image.Rectangle) {
 	for _, r := range rects {
 		r = r.Sub(s.rect.Min).Intersect(s.img.Rect)
 		for y := r.Min.Y; y < r.Max.Y; y++ {
@@ -115,5 +121,4 @@ func (s *Screen) maskOwnWindows() error {
 			}
 		}
 	}
-	return nil
 }

@@ -171,7 +171,7 @@ const maxGrabFailures = 3
 func permanentError(err error) bool {
 	return errors.Is(err, ErrCameraUnplugged) || errors.Is(err, ErrNoDisplay) ||
 		errors.Is(err, ErrXUnreachable) || errors.Is(err, ErrWaylandNoX) ||
-		errors.Is(err, ErrClosed) || errors.Is(err, ErrNoSuchDisplay)
+		errors.Is(err, ErrClosed) || errors.Is(err, ErrNoSuchDisplay) || errors.Is(err, ErrWindowGone)
 }
 
 // Pipeline turns a Source into paced, downscaled JPEG frames. Run captures;
@@ -206,6 +206,8 @@ type Pipeline struct {
 	seq     uint64
 	preview *image.RGBA
 	stats   Stats
+	paused  error       // why the source shows nothing now (ErrWindowHidden), nil when it does
+	onPause func(error) // told when paused changes
 }
 
 // NewPipeline returns a pipeline reading src. It starts nothing: call Run.
@@ -233,6 +235,33 @@ func NewPipeline(src Source, opt Options, log *slog.Logger) *Pipeline {
 
 // Options returns the normalised options in use.
 func (p *Pipeline) Options() Options { return p.opt }
+
+// OnPause sets f to be called, from Run's goroutine, when capture pauses because the source
+// has nothing to show (a shared window was minimised: ErrWindowHidden; no frame is sent
+// meanwhile, so nothing stale reaches the model) and with nil when it resumes. Set it before Run.
+func (p *Pipeline) OnPause(f func(error)) {
+	p.mu.Lock()
+	p.onPause = f
+	p.mu.Unlock()
+}
+
+// Paused says why capture is paused, or nil.
+func (p *Pipeline) Paused() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.paused
+}
+
+func (p *Pipeline) setPaused(err error) {
+	p.mu.Lock()
+	changed := (p.paused == nil) != (err == nil)
+	p.paused = err
+	f := p.onPause
+	p.mu.Unlock()
+	if changed && f != nil {
+		f(err)
+	}
+}
 
 // Run captures until ctx is cancelled (then it returns nil) or the source
 // fails for good: at once, then every 1/Options.FPS while active and every
@@ -274,8 +303,12 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		switch {
 		case err == nil:
 			failures = 0
+			p.setPaused(nil)
 		case ctx.Err() != nil:
 			return nil
+		case errors.Is(err, ErrWindowHidden):
+			failures = 0
+			p.setPaused(err)
 		case permanentError(err):
 			return fmt.Errorf("capture stopped: %w", err)
 		default:

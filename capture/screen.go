@@ -5,10 +5,10 @@ package capture
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"image"
 	"io"
-	"log"
 	"os"
 	"sync"
 
@@ -32,7 +32,7 @@ func connectX() (*xgb.Conn, error) {
 	// jezek/xgb logs two lines to stderr on every connection when there is
 	// no ~/.Xauthority (normal under Xvfb and some sessions); errors are
 	// returned to us anyway.
-	silenceXGB.Do(func() { xgb.Logger = log.New(io.Discard, "", 0) })
+	silenceXGB.Do(func() { xgb.Logger.SetOutput(io.Discard) }) // SetOutput is locked; assigning races xgb readers
 
 	display := os.Getenv("DISPLAY")
 	wayland := os.Getenv("WAYLAND_DISPLAY") != "" || os.Getenv("XDG_SESSION_TYPE") == "wayland"
@@ -81,6 +81,7 @@ type xconn struct {
 	xinerama bool
 	xfixes   bool        // XFixes 2+ (cursor images)
 	pidAtom  xproto.Atom // _NET_WM_PID, once interned
+	atoms    map[string]xproto.Atom
 }
 
 func newXConn(c *xgb.Conn) *xconn {
@@ -217,12 +218,18 @@ func NewScreen(t ScreenTarget) (*Screen, error) {
 		s.setRect(r)
 		return s, nil
 	}
+	if errors.Is(err, ErrWindowHidden) {
+		return s, nil // a minimised window: capture starts paused, Grab says why
+	}
 	c.Close()
 	return nil, err
 }
 
 // resolve finds the target's rectangle in the current layout.
 func (s *Screen) resolve() (image.Rectangle, error) {
+	if s.target.Window != 0 {
+		return s.x.windowRect(xproto.Window(s.target.Window))
+	}
 	ds, err := s.x.displays(false)
 	if err != nil {
 		return image.Rectangle{}, err
@@ -397,6 +404,13 @@ func (s *Screen) Grab(ctx context.Context) (image.Image, error) {
 		copy(s.buf, reply.Data)
 	}
 	bgrxToRGBA(s.img.Pix)
+	if s.target.Window != 0 {
+		above, err := s.x.windowsAbove(xproto.Window(s.target.Window), s.rect)
+		if err != nil {
+			return nil, err
+		}
+		s.mask(above)
+	}
 	if s.hideOwn {
 		if err := s.maskOwnWindows(); err != nil {
 			return nil, err // never send a frame that may show what should be hidden

@@ -25,6 +25,22 @@ type ScreenTarget struct {
 	// Cursor draws the mouse pointer into the frames (X captures leave it
 	// out), so the model sees what the user points at. Needs XFixes.
 	Cursor bool
+	// Window, when not 0, is the ID of a top-level window (see Windows) to capture on its
+	// own instead of a display: each frame follows the window wherever it moved or however it
+	// was resized, windows stacked above it are painted over (MaskGray), and Display and Region
+	// are ignored. While it is minimised Grab fails with ErrWindowHidden (a pause); once it is
+	// closed, with ErrWindowGone. X11 only.
+	Window uint32
+}
+
+// Window is a top-level window of the desktop that can be shared on its own.
+type Window struct {
+	ID     uint32          // the X window; 0 never names one
+	Title  string          // "" when it has none
+	Bounds image.Rectangle // in root-window coordinates, when listed
+	Hidden bool            // minimised or unmapped: there is nothing to see now
+	PID    int             // the owning process, 0 when it does not say
+	Icon   image.Image     // the window's own icon, nil when it has none
 }
 
 // AllDisplays is the ScreenTarget.Display value that captures every display.

@@ -110,3 +110,118 @@ func (w *Window) SetPID(pid uint32) error {
 	}
 	return nil
 }
+
+// ID is the X window ID.
+func (w *Window) ID() uint32 { return uint32(w.id) }
+
+// SetTitle sets WM_NAME and the UTF-8 _NET_WM_NAME, as toolkits do.
+func (w *Window) SetTitle(title string) error {
+	if err := xproto.ChangePropertyChecked(w.c, xproto.PropModeReplace, w.id, xproto.AtomWmName,
+		xproto.AtomString, 8, uint32(len(title)), []byte(title)).Check(); err != nil {
+		return fmt.Errorf("set WM_NAME: %w", err)
+	}
+	name, err := w.atom("_NET_WM_NAME")
+	if err != nil {
+		return err
+	}
+	utf8, err := w.atom("UTF8_STRING")
+	if err != nil {
+		return err
+	}
+	if err := xproto.ChangePropertyChecked(w.c, xproto.PropModeReplace, w.id, name, utf8, 8,
+		uint32(len(title)), []byte(title)).Check(); err != nil {
+		return fmt.Errorf("set _NET_WM_NAME: %w", err)
+	}
+	return nil
+}
+
+// SetIcon sets _NET_WM_ICON to one square icon of the given size filled with argb.
+func (w *Window) SetIcon(size int, argb uint32) error {
+	a, err := w.atom("_NET_WM_ICON")
+	if err != nil {
+		return err
+	}
+	v := make([]byte, 4*(2+size*size))
+	put := func(i int, x uint32) { v[4*i], v[4*i+1], v[4*i+2], v[4*i+3] = byte(x), byte(x>>8), byte(x>>16), byte(x>>24) }
+	put(0, uint32(size))
+	put(1, uint32(size))
+	for i := range size * size {
+		put(2+i, argb)
+	}
+	if err := xproto.ChangePropertyChecked(w.c, xproto.PropModeReplace, w.id, a, xproto.AtomCardinal, 32,
+		uint32(2+size*size), v).Check(); err != nil {
+		return fmt.Errorf("set _NET_WM_ICON: %w", err)
+	}
+	return nil
+}
+
+// Move places the window at r (root coordinates), as a user dragging or resizing it would.
+func (w *Window) Move(r image.Rectangle) error {
+	if err := xproto.ConfigureWindowChecked(w.c, w.id,
+		xproto.ConfigWindowX|xproto.ConfigWindowY|xproto.ConfigWindowWidth|xproto.ConfigWindowHeight,
+		[]uint32{uint32(int32(r.Min.X)), uint32(int32(r.Min.Y)), uint32(r.Dx()), uint32(r.Dy())}).Check(); err != nil {
+		return fmt.Errorf("move window: %w", err)
+	}
+	return nil
+}
+
+// Raise puts the window on top of its siblings.
+func (w *Window) Raise() error {
+	if err := xproto.ConfigureWindowChecked(w.c, w.id, xproto.ConfigWindowStackMode,
+		[]uint32{xproto.StackModeAbove}).Check(); err != nil {
+		return fmt.Errorf("raise window: %w", err)
+	}
+	return nil
+}
+
+// Show maps (true) or unmaps (false, as minimising does) the window.
+func (w *Window) Show(on bool) error {
+	var err error
+	if on {
+		err = xproto.MapWindowChecked(w.c, w.id).Check()
+	} else {
+		err = xproto.UnmapWindowChecked(w.c, w.id).Check()
+	}
+	if err != nil {
+		return fmt.Errorf("map/unmap window: %w", err)
+	}
+	return nil
+}
+
+// SetClientList stands in for a window manager: it sets the root's _NET_CLIENT_LIST to ws, the
+// list a desktop keeps of its top-level windows. Nil clears it.
+func SetClientList(ws ...*Window) error {
+	c, err := xgb.NewConn()
+	if err != nil {
+		return fmt.Errorf("connect to X: %w", err)
+	}
+	defer c.Close()
+	root := xproto.Setup(c).DefaultScreen(c).Root
+	a, err := xproto.InternAtom(c, false, uint16(len("_NET_CLIENT_LIST")), "_NET_CLIENT_LIST").Reply()
+	if err != nil {
+		return fmt.Errorf("intern _NET_CLIENT_LIST: %w", err)
+	}
+	if len(ws) == 0 {
+		if err := xproto.DeletePropertyChecked(c, root, a.Atom).Check(); err != nil {
+			return fmt.Errorf("delete _NET_CLIENT_LIST: %w", err)
+		}
+		return nil
+	}
+	v := make([]byte, 0, 4*len(ws))
+	for _, w := range ws {
+		v = append(v, byte(w.id), byte(w.id>>8), byte(w.id>>16), byte(w.id>>24))
+	}
+	if err := xproto.ChangePropertyChecked(c, xproto.PropModeReplace, root, a.Atom, xproto.AtomWindow, 32,
+		uint32(len(ws)), v).Check(); err != nil {
+		return fmt.Errorf("set _NET_CLIENT_LIST: %w", err)
+	}
+	return nil
+}
+
+func (w *Window) atom(name string) (xproto.Atom, error) {
+	a, err := xproto.InternAtom(w.c, false, uint16(len(name)), name).Reply()
+	if err != nil {
+		return 0, fmt.Errorf("intern %s: %w", name, err)
+	}
+	return a.Atom, nil
+}
