@@ -142,7 +142,9 @@ func (w *Window) SetIcon(size int, argb uint32) error {
 		return err
 	}
 	v := make([]byte, 4*(2+size*size))
-	put := func(i int, x uint32) { v[4*i], v[4*i+1], v[4*i+2], v[4*i+3] = byte(x), byte(x>>8), byte(x>>16), byte(x>>24) }
+	put := func(i int, x uint32) {
+		v[4*i], v[4*i+1], v[4*i+2], v[4*i+3] = byte(x), byte(x>>8), byte(x>>16), byte(x>>24)
+	}
 	put(0, uint32(size))
 	put(1, uint32(size))
 	for i := range size * size {
