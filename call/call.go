@@ -531,7 +531,13 @@ func (c *Call) applyShare() {
 		c.deliver(r.id, ShareEvent{Run: r.id})
 		return
 	}
-	sh, err := startShare(r.ctx, c.opt.Sources, want, CaptureOptions(r.cfg), c.log)
+	onPause := func(err error) {
+		if err != nil {
+			err = fmt.Errorf("sharing %s is paused: it is minimised or off the screen; it resumes when the window is back: %w", want, err)
+		}
+		c.deliver(r.id, ShareEvent{Run: r.id, Share: want, Paused: err})
+	}
+	sh, err := startShare(r.ctx, c.opt.Sources, want, CaptureOptions(r.cfg), onPause, c.log)
 	if err != nil {
 		err = fmt.Errorf("share %s: %w", want, err)
 		c.mu.Lock()

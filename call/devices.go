@@ -16,6 +16,9 @@ type Devices struct {
 // Displays lists the monitors.
 func (Devices) Displays() ([]capture.Display, error) { return capture.Displays() }
 
+// Windows lists the top-level windows that can be shared on their own (X11).
+func (Devices) Windows() ([]capture.Window, error) { return capture.Windows() }
+
 // Cameras lists the cameras (none where camera sharing is not supported).
 func (Devices) Cameras() ([]capture.Camera, error) { return capture.Cameras() }
 

@@ -127,6 +127,9 @@ type ShareEvent struct {
 	Run   uint64
 	Share Share
 	Err   error
+	// Paused, with Share set, says why the share sends nothing for now (the shared window is
+	// minimised); nil again when it resumes.
+	Paused error
 }
 
 // SpeechEvent says the user started or stopped speaking, by the local voice detector (the

@@ -31,6 +31,8 @@ type Share struct {
 	Display int             // ShareScreen: display index from 0, or capture.AllDisplays
 	Region  image.Rectangle // ShareScreen: part of the display; empty = all of it
 	Camera  string          // ShareCamera: device path, e.g. /dev/video0; "" = the first camera
+	Window  uint32          // ShareScreen: one window (capture.Windows) instead of a display; 0 = none
+	Title   string          // ShareScreen with Window: its title, for messages
 }
 
 // AllDisplays is the Display value that shares every display as one picture.
@@ -66,6 +68,9 @@ func ParseShare(s string) (Share, error) {
 func (s Share) String() string {
 	switch s.Kind {
 	case ShareScreen:
+		if s.Window != 0 {
+			return fmt.Sprintf("window %q", s.Title)
+		}
 		d := "all screens"
 		if s.Display != AllDisplays {
 			d = fmt.Sprintf("screen %d", s.Display)
@@ -96,7 +101,7 @@ type DeviceSources struct{}
 func (DeviceSources) Open(s Share) (capture.Source, error) {
 	switch s.Kind {
 	case ShareScreen:
-		return capture.NewScreen(capture.ScreenTarget{Display: s.Display, Region: s.Region, Cursor: true})
+		return capture.NewScreen(capture.ScreenTarget{Display: s.Display, Region: s.Region, Window: s.Window, Cursor: true})
 	case ShareCamera:
 		dev := s.Camera
 		if dev == "" {
@@ -129,13 +134,17 @@ type share struct {
 }
 
 // startShare opens spec's source and runs its pipeline until stop.
-func startShare(ctx context.Context, opener SourceOpener, spec Share, opt capture.Options, log *slog.Logger) (*share, error) {
+// onPause, when not nil, hears when capture pauses (a shared window was minimised) and resumes.
+func startShare(ctx context.Context, opener SourceOpener, spec Share, opt capture.Options, onPause func(error), log *slog.Logger) (*share, error) {
 	src, err := opener.Open(spec)
 	if err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	sh := &share{spec: spec, src: src, pipe: capture.NewPipeline(src, opt, log), cancel: cancel, done: make(chan error, 1)}
+	if onPause != nil {
+		sh.pipe.OnPause(onPause)
+	}
 	go func() { sh.done <- sh.pipe.Run(ctx) }()
 	return sh, nil
 }

@@ -31,6 +31,7 @@ import (
 
 	"github.com/livedesk/livedesk/call"
 	"github.com/livedesk/livedesk/capture"
+	"github.com/livedesk/livedesk/overlay"
 )
 
 // APIKeyURL is where users get a Gemini API key.
@@ -105,6 +106,7 @@ type Window struct {
 	firstView    int
 	diag         []string
 	displays     []capture.Display
+	windows      []capture.Window // listed after the displays in the display picker
 	cameras      []capture.Camera
 
 	connectBtn       *widget.Button
@@ -258,8 +260,13 @@ func (w *Window) build() fyne.CanvasObject {
 	w.speakerMeter = newMeter()
 
 	w.displays = w.listDisplays()
-	w.displaySel = widget.NewSelect(displayNames(w.displays), func(string) { w.onShareTargetChanged() })
+	w.windows = w.listWindows()
+	w.displaySel = widget.NewSelect(append(displayNames(w.displays), windowNames(w.windows)...), func(string) { w.onShareTargetChanged() })
 	w.displaySel.SetSelectedIndex(0)
+	relistBtn := widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), w.relistScreens)
+	// Icon-only, like the refresh button, so the share row still fits the default window; the
+	// region entry's placeholder names it.
+	dragBtn := widget.NewButtonWithIcon("", theme.ContentCutIcon(), w.dragRegion)
 	w.regionEntry = widget.NewEntry()
 	w.regionEntry.SetPlaceHolder(lang.L("Region x,y,w,h (optional)"))
 	w.regionEntry.OnChanged = func(string) { w.onShareTargetChanged() }
@@ -298,8 +305,9 @@ func (w *Window) build() fyne.CanvasObject {
 			container.NewGridWrap(fyne.NewSize(90, w.speakerMeter.MinSize().Height), w.speakerMeter),
 			layout.NewSpacer(), historyBtn, exportBtn, settingsBtn),
 		container.NewHBox(w.screenBtn,
-			container.NewGridWrap(fyne.NewSize(195, w.displaySel.MinSize().Height), w.displaySel),
-			container.NewGridWrap(fyne.NewSize(170, w.regionEntry.MinSize().Height), w.regionEntry),
+			container.NewGridWrap(fyne.NewSize(180, w.displaySel.MinSize().Height), w.displaySel), relistBtn,
+			dragBtn,
+			container.NewGridWrap(fyne.NewSize(145, w.regionEntry.MinSize().Height), w.regionEntry),
 			w.regionErr, w.cameraBtn,
 			container.NewGridWrap(fyne.NewSize(170, w.cameraSel.MinSize().Height), w.cameraSel)),
 	)
@@ -402,6 +410,88 @@ func (w *Window) listDisplays() []capture.Display {
 		}
 	}
 	return []capture.Display{{Index: 0}}
+}
+
+// listWindows lists the shareable windows when the devices can (X11).
+func (w *Window) listWindows() []capture.Window {
+	l, ok := w.opts.Devices.(interface {
+		Windows() ([]capture.Window, error)
+	})
+	if !ok {
+		return nil
+	}
+	ws, err := l.Windows()
+	if err != nil {
+		w.appendDiag(w.now(), "listing windows: "+err.Error())
+	}
+	return ws
+}
+
+// relistScreens reads the displays and windows again (a window opened, a monitor plugged in),
+// keeping the choice when it is still there.
+func (w *Window) relistScreens() {
+	cur, _ := w.screenShare()
+	w.displays, w.windows = w.listDisplays(), w.listWindows()
+	w.displaySel.SetOptions(append(displayNames(w.displays), windowNames(w.windows)...))
+	w.selectScreen(cur)
+}
+
+// selectScreen shows s's display or window in the picker.
+func (w *Window) selectScreen(s call.Share) {
+	for i, d := range w.displays {
+		if s.Window == 0 && d.Index == s.Display {
+			w.displaySel.SetSelectedIndex(i)
+			return
+		}
+	}
+	for i, win := range w.windows {
+		if s.Window != 0 && win.ID == s.Window {
+			w.displaySel.SetSelectedIndex(len(w.displays) + i)
+			return
+		}
+	}
+	w.displaySel.SetSelectedIndex(0)
+}
+
+// dragRegion lets the user drag the region to share on the chosen display (X11): the display
+// freezes dimmed under a crosshair until the drag ends or Esc.
+func (w *Window) dragRegion() {
+	i := w.displaySel.SelectedIndex()
+	if i < 0 || i >= len(w.displays) || w.displays[i].Bounds.Empty() {
+		w.showNotice(lang.L("Choose a display first: a region is part of a display."))
+		return
+	}
+	bounds := w.displays[i].Bounds
+	go func() {
+		// The selector returns once the user lets go or presses Esc; closing the window
+		// cannot be done meanwhile (the selector holds the pointer), so no context is needed
+		// beyond the selector's own.
+		r, err := overlay.SelectRegion(context.Background(), bounds)
+		fyne.Do(func() {
+			switch {
+			case errors.Is(err, overlay.ErrCancelled):
+			case err != nil:
+				w.showNotice(lang.L("Could not drag a region: {{.Err}}", map[string]any{"Err": err.Error()}))
+			default:
+				w.regionEntry.SetText(fmt.Sprintf("%d,%d,%d,%d", r.Min.X, r.Min.Y, r.Dx(), r.Dy()))
+			}
+		})
+	}()
+}
+
+func windowNames(ws []capture.Window) []string {
+	names := make([]string, len(ws))
+	for i, win := range ws {
+		t := win.Title
+		if t == "" {
+			t = fmt.Sprintf("%#x", win.ID)
+		}
+		names[i] = lang.L("Window: {{.Title}}", map[string]any{"Title": t})
+		if win.Hidden {
+			names[i] += " " + lang.L("(minimised)")
+		}
+	}
+	return names
 }
 
 func (w *Window) listCameras() []capture.Camera {
@@ -545,11 +635,7 @@ func (w *Window) ToggleCamera() {
 // SetShare changes what the model can see; while connected it applies at once.
 func (w *Window) SetShare(s call.Share) {
 	if s.Kind == call.ShareScreen {
-		for i, d := range w.displays {
-			if d.Index == s.Display {
-				w.displaySel.SetSelectedIndex(i)
-			}
-		}
+		w.selectScreen(s)
 	}
 	w.share = s
 	w.log.Info("share", "kind", s.Kind, "display", s.Display, "region", s.Region, "camera", s.Camera)
@@ -569,7 +655,12 @@ func (w *Window) screenShare() (call.Share, error) {
 	}
 	w.regionErr.Hide()
 	idx := 0
-	if i := w.displaySel.SelectedIndex(); i >= 0 && i < len(w.displays) {
+	i := w.displaySel.SelectedIndex()
+	if i >= len(w.displays) && i < len(w.displays)+len(w.windows) {
+		win := w.windows[i-len(w.displays)]
+		return call.Share{Kind: call.ShareScreen, Window: win.ID, Title: win.Title}, nil
+	}
+	if i >= 0 && i < len(w.displays) {
 		idx = w.displays[i].Index
 	}
 	return call.Share{Kind: call.ShareScreen, Display: idx, Region: r}, nil
@@ -730,6 +821,10 @@ func (w *Window) stale(run uint64) bool { return run != 0 && run < w.run }
 // applyShare takes in what the call actually shares: when a share failed, the user's choice
 // falls back to nothing and they are told why.
 func (w *Window) applyShare(e call.ShareEvent) {
+	if e.Paused != nil {
+		w.showNotice(e.Paused.Error())
+		return
+	}
 	if e.Err == nil {
 		return
 	}
