@@ -7,6 +7,7 @@ package xwin
 import (
 	"fmt"
 	"image"
+	"io"
 
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
@@ -23,6 +24,7 @@ type Window struct {
 
 // Open maps a window covering r on the default screen of $DISPLAY, filled with bg (0xRRGGBB).
 func Open(r image.Rectangle, bg uint32) (*Window, error) {
+	xgb.Logger.SetOutput(io.Discard) // no ~/.Xauthority under Xvfb: two lines per connection
 	c, err := xgb.NewConn()
 	if err != nil {
 		return nil, fmt.Errorf("connect to X: %w", err)
