@@ -88,6 +88,12 @@ type Config struct {
 	ActivityHandling  string // ActivityInterrupts or ActivityNoInterruption
 	PushToTalkKey     string // Fyne key name used when AutoVAD is off
 
+	// Shortcuts that work while another application has the focus (X11), written like
+	// "Ctrl+Alt+Space" (hotkey.Parse); "" turns one off. Push-to-talk works when AutoVAD is off.
+	GlobalPushToTalk string
+	GlobalMute       string
+	GlobalStopShare  string
+
 	// Media sent while sharing.
 	FPS             float64 // frames per second, 0.2..2
 	MaxSize         int     // longest side of a sent frame in pixels

@@ -37,6 +37,9 @@ const (
 	keySilenceDurationMs   = "vad.silence_duration_ms"
 	keyActivityHandling    = "vad.activity_handling"
 	keyPushToTalkKey       = "vad.push_to_talk_key"
+	keyGlobalPushToTalk    = "shortcuts.global_push_to_talk"
+	keyGlobalMute          = "shortcuts.global_mute"
+	keyGlobalStopShare     = "shortcuts.global_stop_share"
 	keyFPS                 = "media.fps"
 	keyMaxSize             = "media.max_size"
 	keyJPEGQuality         = "media.jpeg_quality"
@@ -85,6 +88,9 @@ func Load(s Store) Config {
 		SilenceDurationMs:   s.IntWithFallback(keySilenceDurationMs, d.SilenceDurationMs),
 		ActivityHandling:    s.StringWithFallback(keyActivityHandling, d.ActivityHandling),
 		PushToTalkKey:       s.StringWithFallback(keyPushToTalkKey, d.PushToTalkKey),
+		GlobalPushToTalk:    s.StringWithFallback(keyGlobalPushToTalk, d.GlobalPushToTalk),
+		GlobalMute:          s.StringWithFallback(keyGlobalMute, d.GlobalMute),
+		GlobalStopShare:     s.StringWithFallback(keyGlobalStopShare, d.GlobalStopShare),
 		FPS:                 s.FloatWithFallback(keyFPS, d.FPS),
 		MaxSize:             s.IntWithFallback(keyMaxSize, d.MaxSize),
 		JPEGQuality:         s.IntWithFallback(keyJPEGQuality, d.JPEGQuality),
@@ -145,6 +151,9 @@ func Save(s Store, c Config) error {
 	s.SetInt(keySilenceDurationMs, c.SilenceDurationMs)
 	s.SetString(keyActivityHandling, c.ActivityHandling)
 	s.SetString(keyPushToTalkKey, c.PushToTalkKey)
+	s.SetString(keyGlobalPushToTalk, c.GlobalPushToTalk)
+	s.SetString(keyGlobalMute, c.GlobalMute)
+	s.SetString(keyGlobalStopShare, c.GlobalStopShare)
 	s.SetFloat(keyFPS, c.FPS)
 	s.SetInt(keyMaxSize, c.MaxSize)
 	s.SetInt(keyJPEGQuality, c.JPEGQuality)

@@ -7,6 +7,7 @@ import (
 	"unicode"
 
 	"github.com/livedesk/livedesk/catalog"
+	"github.com/livedesk/livedesk/hotkey"
 )
 
 // FieldError says what is wrong with one Config field, in words a user can act on.
@@ -125,6 +126,13 @@ func (c Config) Validate() error {
 	}
 	if !c.AutoVAD && strings.TrimSpace(c.PushToTalkKey) == "" {
 		add("PushToTalkKey", "choose a push-to-talk key when automatic voice detection is off")
+	}
+	for _, g := range []struct{ field, value string }{
+		{"GlobalPushToTalk", c.GlobalPushToTalk}, {"GlobalMute", c.GlobalMute}, {"GlobalStopShare", c.GlobalStopShare},
+	} {
+		if _, err := hotkey.Parse(g.value); err != nil {
+			add(g.field, "%v", err)
+		}
 	}
 	// Written as "not inside" so that NaN, which compares false with everything, is caught.
 	if !(c.FPS >= MinFPS && c.FPS <= MaxFPS) {

@@ -109,6 +109,8 @@ type settingsForm struct {
 	prefixPad, silence      *widget.Entry
 	activity                *choice
 	pttKey                  *widget.Entry
+	globalPTT, globalMute   *widget.Entry
+	globalStop              *widget.Entry
 	fps, maxSize, jpegQ     *widget.Entry
 	mediaRes                *choice
 	skipUnchanged           *widget.Check
@@ -267,6 +269,13 @@ func (w *Window) newSettingsForm() *settingsForm {
 	f.pttKey = widget.NewEntry()
 	f.pttKey.SetText(c.PushToTalkKey)
 	f.pttKey.OnChanged = revalidate
+	f.globalPTT, f.globalMute, f.globalStop = widget.NewEntry(), widget.NewEntry(), widget.NewEntry()
+	f.globalPTT.SetText(c.GlobalPushToTalk)
+	f.globalMute.SetText(c.GlobalMute)
+	f.globalStop.SetText(c.GlobalStopShare)
+	for _, e := range []*widget.Entry{f.globalPTT, f.globalMute, f.globalStop} {
+		e.OnChanged = revalidate
+	}
 
 	f.fps = numEntry(strconv.FormatFloat(c.FPS, 'g', -1, 64), revalidate)
 	f.maxSize = numEntry(strconv.Itoa(c.MaxSize), revalidate)
@@ -366,6 +375,9 @@ func (w *Window) newSettingsForm() *settingsForm {
 		f.item("Silence duration (ms)", "SilenceDurationMs", f.silence, "0 = server default"),
 		f.item("When I speak", "ActivityHandling", f.activity, ""),
 		f.item("Push-to-talk key", "PushToTalkKey", f.pttKey, "A key name such as F8 or Space; used when automatic detection is off"),
+		f.item("Push-to-talk from anywhere", "GlobalPushToTalk", f.globalPTT, "Works while another application has the focus (X11), e.g. Ctrl+Alt+Space; empty = off"),
+		f.item("Mute from anywhere", "GlobalMute", f.globalMute, ""),
+		f.item("Stop sharing from anywhere", "GlobalStopShare", f.globalStop, ""),
 	)
 	media := widget.NewForm(
 		f.item("Frames per second", "FPS", f.fps, "0.2 to 2"),
@@ -585,6 +597,9 @@ func (f *settingsForm) config() (settings.Config, map[string]string) {
 	c.SilenceDurationMs = atoi("SilenceDurationMs", f.silence)
 	c.ActivityHandling = f.activity.value()
 	c.PushToTalkKey = strings.TrimSpace(f.pttKey.Text)
+	c.GlobalPushToTalk = strings.TrimSpace(f.globalPTT.Text)
+	c.GlobalMute = strings.TrimSpace(f.globalMute.Text)
+	c.GlobalStopShare = strings.TrimSpace(f.globalStop.Text)
 	fps, err := strconv.ParseFloat(strings.TrimSpace(f.fps.Text), 64)
 	if err != nil {
 		bad["FPS"] = lang.L("enter a number such as 1 or 0.5")
@@ -683,6 +698,7 @@ func (f *settingsForm) save() {
 		}
 	}
 	w.cfg = c
+	w.setGlobalKeys()
 	f.hide()
 	if w.wantLive { // a settings change restarts the session
 		w.Connect()

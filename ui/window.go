@@ -31,6 +31,7 @@ import (
 
 	"github.com/livedesk/livedesk/call"
 	"github.com/livedesk/livedesk/capture"
+	"github.com/livedesk/livedesk/hotkey"
 	"github.com/livedesk/livedesk/overlay"
 )
 
@@ -71,6 +72,9 @@ type Options struct {
 	// DemoEndpoint is the built-in fake server this run talks to from the start (--demo);
 	// "" none. It implies Demo.
 	DemoEndpoint string
+	// GlobalShortcuts makes Run listen for the settings' global shortcuts (X11 key grabs)
+	// while the window lives.
+	GlobalShortcuts bool
 }
 
 // Window is the main window. Create it with New on the Fyne goroutine (or before the app runs),
@@ -93,6 +97,8 @@ type Window struct {
 	run       uint64 // the newest run asked for or heard of: events of older runs are stale
 	wantLive  bool
 	welcome   *welcome // the first-run screen, once shown
+	// globalKeys carries the global shortcuts to Run's listener (nil: not listening).
+	globalKeys chan map[string]hotkey.Shortcut
 	// demoEndpoint is the built-in fake server the welcome screen started ("" none): this
 	// run's conversations go there.
 	demoEndpoint string
@@ -186,6 +192,10 @@ func New(app fyne.App, o Options) *Window {
 	w.win.SetContent(w.build())
 	w.win.Resize(fyne.NewSize(1100, 720))
 	w.addShortcuts()
+	if o.GlobalShortcuts {
+		w.globalKeys = make(chan map[string]hotkey.Shortcut, 1)
+		w.setGlobalKeys()
+	}
 	w.refresh()
 	return w
 }
@@ -220,6 +230,9 @@ func (w *Window) Turns() []Turn {
 func (w *Window) Run(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return w.bridge.Run(ctx) })
+	if w.globalKeys != nil {
+		g.Go(func() error { return w.runGlobalKeys(ctx) })
+	}
 	if w.opts.CheckFonts {
 		g.Go(func() error {
 			missing, err := missingScripts()
