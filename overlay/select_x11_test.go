@@ -34,11 +34,15 @@ const hang = 10 * time.Second
 
 var fullScreen = image.Rect(0, 0, 1920, 1080)
 
-// requireX skips the test without an X server, unless scripts/with-testenv.sh promised one
-// (LIVEDESK_TESTENV=1): then a missing X server or xdotool fails it.
+// requireX skips the test outside scripts/with-testenv.sh (LIVEDESK_TESTENV=1): it moves the
+// pointer and presses keys, which must never land in a developer's own desktop. Inside it, a
+// missing X server or xdotool fails the test.
 func requireX(t *testing.T) {
 	t.Helper()
 	testenv := os.Getenv("LIVEDESK_TESTENV") != ""
+	if !testenv {
+		t.Skip("drives the pointer and keyboard of the X server: run under scripts/with-testenv.sh (LIVEDESK_TESTENV unset)")
+	}
 	if os.Getenv("DISPLAY") == "" {
 		if !testenv {
 			t.Skip("needs an X server: run under scripts/with-testenv.sh (DISPLAY and LIVEDESK_TESTENV unset)")
