@@ -207,7 +207,21 @@ func pulseEchoRun(t *testing.T, ac *audio.Context, tt echoPathCase) (fails, robu
 	}
 	raw, out := newTap(total+5*time.Second), newTap(total+5*time.Second)
 	tc := &timed{p: c}
-	mic, err := ac.OpenMic(audio.MicConfig{Device: "VirtualMic", Processors: []audio.Processor{raw, tc, out}})
+	// What the canceller saw, saved when the run falls short, for TestReplay.
+	rec := NewRecorder(player.Reference(), audio.InputRate, total+6*time.Second)
+	rec.Watch(c)
+	defer func() {
+		if len(fails) == 0 {
+			return
+		}
+		dir := filepath.Join("testdata", "artifacts", fmt.Sprintf("pulse-%s-%d", strings.ReplaceAll(tt.name, " ", "-"), time.Now().Unix()))
+		if err := rec.Save(dir); err != nil {
+			t.Logf("saving the recording: %v", err)
+		} else {
+			t.Logf("recording saved: LIVEDESK_AEC_REPLAY=audio/aec/%s go test -run TestReplay -v ./audio/aec/", dir)
+		}
+	}()
+	mic, err := ac.OpenMic(audio.MicConfig{Device: "VirtualMic", Processors: []audio.Processor{raw, rec.Input(), tc, rec.Output(), out}})
 	if err != nil {
 		t.Fatalf("open mic: %v", err)
 	}
