@@ -142,8 +142,8 @@ func TestPulseEchoPath(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			// A sound-server glitch on this shared 2-core machine (a playback or capture
-			// stall) moves the echo path mid-measurement; the canceller then realigns, and
-			// that half second dominates the ratio. Such a run is repeated, up to three times;
+			// stall, a speaker that falls behind) moves the echo path mid-measurement; the
+			// canceller then realigns, and that half second dominates the ratio. Such a run is repeated, up to three times;
 			// a run without a path jump must meet the figures.
 			for attempt := 1; ; attempt++ {
 				fails, robust, glitched := pulseEchoRun(t, ac, tt)
@@ -301,7 +301,12 @@ func pulseEchoRun(t *testing.T, ac *audio.Context, tt echoPathCase) (fails, robu
 	if nearOnly > 1 {
 		robust = append(robust, fmt.Sprintf("near-end speech alone lost %.1f dB, want <= 1", nearOnly))
 	}
-	return fails, robust, st.Realigns > 0 || st.Restores > 0
+	// A sound server that could not keep time (playback underruns, a stalled sink: the
+	// speaker fell behind the microphone by more than 5 ms a second) moves the echo path
+	// again and again; that is the machine, not the canceller.
+	slipped := rec.Slip()
+	t.Logf("the speaker fell %v behind the microphone over %v", slipped.Round(time.Millisecond), total)
+	return fails, robust, st.Realigns > 0 || st.Restores > 0 || slipped > total/200
 }
 
 func median(v []float64) float64 {

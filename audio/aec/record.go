@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -138,4 +140,66 @@ func (r *Recorder) Save(dir string) error {
 		return fmt.Errorf("echo recording: %w", err)
 	}
 	return nil
+}
+
+// Slip is how far the speaker fell behind the microphone over the recording: the microphone
+// time recorded minus the reference time the player handed out meanwhile (from the first
+// callback that saw any reference to the end, the last half second's median so that the
+// player's period steps do not count). A sound server that keeps time slips by a few
+// milliseconds plus the clocks' drift; playback underruns and a stalled sink add their length.
+// The echo follows the reference, so a canceller must follow every such slip: tests use it to
+// tell a sound server that could not keep up (the shared CI machines: 1 s in 25 s, the speaker
+// running up to 10 % slow for seconds) from a canceller that fails. Call it after the capture
+// device has stopped.
+func (r *Recorder) Slip() time.Duration { return slip(r.calls, r.rate, r.src.Rate()) }
+
+// ReadSlip is Slip for a recording saved in dir, made at the microphone rate micRate.
+func ReadSlip(dir string, micRate int) (time.Duration, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "calls.txt"))
+	if err != nil {
+		return 0, fmt.Errorf("echo recording: %w", err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	var start uint64
+	var refRate int
+	if _, err := fmt.Sscan(lines[0], &start, &refRate); err != nil || refRate <= 0 {
+		return 0, fmt.Errorf("echo recording: calls.txt: bad first line %q", lines[0])
+	}
+	calls := make([][2]uint64, 0, len(lines)-1)
+	for _, l := range lines[1:] {
+		var c [2]uint64
+		if _, err := fmt.Sscan(l, &c[0], &c[1]); err != nil {
+			return 0, fmt.Errorf("echo recording: calls.txt: %q: %w", l, err)
+		}
+		calls = append(calls, c)
+	}
+	return slip(calls, micRate, refRate), nil
+}
+
+func slip(calls [][2]uint64, micRate, refRate int) time.Duration {
+	var mic, mic0, ref0 uint64
+	started := false
+	type point struct {
+		mic    uint64
+		behind float64 // seconds
+	}
+	var pts []point
+	for _, c := range calls {
+		if !started && c[1] > 0 {
+			started, mic0, ref0 = true, mic, c[1]
+		}
+		if started {
+			pts = append(pts, point{mic, float64(mic-mic0)/float64(micRate) - float64(c[1]-min(c[1], ref0))/float64(refRate)})
+		}
+		mic += c[0]
+	}
+	if len(pts) == 0 {
+		return 0
+	}
+	var tail []float64
+	for i := len(pts) - 1; i >= 0 && (len(tail) == 0 || pts[len(pts)-1].mic-pts[i].mic < uint64(micRate/2)); i-- {
+		tail = append(tail, pts[i].behind)
+	}
+	slices.Sort(tail)
+	return time.Duration(tail[len(tail)/2] * float64(time.Second))
 }
