@@ -107,7 +107,8 @@ func runGUI(args []string) int {
 	}
 	c := call.New(call.Options{Log: log, Sink: br, Backend: audio.BackendDefault, Clipboard: ui.Clipboard(a, br), JournalDir: history})
 	opts := ui.Options{Logger: log, Bridge: br, Call: c, Devices: call.Devices{Backend: audio.BackendDefault, Log: log},
-		Demo: o.demo, CheckFonts: true, HistoryDir: history, GlobalShortcuts: true}
+		Demo: o.demo, CheckFonts: true, HistoryDir: history, GlobalShortcuts: true,
+		Tray: ui.SessionBus(), TrayHost: ui.TrayHost}
 	// Settings live in a file of their own, written atomically; Fyne's preferences (where
 	// earlier versions kept them) are read once to carry them over.
 	if path, err := settings.DefaultFile(); err != nil {

@@ -12,7 +12,7 @@ build=(gcc pkg-config libgl1-mesa-dev libgl1-mesa-dri libx11-dev libxcursor-dev 
 # are made with exactly these.
 runtime=(libpulse0 libasound2 fonts-dejavu-core fonts-noto-core fonts-noto-cjk)
 testenv=(xvfb xauth x11-utils x11-xserver-utils xdotool imagemagick pulseaudio pulseaudio-utils
-	espeak-ng sox libsox-fmt-all alsa-utils libasound2-plugins
+	espeak-ng sox libsox-fmt-all alsa-utils libasound2-plugins dbus-daemon
 	gcc-mingw-w64-x86-64-win32)  # the Windows cross-build in scripts/check.sh
 
 want=("${build[@]}" "${runtime[@]}")

@@ -75,6 +75,12 @@ type Options struct {
 	// GlobalShortcuts makes Run listen for the settings' global shortcuts (X11 key grabs)
 	// while the window lives.
 	GlobalShortcuts bool
+	// Tray puts Live Desk in the system tray (show or hide, connect, mute, stop sharing, quit)
+	// when the app can show one (Fyne's desktop.App), and lets a window closed during a
+	// conversation keep it going there. TrayHost says whether a tray shows the icon right now
+	// (TrayHost in this package); nil: always.
+	Tray     bool
+	TrayHost func() bool
 }
 
 // Window is the main window. Create it with New on the Fyne goroutine (or before the app runs),
@@ -99,6 +105,10 @@ type Window struct {
 	welcome   *welcome // the first-run screen, once shown
 	// globalKeys carries the global shortcuts to Run's listener (nil: not listening).
 	globalKeys chan map[string]hotkey.Shortcut
+	tray       desktop.App          // the system tray, when shown
+	trayShown  *trayState           // what its menu shows now
+	hidden     bool                 // the window is hidden to the tray
+	closeAsk   *dialog.CustomDialog // the open "close during a conversation?" question
 	// demoEndpoint is the built-in fake server the welcome screen started ("" none): this
 	// run's conversations go there.
 	demoEndpoint string
@@ -192,6 +202,8 @@ func New(app fyne.App, o Options) *Window {
 	w.win.SetContent(w.build())
 	w.win.Resize(fyne.NewSize(1100, 720))
 	w.addShortcuts()
+	w.win.SetCloseIntercept(w.onCloseRequest)
+	w.setupTray()
 	if o.GlobalShortcuts {
 		w.globalKeys = make(chan map[string]hotkey.Shortcut, 1)
 		w.setGlobalKeys()
@@ -769,6 +781,10 @@ func (w *Window) setState(s call.State, reason, model string) {
 	}
 	if s == call.StateFailed {
 		w.appendDiag(w.now(), "error: "+reason)
+		if w.hidden && reason != "" {
+			// Nobody is looking at the window: say it where people will see it.
+			w.app.SendNotification(fyne.NewNotification(lang.L("Live Desk: the conversation ended"), reason))
+		}
 	}
 	w.refresh()
 }
@@ -1073,6 +1089,7 @@ func (w *Window) refresh() {
 		imp = widget.SuccessImportance
 	}
 	setLabel(w.status, strings.Join(parts, "  ·  "), imp)
+	w.updateTray()
 }
 
 // setButton changes a button only when something differs: refreshing re-renders its icon.
