@@ -19,6 +19,10 @@ func (Devices) Displays() ([]capture.Display, error) { return capture.Displays()
 // Windows lists the top-level windows that can be shared on their own (X11).
 func (Devices) Windows() ([]capture.Window, error) { return capture.Windows() }
 
+// Open opens a share target as a capture source, as a call does: the share picker's
+// thumbnails come through the same path (and the same masking) as what is sent.
+func (Devices) Open(s Share) (capture.Source, error) { return DeviceSources{}.Open(s) }
+
 // Cameras lists the cameras (none where camera sharing is not supported).
 func (Devices) Cameras() ([]capture.Camera, error) { return capture.Cameras() }
 

@@ -109,6 +109,12 @@ type Window struct {
 	trayShown  *trayState           // what its menu shows now
 	hidden     bool                 // the window is hidden to the tray
 	closeAsk   *dialog.CustomDialog // the open "close during a conversation?" question
+	// The share picker (nil when closed), its cards, its generation (thumbnails of an older
+	// one are dropped) and the work it hands to Run's thumbnailer.
+	picker      *dialog.CustomDialog
+	pickerCards []*pickerCard
+	pickerGen   uint64
+	thumbs      chan thumbJob
 	// demoEndpoint is the built-in fake server the welcome screen started ("" none): this
 	// run's conversations go there.
 	demoEndpoint string
@@ -176,6 +182,7 @@ func New(app fyne.App, o Options) *Window {
 		o.Demo = true
 	}
 	w := &Window{
+		thumbs:       make(chan thumbJob, 1),
 		app:          app,
 		demoEndpoint: o.DemoEndpoint,
 		opts:         o,
@@ -242,6 +249,7 @@ func (w *Window) Turns() []Turn {
 func (w *Window) Run(ctx context.Context) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return w.bridge.Run(ctx) })
+	g.Go(func() error { return w.runThumbnails(ctx) })
 	if w.globalKeys != nil {
 		g.Go(func() error { return w.runGlobalKeys(ctx) })
 	}
@@ -316,6 +324,7 @@ func (w *Window) build() fyne.CanvasObject {
 		w.cameraBtn.Disable()
 	}
 
+	pickBtn := widget.NewButtonWithIcon(lang.L("Share…"), theme.GridIcon(), w.ShowSharePicker)
 	settingsBtn := widget.NewButtonWithIcon(lang.L("Settings"), theme.SettingsIcon(), w.ShowSettings)
 	exportBtn := widget.NewButtonWithIcon(lang.L("Export"), theme.DocumentSaveIcon(), w.showExport)
 	historyBtn := widget.NewButtonWithIcon(lang.L("History"), theme.HistoryIcon(), w.ShowHistory)
@@ -328,7 +337,7 @@ func (w *Window) build() fyne.CanvasObject {
 			container.NewGridWrap(fyne.NewSize(90, w.micMeter.MinSize().Height), w.micMeter),
 			widget.NewLabel(lang.L("Speaker")),
 			container.NewGridWrap(fyne.NewSize(90, w.speakerMeter.MinSize().Height), w.speakerMeter),
-			layout.NewSpacer(), historyBtn, exportBtn, settingsBtn),
+			layout.NewSpacer(), pickBtn, historyBtn, exportBtn, settingsBtn),
 		container.NewHBox(w.screenBtn,
 			container.NewGridWrap(fyne.NewSize(180, w.displaySel.MinSize().Height), w.displaySel), relistBtn,
 			dragBtn,
@@ -486,7 +495,12 @@ func (w *Window) dragRegion() {
 		w.showNotice(lang.L("Choose a display first: a region is part of a display."))
 		return
 	}
-	bounds := w.displays[i].Bounds
+	w.selectRegion(w.displays[i].Bounds, func(image.Rectangle) {})
+}
+
+// selectRegion runs the region selector on a display and, once the user has dragged one,
+// fills the region entry and calls then with it (on the Fyne goroutine).
+func (w *Window) selectRegion(bounds image.Rectangle, then func(image.Rectangle)) {
 	go func() {
 		// The selector returns once the user lets go or presses Esc; closing the window
 		// cannot be done meanwhile (the selector holds the pointer), so no context is needed
@@ -499,6 +513,7 @@ func (w *Window) dragRegion() {
 				w.showNotice(lang.L("Could not drag a region: {{.Err}}", map[string]any{"Err": err.Error()}))
 			default:
 				w.regionEntry.SetText(fmt.Sprintf("%d,%d,%d,%d", r.Min.X, r.Min.Y, r.Dx(), r.Dy()))
+				then(r)
 			}
 		})
 	}()
