@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -141,7 +142,10 @@ func (w *Window) pickerCard(title string, icon image.Image, s call.Share, extra 
 		ic.SetMinSize(fyne.NewSize(20, 20))
 		head = container.NewBorder(nil, nil, ic, nil, name)
 	}
-	picture := container.NewStack(canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground)), c.img, container.NewCenter(c.note))
+	// The note takes the picture's whole width (a wrapping label centred on its own would be
+	// one letter wide).
+	picture := container.NewStack(canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground)), c.img,
+		container.NewVBox(layout.NewSpacer(), c.note, layout.NewSpacer()))
 	pick := widget.NewButton("", func() { w.pick(s) })
 	pick.Importance = widget.LowImportance
 	c.pick = pick

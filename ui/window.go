@@ -301,7 +301,7 @@ func (w *Window) build() fyne.CanvasObject {
 	// region entry's placeholder names it.
 	dragBtn := widget.NewButtonWithIcon("", theme.ContentCutIcon(), w.dragRegion)
 	w.regionEntry = widget.NewEntry()
-	w.regionEntry.SetPlaceHolder(lang.L("Region x,y,w,h (optional)"))
+	w.regionEntry.SetPlaceHolder(bidiText(lang.L("Region x,y,w,h (optional)")))
 	w.regionEntry.OnChanged = func(string) { w.onShareTargetChanged() }
 	w.regionErr = widget.NewLabel("")
 	w.regionErr.Importance = widget.DangerImportance
@@ -371,7 +371,7 @@ func (w *Window) build() fyne.CanvasObject {
 	w.transcriptScroll = container.NewVScroll(w.transcriptBox)
 	w.input = newInputEntry(w.SendInput, w.runShortcut)
 	w.input.SetMinRowsVisible(2)
-	w.input.SetPlaceHolder(lang.L("Type to Gemini… (Enter sends, Shift+Enter adds a line)"))
+	w.input.SetPlaceHolder(bidiText(lang.L("Type to Gemini… (Enter sends, Shift+Enter adds a line)")))
 	w.sendBtn = widget.NewButtonWithIcon(lang.L("Send"), theme.MailSendIcon(), w.SendInput)
 	inputRow := container.NewBorder(nil, nil, nil, w.sendBtn, w.input)
 	transcriptPane := container.NewBorder(widget.NewLabelWithStyle(lang.L("Transcript"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
@@ -421,10 +421,7 @@ var rtl = sync.OnceValue(func() bool {
 // withKeys appends a shortcut hint to a label. In right-to-left languages the hint is isolated
 // (U+2066…U+2069) so the bidi algorithm keeps "(Ctrl+K)" whole and on the correct side.
 func withKeys(label, keys string) string {
-	if rtl() {
-		return label + " \u2066(" + keys + ")\u2069"
-	}
-	return label + " (" + keys + ")"
+	return bidiText(label + " " + isolate("("+keys+")"))
 }
 
 func newMeter() *widget.ProgressBar {
@@ -526,10 +523,14 @@ func windowNames(ws []capture.Window) []string {
 		if t == "" {
 			t = fmt.Sprintf("%#x", win.ID)
 		}
+		if rtl() {
+			t = "\u2068" + t + "\u2069" // a title keeps its own direction (first strong letter)
+		}
 		names[i] = lang.L("Window: {{.Title}}", map[string]any{"Title": t})
 		if win.Hidden {
 			names[i] += " " + lang.L("(minimised)")
 		}
+		names[i] = bidiText(names[i])
 	}
 	return names
 }
@@ -550,8 +551,9 @@ func displayNames(ds []capture.Display) []string {
 	for i, d := range ds {
 		names[i] = lang.L("Screen {{.N}}", map[string]any{"N": d.Index + 1})
 		if !d.Bounds.Empty() {
-			names[i] += fmt.Sprintf(" (%d×%d)", d.Bounds.Dx(), d.Bounds.Dy())
+			names[i] += " " + isolate(fmt.Sprintf("(%d×%d)", d.Bounds.Dx(), d.Bounds.Dy()))
 		}
+		names[i] = bidiText(names[i])
 	}
 	return names
 }
@@ -563,6 +565,7 @@ func cameraNames(cs []capture.Camera) []string {
 		if names[i] == "" {
 			names[i] = c.Path
 		}
+		names[i] = bidiText(names[i])
 	}
 	return names
 }
@@ -934,11 +937,11 @@ func (w *Window) renderTurn(i int) {
 		}
 	}
 	tv := w.turnViews[i-w.firstView]
-	head := lang.L(roleTitle(t.Role)) + " · " + t.At.Format("15:04:05")
+	head := lang.L(roleTitle(t.Role)) + " · " + isolate(t.At.Format("15:04:05"))
 	if !t.Final {
 		head += " …"
 	}
-	tv.header.SetText(head)
+	tv.header.SetText(bidiText(head))
 	if t.Role == call.RoleModel {
 		tv.header.Importance = widget.HighImportance
 	}
@@ -1070,7 +1073,7 @@ func (w *Window) refresh() {
 	case w.preview.Image == nil:
 		setLabel(w.previewNote, lang.L("Waiting for the first frame…"), widget.MediumImportance)
 	default:
-		setLabel(w.previewNote, fmt.Sprintf("%s %d×%d, %s", lang.L("Sent frame"), w.sent.Width, w.sent.Height, kilobytes(w.sent.Bytes)), widget.MediumImportance)
+		setLabel(w.previewNote, bidiText(fmt.Sprintf("%s %s", lang.L("Sent frame"), isolate(fmt.Sprintf("%d×%d, %s", w.sent.Width, w.sent.Height, kilobytes(w.sent.Bytes))))), widget.MediumImportance)
 	}
 
 	model := w.model
@@ -1103,7 +1106,7 @@ func (w *Window) refresh() {
 	case call.StateLive:
 		imp = widget.SuccessImportance
 	}
-	setLabel(w.status, strings.Join(parts, "  ·  "), imp)
+	setLabel(w.status, joinParts(parts, "  ·  "), imp)
 	w.updateTray()
 }
 
