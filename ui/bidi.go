@@ -72,11 +72,23 @@ func visualOrder(s string) string {
 		}
 		_, size := utf8.DecodeRuneInString(text[last:])
 		b.WriteString(mirrorReverse(text[last+size:]))
+		// Fyne runs the algorithm again on what it is given (go-text's segmenter), with the
+		// paragraph direction of the first strong letter, then shapes each run with its
+		// direction (mirroring brackets in right-to-left ones) and lays them out in written
+		// order. Left-to-right marks around each core make that second pass see a
+		// left-to-right paragraph in which exactly the cores are right to left: no bracket
+		// is mirrored twice and no number after Arabic turns into an Arabic number that
+		// pulls the space beside it into the Arabic run.
+		b.WriteString(lrm)
 		b.WriteString(text[first : last+size])
+		b.WriteString(lrm)
 		b.WriteString(mirrorReverse(text[:first]))
 	}
 	return stripIsolates(b.String())
 }
+
+// lrm is U+200E LEFT-TO-RIGHT MARK: a strong left-to-right character that draws nothing.
+const lrm = "\u200e"
 
 // isRTL reports a letter of a right-to-left script.
 func isRTL(r rune) bool {

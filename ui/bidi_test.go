@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
+	"golang.org/x/text/unicode/bidi"
 
 	"github.com/livedesk/livedesk/call"
 )
@@ -34,8 +35,30 @@ func TestVisualOrder(t *testing.T) {
 		{"", ""},
 	}
 	for _, tt := range tests {
-		if got := visualOrder(tt.in); got != tt.want {
-			t.Errorf("visualOrder(%q)\n got %q\nwant %q", tt.in, got, tt.want)
+		got := visualOrder(tt.in)
+		if g := strings.ReplaceAll(got, lrm, ""); g != tt.want {
+			t.Errorf("visualOrder(%q)\n got %q\nwant %q", tt.in, g, tt.want)
+		}
+		// What Fyne does with it (go-text's segmenter: the algorithm again, paragraph
+		// direction from the first strong letter, runs drawn in written order): the only
+		// right-to-left runs must be the Arabic stretches, without neutral edges.
+		var p bidi.Paragraph
+		if _, err := p.SetString(got, bidi.DefaultDirection(bidi.LeftToRight)); err != nil {
+			t.Fatal(err)
+		}
+		o, err := p.Order()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range o.NumRuns() {
+			r := o.Run(i)
+			if r.Direction() != bidi.RightToLeft {
+				continue
+			}
+			text := []rune(r.String())
+			if !isRTL(text[0]) || !isRTL(text[len(text)-1]) {
+				t.Errorf("visualOrder(%q) = %q: Fyne would draw the right-to-left run %q, edges included", tt.in, got, r.String())
+			}
 		}
 	}
 }
@@ -68,7 +91,7 @@ func TestGoldenMarkupArabic(t *testing.T) {
 	w.SetShare(call.Share{Kind: call.ShareScreen})
 	w.Connect()
 	loop.until(t, "transcript", func() bool { return len(w.tr.turns) == 2 && w.tr.turns[1].Final && w.preview.Image != nil })
-	if want := "(1920×1080) 1 الشاشة"; w.displaySel.Selected != want {
+	if want := "(1920×1080) 1 " + lrm + "الشاشة" + lrm; w.displaySel.Selected != want {
 		t.Errorf("display picker shows %q, want %q", w.displaySel.Selected, want)
 	}
 	test.AssertRendersToMarkup(t, "main_window_ar.xml", w.win.Canvas())
