@@ -55,7 +55,6 @@ type MicStats struct {
 	BargeIns     uint64        // times the user's voice opened the gate over the speaker
 	Captured     time.Duration // audio received from the device
 	Lost         bool
-	Realtime     bool // the callback thread runs at real-time priority (Linux, when allowed)
 }
 
 // Mic captures mono s16le audio at InputRate and hands it out in fixed-size chunks.
@@ -73,7 +72,6 @@ type Mic struct {
 
 	muted       atomic.Bool
 	speakerMode atomic.Bool
-	rt          rtState
 	callbacks   atomic.Uint64
 	captured    atomic.Uint64
 	lastData    atomic.Int64 // nanoseconds since start of the last callback
@@ -154,7 +152,6 @@ func (c *Context) OpenMic(cfg MicConfig) (*Mic, error) {
 // onData is the device callback: it copies out of miniaudio's buffer and never blocks,
 // allocates or logs.
 func (m *Mic) onData(_, in []byte, frames uint32) {
-	m.rt.raise()
 	m.callbacks.Add(1)
 	m.lastData.Store(int64(time.Since(m.start)))
 	n := min(int(frames), len(in)/2)
@@ -279,7 +276,6 @@ func (m *Mic) Stats() MicStats {
 		BargeIns:     m.gate.bargeIns.Load(),
 		Captured:     time.Duration(m.captured.Load()) * time.Second / InputRate,
 		Lost:         m.lost.Load(),
-		Realtime:     m.rt.realtime(),
 	}
 }
 

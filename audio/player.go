@@ -34,9 +34,6 @@ type PlayerStats struct {
 	// the callback thread was starved (a busy machine, or no free Go P for the cgo callback).
 	MaxGap time.Duration
 	Lost   bool // the device stopped on its own (unplugged, server gone)
-	// Realtime: the callback thread runs at real-time priority (Linux, when allowed: root,
-	// CAP_SYS_NICE or an RLIMIT_RTPRIO from the audio group's limits).
-	Realtime bool
 }
 
 // Player plays model audio (s16le mono at OutputRate) on a playback device through a jitter
@@ -53,7 +50,6 @@ type Player struct {
 	scratch []int16 // callback only
 	meter   levelMeter
 
-	rt        rtState
 	callbacks atomic.Uint64
 	frames    atomic.Uint64
 	period    int // frames per device period as configured
@@ -120,7 +116,6 @@ func (c *Context) OpenPlayer(cfg PlayerConfig) (*Player, error) {
 
 // onData is the device callback: it must not block, allocate or log.
 func (p *Player) onData(out, _ []byte, frames uint32) {
-	p.rt.raise()
 	n := p.callbacks.Add(1)
 	p.frames.Add(uint64(frames))
 	now := int64(time.Since(p.start))
@@ -176,7 +171,7 @@ func (p *Player) SetVolume(v float64) { p.j.setVolume(v) }
 // Stats returns the counters.
 func (p *Player) Stats() PlayerStats {
 	return PlayerStats{JitterStats: p.j.stats(), Callbacks: p.callbacks.Load(), Frames: p.frames.Load(),
-		MaxGap: time.Duration(p.maxGap.Load()), Lost: p.Err() != nil, Realtime: p.rt.realtime()}
+		MaxGap: time.Duration(p.maxGap.Load()), Lost: p.Err() != nil}
 }
 
 // Err reports ErrDeviceLost once the device has stopped on its own or has asked for no audio
