@@ -238,8 +238,16 @@ func (w *Window) runThumbnails(ctx context.Context) error {
 		}
 	}
 	defer closeAll()
-	tick := time.NewTicker(thumbEvery)
-	defer tick.Stop()
+	// The ticker runs only while the picker is open: a closed picker costs no wake-ups.
+	var tick *time.Ticker
+	var tickC <-chan time.Time
+	stopTick := func() {
+		if tick != nil {
+			tick.Stop()
+			tick, tickC = nil, nil
+		}
+	}
+	defer stopTick()
 	scaler := capture.NewScaler(thumbSide)
 	grab := func(first bool) {
 		for i, s := range job.targets {
@@ -269,11 +277,14 @@ func (w *Window) runThumbnails(ctx context.Context) error {
 			return nil
 		case job = <-w.thumbs:
 			closeAll()
-			grab(true)
-		case <-tick.C:
+			stopTick()
 			if len(job.targets) > 0 {
-				grab(false)
+				tick = time.NewTicker(thumbEvery)
+				tickC = tick.C
+				grab(true)
 			}
+		case <-tickC:
+			grab(false)
 		}
 	}
 }
