@@ -227,14 +227,25 @@ func TestTalkEchoCancellation(t *testing.T) {
 	// which no laptop does. Such a run is measured (from the recording: how far the speaker
 	// fell behind) and, when it fell short, repeated; a run on a sound server that kept time
 	// must meet everything.
+	untilTimeKept(t, 150*time.Millisecond, func() ([]string, time.Duration) { // 5 ms a second over the ~30 s run
+		return talkEchoRun(t, echo, user, question, bargeIn, storyPCM, story)
+	})
+}
+
+// untilTimeKept runs a real-time audio test up to three times. A run that falls short while
+// the sound server kept time (the speaker fell at most maxSlip behind the microphone) fails the
+// test; one that fell short while it did not is repeated, and three of those skip the test
+// saying so: the shared CI machines sometimes starve PulseAudio until the speaker runs several
+// per cent slow, which no user's machine does and no canceller can follow.
+func untilTimeKept(t *testing.T, maxSlip time.Duration, run func() (fails []string, slip time.Duration)) {
+	t.Helper()
 	var slips []string
 	for attempt := 1; ; attempt++ {
-		fails, slip := talkEchoRun(t, echo, user, question, bargeIn, storyPCM, story)
+		fails, slip := run()
 		if len(fails) == 0 {
 			return
 		}
-		healthy := slip <= 150*time.Millisecond // 5 ms a second over the ~30 s run
-		if healthy {
+		if slip <= maxSlip {
 			for _, f := range fails {
 				t.Error(f)
 			}
@@ -243,7 +254,7 @@ func TestTalkEchoCancellation(t *testing.T) {
 		slips = append(slips, slip.Round(time.Millisecond).String())
 		t.Logf("attempt %d: the sound server did not keep time (the speaker fell %v behind the microphone): %s", attempt, slip.Round(time.Millisecond), strings.Join(fails, "; "))
 		if attempt == 3 {
-			t.Skipf("the sound server did not keep time in %d attempts (the speaker fell %s behind): the canceller cannot be judged on this machine now", attempt, strings.Join(slips, ", "))
+			t.Skipf("the sound server did not keep time in %d attempts (the speaker fell %s behind): the test cannot judge the app on this machine now", attempt, strings.Join(slips, ", "))
 		}
 	}
 }
@@ -499,6 +510,16 @@ func TestTalkBargeInWithoutEchoPath(t *testing.T) {
 	bargeIn := say("b.wav", "Wait, stop, I have a question.")
 	story := say("story.wav", "Once upon a time a small robot learned to listen before it spoke. It waited for people to finish, and then it answered kindly.")
 	user := openMouth(t, "MicFeed")
+	// As in TestTalkEchoCancellation: a run that failed while the sound server could not keep
+	// time (measured from the canceller's recording) is repeated; one that kept time must pass.
+	untilTimeKept(t, 100*time.Millisecond, func() ([]string, time.Duration) { // 5 ms a second over the ~20 s run
+		return bargeInRun(t, user, bargeIn, story)
+	})
+}
+
+// bargeInRun is one run of TestTalkBargeInWithoutEchoPath: what fell short, and how far the
+// speaker fell behind the microphone meanwhile.
+func bargeInRun(t *testing.T, user *mouth, bargeIn, story []byte) (fails []string, slip time.Duration) {
 	srv, err := livetest.Start(livetest.Options{APIKey: testKey, Pace: livetest.RealTime, Responder: func(tu livetest.Turn) livetest.Reply {
 		return livetest.Reply{Text: "A story.", Audio: story}
 	}})
@@ -506,8 +527,10 @@ func TestTalkBargeInWithoutEchoPath(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
+	recording := filepath.Join(t.TempDir(), "echo")
 	var stdout, stderr syncBuffer
-	args := []string{"talk", "--endpoint", srv.URL(), "--backend", "pulse", "--mic", "VirtualMic", "--speaker", "Speaker", "--text", "Tell me a story."}
+	args := []string{"talk", "--endpoint", srv.URL(), "--backend", "pulse", "--mic", "VirtualMic", "--speaker", "Speaker", "--text", "Tell me a story.",
+		"--echo-record", recording}
 	args = append(args, strings.Fields(os.Getenv("LIVEDESK_BARGE_ARGS"))...) // e.g. --headphones, for comparison
 	cmd := exec.Command(buildBinary(t), args...)
 	cmd.Env = append(os.Environ(), "GEMINI_API_KEY="+testKey)
@@ -517,30 +540,49 @@ func TestTalkBargeInWithoutEchoPath(t *testing.T) {
 	}
 	done := make(chan struct{})
 	go func() { cmd.Wait(); close(done) }()
-	defer func() {
-		cmd.Process.Signal(os.Interrupt)
-		<-done
-	}()
-	wait := func(what string, d time.Duration, cond func(livetest.ConnInfo) bool) (livetest.ConnInfo, time.Time) {
+	stopped := false
+	stop := func() {
+		if !stopped {
+			stopped = true
+			cmd.Process.Signal(os.Interrupt) // talk then prints its summary and saves the recording
+			<-done
+		}
+	}
+	defer stop()
+	measure := func() {
+		stop()
+		if s, err := aec.ReadSlip(recording, audio.InputRate); err == nil {
+			slip = s
+		}
+	}
+	wait := func(what string, d time.Duration, cond func(livetest.ConnInfo) bool) (livetest.ConnInfo, time.Time, bool) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(t.Context(), d)
 		defer cancel()
 		cs, err := srv.Wait(ctx, func(cs []livetest.ConnInfo) bool { return len(cs) == 1 && cond(cs[0]) })
 		if err != nil {
-			cmd.Process.Signal(os.Interrupt) // talk then prints its summary (the canceller's figures)
-			<-done
-			t.Fatalf("waiting for %s: %v\nstdout:\n%s\nstderr:\n%s", what, err, stdout.String(), stderr.String())
+			measure()
+			fails = append(fails, fmt.Sprintf("waiting for %s: %v\nstdout:\n%s\nstderr:\n%s", what, err, stdout.String(), stderr.String()))
+			return livetest.ConnInfo{}, time.Time{}, false
 		}
-		return cs[0], time.Now()
+		return cs[0], time.Now(), true
 	}
-	_, started := wait("the first answer to start", 40*time.Second, func(c livetest.ConnInfo) bool { return c.Count("serverContent.modelTurn") > 0 })
+	_, started, ok := wait("the first answer to start", 40*time.Second, func(c livetest.ConnInfo) bool { return c.Count("serverContent.modelTurn") > 0 })
+	if !ok {
+		return fails, slip
+	}
 	time.Sleep(time.Until(started.Add(800 * time.Millisecond)))
 	spoke := time.Now()
 	user.p.Write(user.p.Clear(), bargeIn) // plays on while the test watches the server
 	user.p.EndTurn()
-	c, at := wait("the barge-in", 10*time.Second, func(c livetest.ConnInfo) bool { return c.Interruptions > 0 })
-	if c.Turns > 1 {
-		t.Errorf("the barge-in came after %d turns, want it during the first answer", c.Turns)
+	c, at, ok := wait("the barge-in", 10*time.Second, func(c livetest.ConnInfo) bool { return c.Interruptions > 0 })
+	if !ok {
+		return fails, slip
 	}
-	t.Logf("barge-in 0.8 s into the first answer, no echo path, default settings: interrupted %v after the user started", at.Sub(spoke).Round(time.Millisecond))
+	if c.Turns > 1 {
+		fails = append(fails, fmt.Sprintf("the barge-in came after %d turns, want it during the first answer", c.Turns))
+	}
+	measure()
+	t.Logf("barge-in 0.8 s into the first answer, no echo path, default settings: interrupted %v after the user started; the speaker fell %v behind", at.Sub(spoke).Round(time.Millisecond), slip.Round(time.Millisecond))
+	return fails, slip
 }

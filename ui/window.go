@@ -121,15 +121,19 @@ type Window struct {
 	share        call.Share        // what the user wants shared
 	sent         call.PreviewEvent // the last frame sent (its size, without the image)
 	muted        bool
-	pttDown      bool
-	usage        call.UsageEvent
-	tr           transcript
-	turnViews    []*turnView // views of turns firstView… (older ones are dropped from the window)
-	firstView    int
-	diag         []string
-	displays     []capture.Display
-	windows      []capture.Window // listed after the displays in the display picker
-	cameras      []capture.Camera
+	// Who is talking: the last levels heard and when the user last cut an answer short.
+	micLevel, spkLevel float64
+	interruptedAt      time.Time
+	talker             *widget.Label
+	pttDown            bool
+	usage              call.UsageEvent
+	tr                 transcript
+	turnViews          []*turnView // views of turns firstView… (older ones are dropped from the window)
+	firstView          int
+	diag               []string
+	displays           []capture.Display
+	windows            []capture.Window // listed after the displays in the display picker
+	cameras            []capture.Camera
 
 	connectBtn       *widget.Button
 	muteBtn          *widget.Button
@@ -153,8 +157,9 @@ type Window struct {
 	sendBtn          *widget.Button
 	status           *widget.Label
 	diagList         *widget.List
-	settings         *settingsForm // the open (or last) settings dialog
-	history          dialog.Dialog // the open (or last) list of past conversations
+	diagBtn          *widget.Button // shows or hides diagList (hidden at first)
+	settings         *settingsForm  // the open (or last) settings dialog
+	history          dialog.Dialog  // the open (or last) list of past conversations
 	top              *fyne.Container
 	shortcuts        map[string]func() // by fyne.Shortcut name
 }
@@ -291,6 +296,8 @@ func (w *Window) build() fyne.CanvasObject {
 	w.muteBtn = widget.NewButtonWithIcon(withKeys(lang.L("Mute"), "Ctrl+M"), theme.VolumeUpIcon(), w.ToggleMute)
 	w.micMeter = newMeter()
 	w.speakerMeter = newMeter()
+	w.talker = widget.NewLabel("")
+	w.talker.TextStyle = fyne.TextStyle{Bold: true}
 
 	w.displays = w.listDisplays()
 	w.windows = w.listWindows()
@@ -374,7 +381,9 @@ func (w *Window) build() fyne.CanvasObject {
 	w.input.SetPlaceHolder(bidiText(lang.L("Type to Gemini… (Enter sends, Shift+Enter adds a line)")))
 	w.sendBtn = widget.NewButtonWithIcon(lang.L("Send"), theme.MailSendIcon(), w.SendInput)
 	inputRow := container.NewBorder(nil, nil, nil, w.sendBtn, w.input)
-	transcriptPane := container.NewBorder(widget.NewLabelWithStyle(lang.L("Transcript"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+	// Who is talking sits over the conversation it is about, not in the full toolbar.
+	transcriptHead := container.NewBorder(nil, nil, widget.NewLabelWithStyle(lang.L("Transcript"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), w.talker)
+	transcriptPane := container.NewBorder(transcriptHead,
 		inputRow, nil, nil, w.transcriptScroll)
 
 	w.preview = canvas.NewImageFromImage(nil)
@@ -394,10 +403,15 @@ func (w *Window) build() fyne.CanvasObject {
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(w.diag[i]) },
 	)
+	// Diagnostics are for when something goes wrong: behind a toggle, closed at first, so the
+	// transcript and the preview are what the window shows.
+	w.diagBtn = widget.NewButtonWithIcon(lang.L("Diagnostics"), theme.MenuExpandIcon(), w.ToggleDiagnostics)
+	w.diagBtn.Importance = widget.LowImportance
+	w.diagBtn.Alignment = widget.ButtonAlignLeading
+	w.diagList.Hide()
 	side := container.NewBorder(
 		container.NewVBox(widget.NewLabelWithStyle(lang.L("Preview of what is sent"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-			previewBox, w.previewNote,
-			widget.NewLabelWithStyle(lang.L("Diagnostics"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})),
+			previewBox, w.previewNote, w.diagBtn),
 		nil, nil, nil, w.diagList)
 
 	split := container.NewHSplit(transcriptPane, side)
@@ -837,6 +851,7 @@ func (w *Window) applyBatch(b *batch) {
 	if b.hasLevel && !w.stale(b.level.Run) {
 		w.micMeter.SetValue(clamp01(b.level.Mic))
 		w.speakerMeter.SetValue(clamp01(b.level.Speaker))
+		w.micLevel, w.spkLevel = b.level.Mic, b.level.Speaker
 	}
 	if sh := b.share; sh != nil && !w.stale(sh.Run) {
 		w.applyShare(*sh)
@@ -903,6 +918,9 @@ func (w *Window) showNotice(text string) {
 func clamp01(v float64) float64 { return min(max(v, 0), 1) }
 
 func (w *Window) applyTranscript(ev call.TranscriptEvent) {
+	if ev.Interrupted {
+		w.noteInterrupted()
+	}
 	i := w.tr.apply(ev, w.now())
 	if i < 0 {
 		return
@@ -973,8 +991,20 @@ func (w *Window) addDiag(at time.Time, line string) {
 	}
 }
 
+// ToggleDiagnostics shows or hides the diagnostics list.
+func (w *Window) ToggleDiagnostics() {
+	if w.diagList.Visible() {
+		w.diagList.Hide()
+		setButton(w.diagBtn, lang.L("Diagnostics"), theme.MenuExpandIcon(), widget.LowImportance)
+		return
+	}
+	w.diagList.Show()
+	setButton(w.diagBtn, lang.L("Diagnostics"), theme.MenuDropDownIcon(), widget.LowImportance)
+	w.refreshDiag()
+}
+
 func (w *Window) refreshDiag() {
-	if w.diagList != nil {
+	if w.diagList != nil && w.diagList.Visible() {
 		w.diagList.Refresh()
 		w.diagList.ScrollToBottom()
 	}
@@ -1107,6 +1137,8 @@ func (w *Window) refresh() {
 		imp = widget.SuccessImportance
 	}
 	setLabel(w.status, joinParts(parts, "  ·  "), imp)
+	tt, ti := w.talkerText()
+	setLabel(w.talker, bidiText(tt), ti)
 	w.updateTray()
 }
 

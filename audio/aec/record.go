@@ -143,9 +143,9 @@ func (r *Recorder) Save(dir string) error {
 }
 
 // Slip is how far the speaker fell behind the microphone over the recording: the microphone
-// time recorded minus the reference time the player handed out meanwhile (from the first
-// callback that saw any reference to the end, the last half second's median so that the
-// player's period steps do not count). A sound server that keeps time slips by a few
+// time recorded minus the reference time the player handed out meanwhile (from when the
+// reference has flowed for half a second to the end, the last half second's median so that
+// the player's period steps do not count). A sound server that keeps time slips by a few
 // milliseconds plus the clocks' drift; playback underruns and a stalled sink add their length.
 // The echo follows the reference, so a canceller must follow every such slip: tests use it to
 // tell a sound server that could not keep up (the shared CI machines: 1 s in 25 s, the speaker
@@ -177,18 +177,24 @@ func ReadSlip(dir string, micRate int) (time.Duration, error) {
 }
 
 func slip(calls [][2]uint64, micRate, refRate int) time.Duration {
-	var mic, mic0, ref0 uint64
-	started := false
+	// The baseline is taken once the reference has flowed for half a second: PulseAudio
+	// pre-buffers a new playback stream and may hold it for about a second, which is start-up,
+	// not the sound server falling behind.
+	var mic, mic0, ref0, first uint64
+	started, flowing := false, false
 	type point struct {
 		mic    uint64
 		behind float64 // seconds
 	}
 	var pts []point
 	for _, c := range calls {
-		if !started && c[1] > 0 {
-			started, mic0, ref0 = true, mic, c[1]
+		switch {
+		case !started && c[1] > 0:
+			started, first = true, c[1]
+		case started && !flowing && c[1]-min(c[1], first) >= uint64(refRate/2):
+			flowing, mic0, ref0 = true, mic, c[1]
 		}
-		if started {
+		if flowing {
 			pts = append(pts, point{mic, float64(mic-mic0)/float64(micRate) - float64(c[1]-min(c[1], ref0))/float64(refRate)})
 		}
 		mic += c[0]
