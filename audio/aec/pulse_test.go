@@ -146,13 +146,19 @@ func TestPulseEchoPath(t *testing.T) {
 			// canceller then realigns, and that half second dominates the ratio. Such a run is repeated, up to three times;
 			// a run without a path jump must meet the figures.
 			for attempt := 1; ; attempt++ {
-				fails, robust, glitched := pulseEchoRun(t, ac, tt)
+				fails, robust, glitched, slow := pulseEchoRun(t, ac, tt)
 				if len(fails) == 0 {
 					return
 				}
 				if glitched && attempt < 3 {
 					t.Logf("attempt %d: the echo path jumped (a sound-server glitch under load): %s; trying again", attempt, strings.Join(fails, "; "))
 					continue
+				}
+				if slow {
+					// The sound server did not keep time in the last run either (the speaker
+					// fell behind by more than 5 ms a second, as on starved CI hosts): as
+					// TestTalkEchoCancellation does, the canceller is not judged on it.
+					t.Skipf("the sound server did not keep time in %d runs in a row; the canceller cannot be judged on this machine now (%s)", attempt, strings.Join(fails, "; "))
 				}
 				if glitched {
 					// Three runs in a row with jumps: the machine is too busy for the whole-span
@@ -183,7 +189,7 @@ type echoPathCase struct {
 
 // pulseEchoRun plays the far end through the loopback echo path once and returns what fell
 // short of the figures, and whether the echo path jumped meanwhile.
-func pulseEchoRun(t *testing.T, ac *audio.Context, tt echoPathCase) (fails, robust []string, glitched bool) {
+func pulseEchoRun(t *testing.T, ac *audio.Context, tt echoPathCase) (fails, robust []string, glitched, slow bool) {
 	fail := func(format string, a ...any) { fails = append(fails, fmt.Sprintf(format, a...)) }
 	defer loopback(t, tt.latencyMs, tt.extra...)() // one echo path per attempt
 	far := loadWAV(t, "far24k.wav", 24000)
@@ -306,7 +312,8 @@ func pulseEchoRun(t *testing.T, ac *audio.Context, tt echoPathCase) (fails, robu
 	// again and again; that is the machine, not the canceller.
 	slipped := rec.Slip()
 	t.Logf("the speaker fell %v behind the microphone over %v", slipped.Round(time.Millisecond), total)
-	return fails, robust, st.Realigns > 0 || st.Restores > 0 || slipped > total/200
+	slow = slipped > total/200
+	return fails, robust, st.Realigns > 0 || st.Restores > 0 || slow, slow
 }
 
 func median(v []float64) float64 {
