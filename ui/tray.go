@@ -40,7 +40,6 @@ func (w *Window) trayHost() bool {
 // rebuild goes over D-Bus on Linux).
 type trayState struct {
 	hidden, live, muted, sharing bool
-	lang                         string
 }
 
 // updateTray brings the tray menu up to date with the window. Called from refresh.
@@ -48,7 +47,7 @@ func (w *Window) updateTray() {
 	if w.tray == nil {
 		return
 	}
-	s := trayState{hidden: w.hidden, live: w.wantLive, muted: w.muted, sharing: w.share.Kind != call.ShareNone, lang: lang.L("Quit")}
+	s := trayState{hidden: w.hidden, live: w.wantLive, muted: w.muted, sharing: w.share.Kind != call.ShareNone}
 	if w.trayShown != nil && *w.trayShown == s {
 		return
 	}
