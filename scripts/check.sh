@@ -41,8 +41,8 @@ step "real-time tests, without the race detector"
 go test -count=1 -run 'TestPulseEchoPath' -v ./audio/aec || fail=1
 go test -count=1 -run 'TestSpeechOnsetSendsAFreshFrame' -v ./call || fail=1
 
-step "fuzz targets, a few seconds each beyond their seeds"
-FUZZTIME=${FUZZTIME:-3s} scripts/fuzz.sh || fail=1
+step "fuzz targets, 5000 executions each beyond their seeds (a count: see scripts/fuzz.sh)"
+FUZZTIME=${FUZZTIME:-5000x} scripts/fuzz.sh || fail=1
 
 if [ -f live/livetest/sdktest/go.mod ]; then
 	step "official Go SDK fidelity test (nested module)"
