@@ -21,6 +21,7 @@ import (
 	"github.com/livedesk/livedesk/call"
 	"github.com/livedesk/livedesk/journal"
 	"github.com/livedesk/livedesk/live/livetest"
+	"github.com/livedesk/livedesk/overlay"
 	"github.com/livedesk/livedesk/settings"
 	"github.com/livedesk/livedesk/ui"
 )
@@ -105,7 +106,10 @@ func runGUI(args []string) int {
 	if err != nil {
 		br.Post(call.NoticeEvent{Text: err.Error()})
 	}
-	c := call.New(call.Options{Log: log, Sink: br, Backend: audio.BackendDefault, Clipboard: ui.Clipboard(a, br), JournalDir: history})
+	// What Gemini points at is outlined on the desktop; nothing runs while nothing is shown.
+	hl := overlay.NewHighlighter()
+	defer hl.Close()
+	c := call.New(call.Options{Log: log, Sink: br, Backend: audio.BackendDefault, Clipboard: ui.Clipboard(a, br), JournalDir: history, Highlighter: hl})
 	opts := ui.Options{Logger: log, Bridge: br, Call: c, Devices: call.Devices{Backend: audio.BackendDefault, Log: log},
 		Demo: o.demo, CheckFonts: true, HistoryDir: history, GlobalShortcuts: true,
 		Tray: ui.SessionBus(), TrayHost: ui.TrayHost}

@@ -44,6 +44,9 @@ type Options struct {
 	// JournalDir keeps each run's transcript on disk as it happens (package journal); "" keeps
 	// nothing.
 	JournalDir string
+	// Highlighter outlines what the model points at (highlight_on_screen) on the desktop; nil:
+	// the boxes are only drawn on the window's preview (HighlightEvent).
+	Highlighter Highlighter
 }
 
 // Call is one running call: it opens the audio devices, the shared screen or camera and the
@@ -92,6 +95,8 @@ type run struct {
 
 	// What the user and the model are doing, which paces the shared screen (activity.go).
 	act activity
+	// What the model points at now (highlight.go).
+	point pointing
 
 	// The journal's writer goroutine reads jch; deliver feeds it under Call.mu, and teardown
 	// closes it (jclosed) under Call.mu, so nothing is sent on a closed channel.
@@ -184,6 +189,7 @@ func (c *Call) SendText(text string) error {
 	if err := r.conv.SendText(text); err != nil {
 		return err
 	}
+	c.endHighlight(r, 0) // the user moved on
 	c.noteActivity(r)
 	c.deliver(r.id, TranscriptEvent{Run: r.id, Role: RoleUser, Text: text, Final: true, At: time.Now()})
 	return nil
@@ -313,6 +319,11 @@ func (r *run) journalLocked(ev Event) {
 		for _, l := range x.Links {
 			e.Sources = append(e.Sources, journal.Source{Title: l.Title, URL: l.URL})
 		}
+	case HighlightEvent:
+		if len(x.Boxes) == 0 {
+			return
+		}
+		e = journal.Entry{At: x.At, Role: journal.RoleModel, Note: PointedNote(x.Boxes)}
 	default:
 		return
 	}
@@ -372,7 +383,7 @@ func (c *Call) startRun(ctx context.Context, id uint64, cfg settings.Config) {
 	if aio != nil && aio.player != nil {
 		opts.Speaker = aio.player
 	}
-	opts.Tools = localTools(cfg, r.snapshot, c.opt.Clipboard)
+	opts.Tools = localTools(cfg, r.snapshot, c.opt.Clipboard, func(_ context.Context, h live.Highlight) (int, error) { return c.highlight(r, h) })
 	opts.Log = c.log
 	c.mu.Lock()
 	opts.Muted, opts.PushToTalk = c.muted, c.ptt
@@ -453,6 +464,7 @@ func (c *Call) teardown() *run {
 	r.cancel()
 	r.wg.Wait()
 	r.act.stop()
+	c.endHighlight(r, 0)
 	if sh := r.share.Swap(nil); sh != nil {
 		if err := sh.stop(); err != nil {
 			c.log.Warn("share ended", "err", err)
@@ -520,6 +532,7 @@ func (c *Call) applyShare() {
 		return
 	}
 	if old != nil {
+		c.endHighlight(r, 0) // the boxes were relative to what is no longer shared
 		r.conv.SetShare(nil)
 		r.share.Store(nil)
 		if err := old.stop(); err != nil {
@@ -537,7 +550,11 @@ func (c *Call) applyShare() {
 		}
 		c.deliver(r.id, ShareEvent{Run: r.id, Share: want, Paused: err})
 	}
-	sh, err := startShare(r.ctx, c.opt.Sources, want, CaptureOptions(r.cfg), onPause, c.log)
+	opt := CaptureOptions(r.cfg)
+	if c.opt.Highlighter != nil {
+		opt.Covered = c.opt.Highlighter.Covered // the model never sees its own pointing
+	}
+	sh, err := startShare(r.ctx, c.opt.Sources, want, opt, onPause, c.log)
 	if err != nil {
 		err = fmt.Errorf("share %s: %w", want, err)
 		c.mu.Lock()
@@ -619,11 +636,17 @@ func (c *Call) pump(r *run) {
 		case live.EventShareEnded:
 			c.shareFailed(r, ev.Err)
 		case live.EventSpeech:
+			if ev.Speaking {
+				c.endHighlight(r, 0) // the user speaks again: the pointing has done its job
+			}
 			c.noteSpeech(r, ev.Speaking)
 			c.deliver(id, SpeechEvent{Run: id, Speaking: ev.Speaking, At: ev.Time})
 		case live.EventMessage:
 			c.diag(id, DiagMessage, "recv %s", ev.Text)
 		case live.EventInterrupted, live.EventThought:
+			if ev.Kind == live.EventInterrupted {
+				c.endHighlight(r, 0)
+			}
 			c.diag(id, DiagMessage, "%s", ev.String())
 		case live.EventWarning:
 			c.diag(id, DiagWarning, "%v", ev.Err)

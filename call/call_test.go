@@ -79,7 +79,8 @@ type fakeSources struct {
 	size   image.Point
 	mu     sync.Mutex
 	open   []Share
-	camera func() (capture.Source, error) // opens ShareCamera when set
+	camera func() (capture.Source, error)      // opens ShareCamera when set
+	screen func(Share) (capture.Source, error) // opens ShareScreen when set
 }
 
 func (f *fakeSources) Open(s Share) (capture.Source, error) {
@@ -91,6 +92,9 @@ func (f *fakeSources) Open(s Share) (capture.Source, error) {
 	}
 	if s.Kind == ShareCamera && f.camera != nil {
 		return f.camera()
+	}
+	if s.Kind == ShareScreen && f.screen != nil {
+		return f.screen(s)
 	}
 	return capturetest.NewPatternSource(f.size), nil
 }
@@ -108,6 +112,12 @@ type harness struct {
 // default settings — against the fake Live server over a real socket.
 func newHarness(t *testing.T, sopt livetest.Options, edit func(*settings.Config)) *harness {
 	t.Helper()
+	return newHarnessWith(t, sopt, edit, nil)
+}
+
+// newHarnessWith is newHarness with the call's Options edited (a Highlighter, say).
+func newHarnessWith(t *testing.T, sopt livetest.Options, edit func(*settings.Config), opt func(*Options)) *harness {
+	t.Helper()
 	sopt.APIKey = testKey
 	srv, err := livetest.Start(sopt)
 	if err != nil {
@@ -119,8 +129,12 @@ func newHarness(t *testing.T, sopt livetest.Options, edit func(*settings.Config)
 	if edit != nil {
 		edit(&h.cfg)
 	}
-	h.c = New(Options{Sink: h.rec, Backend: audio.BackendNull, Sources: h.src,
-		Conversation: live.ConversationOptions{Backoff: live.Backoff{Initial: 10 * time.Millisecond, Max: 50 * time.Millisecond, Attempts: 5}}})
+	o := Options{Sink: h.rec, Backend: audio.BackendNull, Sources: h.src,
+		Conversation: live.ConversationOptions{Backoff: live.Backoff{Initial: 10 * time.Millisecond, Max: 50 * time.Millisecond, Attempts: 5}}}
+	if opt != nil {
+		opt(&o)
+	}
+	h.c = New(o)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- h.c.Run(ctx) }()

@@ -2,6 +2,7 @@ package call
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,7 +20,7 @@ func LiveConfig(s settings.Config) live.Config {
 		Model:               s.Model,
 		Voice:               s.Voice,
 		LanguageCode:        s.Language,
-		SystemInstruction:   strings.TrimSpace(s.SystemInstruction),
+		SystemInstruction:   systemInstruction(s),
 		InputTranscription:  s.InputTranscription,
 		OutputTranscription: s.OutputTranscription,
 		ManualActivity:      !s.AutoVAD,
@@ -42,6 +43,19 @@ func LiveConfig(s settings.Config) live.Config {
 		c.MediaResolution = "MEDIA_RESOLUTION_" + v
 	}
 	return c
+}
+
+// systemInstruction is the user's instruction, plus how to point at things while the
+// highlight tool is on.
+func systemInstruction(s settings.Config) string {
+	si := strings.TrimSpace(s.SystemInstruction)
+	if !slices.Contains(s.LocalTools, catalog.ToolHighlight) {
+		return si
+	}
+	if si == "" {
+		return live.HighlightInstruction
+	}
+	return si + "\n\n" + live.HighlightInstruction
 }
 
 // CaptureOptions maps the sharing settings onto the capture pipeline's options.
@@ -67,9 +81,11 @@ func CaptureOptions(s settings.Config) capture.Options {
 	return o
 }
 
-// localTools builds the enabled local tools. snapshot and clipboard may be nil when the mode
-// has no shared view or no clipboard; those tools are then not offered.
-func localTools(s settings.Config, snapshot func(context.Context) ([]byte, int, int, error), clipboard func(string) error) *live.Toolbox {
+// localTools builds the enabled local tools. snapshot, clipboard and highlight may be nil when
+// the mode has no shared view or no clipboard; those tools are then not offered.
+func localTools(s settings.Config, snapshot func(context.Context) ([]byte, int, int, error), clipboard func(string) error,
+	highlight func(context.Context, live.Highlight) (int, error),
+) *live.Toolbox {
 	var tools []live.LocalTool
 	for _, name := range s.LocalTools {
 		switch name {
@@ -82,6 +98,10 @@ func localTools(s settings.Config, snapshot func(context.Context) ([]byte, int, 
 		case catalog.ToolClipboard:
 			if clipboard != nil {
 				tools = append(tools, live.ClipboardTool(clipboard))
+			}
+		case catalog.ToolHighlight:
+			if highlight != nil {
+				tools = append(tools, live.HighlightTool(highlight))
 			}
 		}
 	}

@@ -140,6 +140,24 @@ type SpeechEvent struct {
 	At       time.Time
 }
 
+// HighlightEvent says the model pointed at things in the frame it saw last (the
+// highlight_on_screen tool), or, with no Boxes, that the pointing ended (its time ran out, the
+// user spoke, the share changed). Boxes are fractions 0..1 of that frame, so the window can draw
+// them on its preview of it; OnScreen says they are outlined on the desktop as well.
+type HighlightEvent struct {
+	Run      uint64
+	Boxes    []PointedBox
+	OnScreen bool
+	At       time.Time
+}
+
+// PointedBox is one thing the model pointed at: a rectangle in fractions 0..1 of the frame
+// (X0 < X1 from the left, Y0 < Y1 from the top) and the model's short label for it.
+type PointedBox struct {
+	X0, Y0, X1, Y1 float64
+	Label          string
+}
+
 // DiagEvent is one line of the diagnostics log. It never contains the key or raw audio.
 type DiagEvent struct {
 	At   time.Time
@@ -171,6 +189,7 @@ func (PreviewEvent) event()    {}
 func (ShareEvent) event()      {}
 func (SpeechEvent) event()     {}
 func (DiagEvent) event()       {}
+func (HighlightEvent) event()  {}
 func (NoticeEvent) event()     {}
 
 // Sink receives a call's events, in order. Post must not block: the ui's bridge coalesces, a

@@ -131,6 +131,14 @@ type share struct {
 
 	mu     sync.Mutex
 	recent [4]capture.Frame // the last frames handed out, for the preview of the one sent
+	last   sentFrame        // the newest frame handed out to be sent (a paced frame or a snapshot)
+}
+
+// sentFrame is what the model saw last: where on the desktop the frame came from (empty for a
+// camera) and its size. Boxes the model draws are relative to it.
+type sentFrame struct {
+	Area          image.Rectangle
+	Width, Height int
 }
 
 // startShare opens spec's source and runs its pipeline until stop.
@@ -157,6 +165,7 @@ func (s *share) NextFrame(ctx context.Context) (live.VideoFrame, error) {
 	}
 	s.mu.Lock()
 	s.recent[f.Seq%uint64(len(s.recent))] = capture.Frame{Seq: f.Seq, Width: f.Width, Height: f.Height, Preview: f.Preview}
+	s.last = sentFrame{Area: f.Area, Width: f.Width, Height: f.Height}
 	s.mu.Unlock()
 	return live.VideoFrame{JPEG: f.JPEG, Width: f.Width, Height: f.Height, Seq: f.Seq}, nil
 }
@@ -177,7 +186,32 @@ func (s *share) RequestFresh() { s.pipe.RequestFresh() }
 // Snapshot captures one full-resolution frame for the snapshot tool.
 func (s *share) Snapshot(ctx context.Context) ([]byte, int, int, error) {
 	f, err := s.pipe.Snapshot(ctx)
+	if err == nil {
+		s.mu.Lock()
+		s.last = sentFrame{Area: f.Area, Width: f.Width, Height: f.Height}
+		s.mu.Unlock()
+	}
 	return f.JPEG, f.Width, f.Height, err
+}
+
+// lastSent returns the newest frame handed out to be sent; ok is false before the first.
+func (s *share) lastSent() (sentFrame, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.last, s.last.Width > 0
+}
+
+// locate returns where the shared target is on the desktop now, for sources that know (a
+// shared window may have moved since its last frame); ok is false for others.
+func (s *share) locate() (image.Rectangle, bool) {
+	l, ok := s.src.(interface {
+		Locate() (image.Rectangle, error)
+	})
+	if !ok {
+		return image.Rectangle{}, false
+	}
+	r, err := l.Locate()
+	return r, err == nil
 }
 
 // stop ends the pipeline, waits for it and closes the source. Idempotent.

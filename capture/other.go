@@ -64,6 +64,19 @@ func (s *Screen) Bounds() image.Rectangle {
 	return s.rect
 }
 
+// Locate returns where the target is on the desktop now.
+func (s *Screen) Locate() (image.Rectangle, error) {
+	ds, err := Displays()
+	if err != nil {
+		return image.Rectangle{}, err
+	}
+	return targetRect(ds, s.target)
+}
+
+// SetCovered does nothing here: there are no overlays on this system (overlay.Highlighter
+// is X11-only).
+func (s *Screen) SetCovered(func() []*image.RGBA) {}
+
 // SharedMemory reports false: there is no shared-memory path here.
 func (s *Screen) SharedMemory() bool { return false }
 

@@ -100,6 +100,16 @@ func (s *Screen) SetHideOwnWindows(on bool) {
 	s.mu.Unlock()
 }
 
+// SetCovered gives Grab the pictures of what this app's overlays (overlay.Highlighter) cover on
+// the screen, as images whose Bounds are in root-window coordinates: every frame shows those
+// instead of the overlay. Unlike the app's windows they are never greyed out, whatever
+// SetHideOwnWindows says: an outline around a button must leave the button visible.
+func (s *Screen) SetCovered(covered func() []*image.RGBA) {
+	s.mu.Lock()
+	s.covered = covered
+	s.mu.Unlock()
+}
+
 // maskOwnWindows paints the own windows over s.img; s.mu is held.
 func (s *Screen) maskOwnWindows() error {
 	rects, err := s.x.ownWindows(uint32(os.Getpid()))

@@ -63,6 +63,11 @@ type Options struct {
 	// shared screen (sources that can: X11 screens), so the model never sees
 	// its own transcript and preview. DefaultOptions sets it.
 	HideOwnWindows bool
+	// Covered, when not nil, returns what this app draws over the screen
+	// (overlay.Highlighter's outlines) as pictures of the pixels beneath, in
+	// root-window coordinates: frames of a shared screen show those pixels
+	// instead (Screen.SetCovered), so the model never sees its own pointing.
+	Covered func() []*image.RGBA
 }
 
 // Defaults and limits of Options.
@@ -136,6 +141,11 @@ type Frame struct {
 	Width, Height int
 	Captured      time.Time
 	Seq           uint64 // 1, 2, 3… for frames sent by Run; 0 for snapshots
+	// Area is the part of the virtual desktop (root-window coordinates) the
+	// frame shows, for sources that are on the screen; empty for a camera. A
+	// point at (x, y) of the frame is at Area.Min + (x*Area.Dx()/Width,
+	// y*Area.Dy()/Height) on the desktop.
+	Area image.Rectangle
 	// Preview is a small copy of this frame (longest side Options.PreviewSize) for showing
 	// what was sent; never modified afterwards. Nil for snapshots.
 	Preview image.Image
@@ -219,6 +229,9 @@ func NewPipeline(src Source, opt Options, log *slog.Logger) *Pipeline {
 	opt = opt.Normalize()
 	if h, ok := src.(interface{ SetHideOwnWindows(bool) }); ok {
 		h.SetHideOwnWindows(opt.HideOwnWindows)
+	}
+	if c, ok := src.(interface{ SetCovered(func() []*image.RGBA) }); ok && opt.Covered != nil {
+		c.SetCovered(opt.Covered)
 	}
 	return &Pipeline{
 		src:    src,
@@ -411,7 +424,7 @@ func (p *Pipeline) step(ctx context.Context, fresh bool) error {
 	preview := cloneRGBA(p.viewS.Scale(scaled))
 
 	b := scaled.Rect.Size()
-	f := Frame{JPEG: bytes.Clone(p.enc.Bytes()), Width: b.X, Height: b.Y, Captured: t0, Preview: preview}
+	f := Frame{JPEG: bytes.Clone(p.enc.Bytes()), Width: b.X, Height: b.Y, Captured: t0, Preview: preview, Area: p.area()}
 	p.mu.Lock()
 	p.seq++
 	f.Seq = p.seq
@@ -504,7 +517,16 @@ func (p *Pipeline) Snapshot(ctx context.Context) (Frame, error) {
 		return Frame{}, fmt.Errorf("encode snapshot: %w", err)
 	}
 	b := img.Bounds().Size()
-	return Frame{JPEG: buf.Bytes(), Width: b.X, Height: b.Y, Captured: t}, nil
+	return Frame{JPEG: buf.Bytes(), Width: b.X, Height: b.Y, Captured: t, Area: p.area()}, nil
+}
+
+// area is where the last grab came from on the desktop, for sources on the screen; grabMu is
+// held, so it is the grab just made.
+func (p *Pipeline) area() image.Rectangle {
+	if s, ok := p.src.(interface{ Bounds() image.Rectangle }); ok {
+		return s.Bounds()
+	}
+	return image.Rectangle{}
 }
 
 // Stats returns a copy of the counters.

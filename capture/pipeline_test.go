@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/google/go-cmp/cmp"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -330,11 +331,11 @@ func TestOptionsNormalize(t *testing.T) {
 		{capture.Options{FPS: 0.01, ChangeThreshold: 3}, capture.Options{MaxSize: 1024, Quality: 75, FPS: 0.2, ChangeThreshold: 1, Refresh: 5 * time.Second, PreviewSize: 256}},
 	}
 	for _, tt := range tests {
-		if got := tt.in.Normalize(); got != tt.want {
-			t.Errorf("%+v.Normalize() = %+v, want %+v", tt.in, got, tt.want)
+		if d := cmp.Diff(tt.want, tt.in.Normalize()); d != "" {
+			t.Errorf("%+v.Normalize() (-want +got)\n%s", tt.in, d)
 		}
 	}
-	if d := capture.DefaultOptions(); d != d.Normalize() || !d.SkipUnchanged || d.IdleInterval != 5*time.Second {
+	if d := capture.DefaultOptions(); !cmp.Equal(d, d.Normalize()) || !d.SkipUnchanged || d.IdleInterval != 5*time.Second {
 		t.Errorf("DefaultOptions %+v are not normal, do not skip unchanged frames or do not idle at 5 s", d)
 	}
 }

@@ -199,6 +199,8 @@ type Screen struct {
 	closed bool
 	// hideOwn paints this process's windows gray in every frame (SetHideOwnWindows).
 	hideOwn bool
+	// covered returns what this app's overlays cover (SetCovered); nil: nothing.
+	covered func() []*image.RGBA
 }
 
 // NewScreen connects to the X server and prepares to capture t.
@@ -360,6 +362,17 @@ func (s *Screen) Bounds() image.Rectangle {
 	return s.rect
 }
 
+// Locate returns where the target is on the desktop now (a shared window may have moved since
+// the last Grab), in root-window coordinates, without capturing anything.
+func (s *Screen) Locate() (image.Rectangle, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return image.Rectangle{}, ErrClosed
+	}
+	return s.resolve()
+}
+
 // SharedMemory reports whether frames arrive through MIT-SHM.
 func (s *Screen) SharedMemory() bool {
 	s.mu.Lock()
@@ -404,6 +417,9 @@ func (s *Screen) Grab(ctx context.Context) (image.Image, error) {
 		copy(s.buf, reply.Data)
 	}
 	bgrxToRGBA(s.img.Pix)
+	if s.covered != nil {
+		uncover(&s.img, s.rect.Min, s.covered())
+	}
 	if s.target.Window != 0 {
 		above, err := s.x.windowsAbove(xproto.Window(s.target.Window), s.rect)
 		if err != nil {

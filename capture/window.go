@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/jezek/xgb/xproto"
+	"github.com/livedesk/livedesk/overlay"
 )
 
 // maxIconWords bounds how much of _NET_WM_ICON is read: some programs attach a dozen sizes
@@ -269,9 +270,16 @@ func (x *xconn) windowsAbove(w xproto.Window, area image.Rectangle) ([]image.Rec
 	above := tree.Children[min(i+1, len(tree.Children)):] // children come bottom to top
 	attrs := make([]xproto.GetWindowAttributesCookie, len(above))
 	geos := make([]xproto.GetGeometryCookie, len(above))
+	// This app's highlights are not painted over: SetCovered puts back what they cover, and
+	// greying a box would hide the very thing it points at.
+	mark := x.atom(overlay.HighlightProperty)
+	marks := make([]xproto.GetPropertyCookie, len(above))
 	for j, c := range above {
 		attrs[j] = xproto.GetWindowAttributes(x.c, c)
 		geos[j] = xproto.GetGeometry(x.c, xproto.Drawable(c))
+		if mark != 0 {
+			marks[j] = xproto.GetProperty(x.c, false, c, mark, xproto.AtomAny, 0, 0)
+		}
 	}
 	var rects []image.Rectangle
 	for j := range above {
@@ -279,6 +287,11 @@ func (x *xconn) windowsAbove(w xproto.Window, area image.Rectangle) ([]image.Rec
 		g, gerr := geos[j].Reply()
 		if aerr != nil || gerr != nil || a.MapState != xproto.MapStateViewable || a.Class == xproto.WindowClassInputOnly {
 			continue
+		}
+		if mark != 0 {
+			if p, err := marks[j].Reply(); err == nil && p.Type != xproto.AtomNone {
+				continue
+			}
 		}
 		bw := int(g.BorderWidth)
 		r := image.Rect(int(g.X), int(g.Y), int(g.X)+int(g.Width)+2*bw, int(g.Y)+int(g.Height)+2*bw)

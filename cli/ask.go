@@ -133,6 +133,7 @@ func ask(ctx context.Context, o askOptions, stdout, stderr io.Writer) error {
 	cfg.Endpoint = o.endpoint
 	cfg.Model, cfg.Voice, cfg.SystemInstruction = o.model, o.voice, o.system
 	cfg.InputTranscription, cfg.OutputTranscription = true, true
+	cfg.LocalTools = nil // ask offers no local tools (nor the instructions that go with them)
 	if err := cfg.Validate(); err != nil {
 		return err
 	}

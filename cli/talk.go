@@ -15,6 +15,7 @@ import (
 	"github.com/livedesk/livedesk/call"
 	"github.com/livedesk/livedesk/journal"
 	"github.com/livedesk/livedesk/live"
+	"github.com/livedesk/livedesk/overlay"
 	"github.com/livedesk/livedesk/settings"
 )
 
@@ -140,9 +141,12 @@ func talk(ctx context.Context, o talkOptions, stdout io.Writer, log *slog.Logger
 
 	events := make(chan call.Event, talkBacklog)
 	var dropped int
+	hl := overlay.NewHighlighter() // what Gemini points at on a shared screen
+	defer hl.Close()
 	c := call.New(call.Options{
-		Log:     log,
-		Backend: o.backend,
+		Highlighter: hl,
+		Log:         log,
+		Backend:     o.backend,
 		// The printer runs on this goroutine; Post only queues (and counts what a stuck
 		// terminal would make it drop).
 		Sink: call.SinkFunc(func(ev call.Event) {
@@ -259,6 +263,10 @@ func (p *linePrinter) print(ev call.Event) {
 	case call.GroundingEvent:
 		for _, l := range e.Links {
 			p.line("[source: %s <%s>]", l.Title, l.URL)
+		}
+	case call.HighlightEvent:
+		if len(e.Boxes) > 0 {
+			p.line("[%s]", call.PointedNote(e.Boxes))
 		}
 	case call.NoticeEvent:
 		p.line("[notice: %s]", e.Text)

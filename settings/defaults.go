@@ -31,8 +31,9 @@ func Default() Config {
 		SpeakerMode:         true,
 		Volume:              1,
 		Compression:         true,
+		// Pointing at things on the shared screen is on: it only draws, for a few seconds.
 		// The clipboard tool is opt-in: text on a shared screen could ask the model to plant a
 		// command for the user to paste.
-		LocalTools: []string{catalog.ToolCurrentTime, catalog.ToolSnapshot},
+		LocalTools: []string{catalog.ToolCurrentTime, catalog.ToolSnapshot, catalog.ToolHighlight},
 	}
 }

@@ -31,12 +31,13 @@ type batch struct {
 	share        *call.ShareEvent
 	diag         []call.DiagEvent
 	notices      []string
-	dropped      int // diagnostics or transcript pieces dropped because the batch was full
+	highlights   []call.HighlightEvent // in order: each pointing is a transcript note
+	dropped      int                   // diagnostics or transcript pieces dropped because the batch was full
 }
 
 func (b *batch) empty() bool {
 	return b.state == nil && len(b.transcript) == 0 && len(b.grounding) == 0 && b.usage == nil &&
-		!b.hasLevel && b.preview == nil && b.share == nil && len(b.diag) == 0 && len(b.notices) == 0 && b.dropped == 0
+		!b.hasLevel && b.preview == nil && b.share == nil && len(b.diag) == 0 && len(b.notices) == 0 && len(b.highlights) == 0 && b.dropped == 0
 }
 
 // Bridge carries events from any goroutine to the widgets. Post never blocks; Run applies what
@@ -102,6 +103,12 @@ func (br *Bridge) Post(ev call.Event) {
 		b.preview = &e
 	case call.ShareEvent:
 		b.share = &e
+	case call.HighlightEvent:
+		if len(b.highlights) < maxPendingTurns {
+			b.highlights = append(b.highlights, e)
+		} else {
+			b.dropped++
+		}
 	case call.NoticeEvent:
 		if len(b.notices) < maxPendingDiag {
 			b.notices = append(b.notices, e.Text)

@@ -28,6 +28,10 @@ func turnsOf(c *journal.Conversation) []Turn {
 			tr.ground(links, e.At)
 			continue
 		}
+		if e.Note != "" {
+			tr.note(e.Note, e.At)
+			continue
+		}
 		role := call.RoleUser
 		if e.Role == journal.RoleModel {
 			role = call.RoleModel

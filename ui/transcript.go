@@ -16,6 +16,8 @@ type Turn struct {
 	At    time.Time // when the turn started
 	Final bool
 	Links []call.Link
+	// Notes are things shown in the turn that were not said, e.g. "Pointed at: Settings gear".
+	Notes []string
 }
 
 // transcript merges transcript deltas into turns. It is not safe for concurrent use: the window
@@ -71,6 +73,19 @@ func (t *transcript) ground(links []call.Link, now time.Time) int {
 	return i
 }
 
+// note attaches a marker to the latest model turn (opening one when there is none).
+func (t *transcript) note(text string, now time.Time) int {
+	i := len(t.turns) - 1
+	for ; i >= 0 && t.turns[i].Role != call.RoleModel; i-- {
+	}
+	if i < 0 {
+		t.turns = append(t.turns, Turn{Role: call.RoleModel, At: now})
+		i = len(t.turns) - 1
+	}
+	t.turns[i].Notes = append(t.turns[i].Notes, text)
+	return i
+}
+
 func roleTitle(r call.Role) string {
 	if r == call.RoleModel {
 		return "Gemini"
@@ -90,6 +105,9 @@ func Markdown(turns []Turn, exported time.Time) string {
 		}
 		b.WriteString(text)
 		b.WriteString("\n")
+		for _, n := range t.Notes {
+			fmt.Fprintf(&b, "\n_(%s)_\n", strings.ReplaceAll(n, "_", "\\_"))
+		}
 		if len(t.Links) > 0 {
 			b.WriteString("\nSources:\n")
 			for _, l := range t.Links {
@@ -115,6 +133,7 @@ type jsonTurn struct {
 	At      time.Time  `json:"at"`
 	Final   bool       `json:"final"`
 	Sources []jsonLink `json:"sources,omitempty"`
+	Notes   []string   `json:"notes,omitempty"`
 }
 
 type jsonTranscript struct {
@@ -126,7 +145,7 @@ type jsonTranscript struct {
 func JSON(turns []Turn, exported time.Time) ([]byte, error) {
 	doc := jsonTranscript{Exported: exported, Turns: make([]jsonTurn, 0, len(turns))}
 	for _, t := range turns {
-		jt := jsonTurn{Role: t.Role.String(), Text: t.Text, At: t.At, Final: t.Final}
+		jt := jsonTurn{Role: t.Role.String(), Text: t.Text, At: t.At, Final: t.Final, Notes: t.Notes}
 		for _, l := range t.Links {
 			jt.Sources = append(jt.Sources, jsonLink(l))
 		}

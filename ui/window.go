@@ -150,6 +150,7 @@ type Window struct {
 	noticeText       *widget.Label
 	indicatorText    *canvas.Text
 	preview          *canvas.Image
+	pointing         *pointLayer // what Gemini points at, over the preview
 	previewNote      *widget.Label
 	transcriptBox    *fyne.Container
 	transcriptScroll *container.Scroll
@@ -170,6 +171,7 @@ type turnView struct {
 	body   *widget.Label
 	links  *fyne.Container
 	nLinks int
+	nNotes int
 }
 
 // New builds the main window of app. It loads the settings and the API key but starts nothing.
@@ -391,7 +393,8 @@ func (w *Window) build() fyne.CanvasObject {
 	w.preview.SetMinSize(fyne.NewSize(320, 180))
 	w.previewNote = widget.NewLabel(lang.L("Nothing is being sent"))
 	w.previewNote.Alignment = fyne.TextAlignCenter
-	previewBox := container.NewStack(canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground)), w.preview)
+	w.pointing = newPointLayer()
+	previewBox := container.NewStack(canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground)), w.preview, w.pointing.box)
 
 	w.diagList = widget.NewList(
 		func() int { return len(w.diag) },
@@ -866,6 +869,11 @@ func (w *Window) applyBatch(b *batch) {
 			w.sent.Image = nil
 		}
 	}
+	for _, h := range b.highlights {
+		if !w.stale(h.Run) {
+			w.applyHighlight(h)
+		}
+	}
 	for _, n := range b.notices {
 		w.showNotice(n)
 	}
@@ -903,6 +911,21 @@ func (w *Window) clearPreview() {
 		w.preview.Refresh()
 	}
 	w.sent = call.PreviewEvent{}
+	w.pointing.show(nil, 0, 0)
+}
+
+// applyHighlight draws what Gemini points at over the preview (or clears it) and marks the
+// pointing in the transcript, so the export keeps it.
+func (w *Window) applyHighlight(h call.HighlightEvent) {
+	w.pointing.show(h.Boxes, w.sent.Width, w.sent.Height)
+	if len(h.Boxes) == 0 {
+		return
+	}
+	at := h.At
+	if at.IsZero() {
+		at = w.now()
+	}
+	w.renderTurn(w.tr.note(pointedText(h.Boxes), at))
 }
 
 // showNotice puts text in the notice bar (replacing an older notice) and the diagnostics.
@@ -964,6 +987,12 @@ func (w *Window) renderTurn(i int) {
 		tv.header.Importance = widget.HighImportance
 	}
 	tv.body.SetText(t.Text)
+	for ; tv.nNotes < len(t.Notes); tv.nNotes++ {
+		n := widget.NewLabelWithStyle(bidiText("◎ "+t.Notes[tv.nNotes]), fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+		n.Importance = widget.WarningImportance
+		n.Wrapping = fyne.TextWrapWord
+		tv.links.Add(n)
+	}
 	for ; tv.nLinks < len(t.Links); tv.nLinks++ {
 		l := t.Links[tv.nLinks]
 		u, err := url.Parse(l.URL)

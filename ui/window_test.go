@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,12 +18,14 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 	"github.com/google/go-cmp/cmp"
 	"github.com/zalando/go-keyring"
 
 	"github.com/livedesk/livedesk/assets"
 	"github.com/livedesk/livedesk/audio"
 	"github.com/livedesk/livedesk/call"
+	"github.com/livedesk/livedesk/catalog"
 	"github.com/livedesk/livedesk/capture"
 	"github.com/livedesk/livedesk/settings"
 )
@@ -228,6 +231,16 @@ func newTestWindow(t *testing.T, o Options) (*Window, mainLoop) {
 	return w, loop
 }
 
+// toolCheck is the settings form's switch for the local tool name.
+func toolCheck(t *testing.T, f *settingsForm, name string) *widget.Check {
+	t.Helper()
+	i := slices.Index(f.toolNames, name)
+	if i < 0 {
+		t.Fatalf("no switch for the tool %s in %v", name, f.toolNames)
+	}
+	return f.tools[i]
+}
+
 func TestSettingsRoundTrip(t *testing.T) {
 	keys := testKeys("")
 	w, _ := newTestWindow(t, Options{Keys: keys, Devices: fakeDevices{}})
@@ -256,8 +269,9 @@ func TestSettingsRoundTrip(t *testing.T) {
 	f.proactive.SetChecked(true)
 	f.affective.SetChecked(true)
 	f.googleSearch.SetChecked(true)
-	f.tools[1].SetChecked(false)
-	f.tools[2].SetChecked(true) // the clipboard tool is opt-in
+	toolCheck(t, f, catalog.ToolSnapshot).SetChecked(false)
+	toolCheck(t, f, catalog.ToolHighlight).SetChecked(false)
+	toolCheck(t, f, catalog.ToolClipboard).SetChecked(true) // the clipboard tool is opt-in
 	test.Tap(f.saveBtn)
 	if f.open {
 		t.Fatalf("dialog still open after Save; summary: %q", f.summary.Text)
