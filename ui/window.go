@@ -782,6 +782,7 @@ func (w *Window) addShortcuts() {
 	add(fyne.KeyM, fyne.KeyModifierShortcutDefault, w.ToggleMute)
 	add(fyne.KeyS, fyne.KeyModifierShortcutDefault|fyne.KeyModifierShift, w.ToggleScreen)
 	add(fyne.KeyC, fyne.KeyModifierShortcutDefault|fyne.KeyModifierShift, w.ToggleCamera)
+	add(fyne.KeyP, fyne.KeyModifierShortcutDefault|fyne.KeyModifierShift, w.ShowSharePicker)
 	add(fyne.KeyReturn, fyne.KeyModifierShortcutDefault, w.SendInput)
 	if dc, ok := c.(desktop.Canvas); ok {
 		dc.SetOnKeyDown(func(e *fyne.KeyEvent) {
