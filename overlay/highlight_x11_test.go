@@ -212,7 +212,7 @@ func (x *xconn) highlightWindows(t *testing.T) []xproto.Window {
 	}
 	var ws []xproto.Window
 	for _, w := range tree.Children {
-		if x.property(w, prop) != nil {
+		if len(x.property(w, prop)) > 0 {
 			ws = append(ws, w)
 		}
 	}
@@ -450,15 +450,16 @@ func TestHighlightReplace(t *testing.T) {
 		t.Fatalf("first Show: %v", err)
 	}
 	before := x.screenshot(t, second.Inset(-40))
-	if err := h.Show([]overlay.Box{{Rect: second, Label: "second"}}, time.Minute); err != nil {
+	// No label on the second: checkOutline would take it for outline far from the edge.
+	if err := h.Show([]overlay.Box{{Rect: second}}, time.Minute); err != nil {
 		t.Fatalf("second Show: %v", err)
 	}
 	if n := countColor(x.screenshot(t, first.Inset(-40)), first.Inset(-40), amber); n != 0 {
 		t.Errorf("%d pixels of the first outline left after the second Show, want 0", n)
 	}
 	checkOutline(t, x.waitStable(t, second.Inset(-40)), before, second)
-	if got := len(x.highlightWindows(t)); got > 3 {
-		t.Errorf("%d highlight windows for one box, want at most 3", got)
+	if got := len(x.highlightWindows(t)); got > 2 {
+		t.Errorf("%d highlight windows for one box without a label, want at most 2", got)
 	}
 }
 
