@@ -333,32 +333,11 @@ func (s *selector) put(p xproto.Pixmap, data []byte, stride int, w, h uint16) er
 // pixelFormat describes the root visual's pixels when they can be dimmed by halving each
 // colour channel (TrueColor or DirectColor, 16, 24 or 32 bits per pixel).
 func (s *selector) pixelFormat() (pixelFormat, bool) {
-	setup := xproto.Setup(s.c)
-	bpp := 0
-	for _, f := range setup.PixmapFormats {
-		if f.Depth == s.screen.RootDepth {
-			bpp = int(f.BitsPerPixel)
-		}
-	}
-	if bpp != 16 && bpp != 24 && bpp != 32 {
+	l, ok := rootFormat(s.c, s.screen)
+	if !ok {
 		return pixelFormat{}, false
 	}
-	for _, d := range s.screen.AllowedDepths {
-		for _, v := range d.Visuals {
-			if v.VisualId != s.screen.RootVisual {
-				continue
-			}
-			if v.Class != xproto.VisualClassTrueColor && v.Class != xproto.VisualClassDirectColor {
-				return pixelFormat{}, false
-			}
-			return pixelFormat{
-				bytes: bpp / 8,
-				msb:   setup.ImageByteOrder == xproto.ImageOrderMSBFirst,
-				keep:  halfMask(v.RedMask) | halfMask(v.GreenMask) | halfMask(v.BlueMask),
-			}, true
-		}
-	}
-	return pixelFormat{}, false
+	return pixelFormat{bytes: l.bytes, msb: l.msb, keep: halfMask(l.r) | halfMask(l.g) | halfMask(l.b)}, true
 }
 
 // halfMask is the bits of channel mask m that may be set after a pixel is shifted right by

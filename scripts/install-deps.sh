@@ -13,6 +13,7 @@ build=(gcc pkg-config libgl1-mesa-dev libgl1-mesa-dri libx11-dev libxcursor-dev 
 runtime=(libpulse0 libasound2 fonts-dejavu-core fonts-noto-core fonts-noto-cjk)
 testenv=(xvfb xauth x11-utils x11-xserver-utils xdotool imagemagick pulseaudio pulseaudio-utils
 	espeak-ng sox libsox-fmt-all alsa-utils libasound2-plugins dbus-daemon
+	xfonts-base  # Xvfb's Unicode core font, for the labels of what Gemini points at (overlay)
 	gcc-mingw-w64-x86-64-win32)  # the Windows cross-build in scripts/check.sh
 
 want=("${build[@]}" "${runtime[@]}")
