@@ -21,14 +21,20 @@ import (
 	"github.com/livedesk/livedesk/settings"
 )
 
-// screenshot grabs the whole of display 0 as it is on the screen, overlays included.
-func screenshot(t *testing.T) *image.RGBA {
+// screenshots returns a function that grabs the whole of display 0 as it is on the screen,
+// overlays included (one connection: a grab takes a few milliseconds).
+func screenshots(t *testing.T) func(t *testing.T) *image.RGBA {
 	t.Helper()
 	s, err := capture.NewScreen(capture.ScreenTarget{Display: 0})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
+	return func(t *testing.T) *image.RGBA { return grab(t, s) }
+}
+
+func grab(t *testing.T, s *capture.Screen) *image.RGBA {
+	t.Helper()
 	img, err := s.Grab(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -131,6 +137,7 @@ func TestHighlightOnTheRealScreen(t *testing.T) {
 				t.Fatal(err)
 			}
 			spec, area, sharedWindow := tt.share(t)
+			screenshot := screenshots(t)
 
 			var mu sync.Mutex
 			var frames [][]byte
@@ -187,6 +194,7 @@ func TestHighlightOnTheRealScreen(t *testing.T) {
 			if _, err := srv.Wait(wctx, func(cs []livetest.ConnInfo) bool { return len(cs[0].ToolResponses) == 1 }); err != nil {
 				t.Fatalf("no answer to the call: %v", err)
 			}
+			answered := time.Since(start)
 			// Event order, not time: the outline is on the screen by the time the model has its answer.
 			if ps := changed(before, screenshot(t), want.Inset(-20)); len(ps) == 0 {
 				t.Fatal("the call was answered before anything showed on the screen")
@@ -202,7 +210,8 @@ func TestHighlightOnTheRealScreen(t *testing.T) {
 				}
 				time.Sleep(5 * time.Millisecond)
 			}
-			t.Logf("%s: call sent → outline around %v in %v", tt.name, want, settled.Round(time.Millisecond))
+			t.Logf("%s: call sent → answer at the server (outline already shown) %v, outline settled around %v %v",
+				tt.name, answered.Round(time.Millisecond), want, settled.Round(time.Millisecond))
 
 			// The frames sent while the outline shows do not contain it.
 			if _, err := srv.Wait(wctx, func(cs []livetest.ConnInfo) bool { return cs[0].Frames >= framesBefore+2 }); err != nil {
