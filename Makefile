@@ -1,7 +1,7 @@
 # Live Desk. The two commands the README promises:
 #   make run    install what the app needs (Debian packages), build it, start it
 #   make test   install what the tests need, start Xvfb + PulseAudio, run every check
-.PHONY: run test build windows fuzz deps-run deps-test bench package clean
+.PHONY: run test build windows fuzz deps-run deps-test bench screenshots package clean
 
 BIN := livedesk
 
@@ -32,6 +32,10 @@ fuzz:
 # Benchmarks of the hot paths (numbers go in the README's performance table).
 bench: deps-test
 	scripts/with-testenv.sh go test -run '^$$' -bench . -benchmem ./live/... ./audio/... ./capture/...
+
+# The README's screenshots, taken from the demo under Xvfb (every state in testdata/artifacts/screenshots/).
+screenshots: deps-test
+	scripts/screenshots.sh
 
 clean:
 	rm -f $(BIN) $(BIN).exe
