@@ -137,8 +137,8 @@ type Window struct {
 
 	connectBtn       *widget.Button
 	muteBtn          *widget.Button
-	micMeter         *widget.ProgressBar
-	speakerMeter     *widget.ProgressBar
+	micMeter         *levelMeter
+	speakerMeter     *levelMeter
 	screenBtn        *widget.Button
 	displaySel       *widget.Select
 	regionEntry      *widget.Entry
@@ -439,12 +439,6 @@ var rtl = sync.OnceValue(func() bool {
 // (U+2066…U+2069) so the bidi algorithm keeps "(Ctrl+K)" whole and on the correct side.
 func withKeys(label, keys string) string {
 	return bidiText(label + " " + isolate("("+keys+")"))
-}
-
-func newMeter() *widget.ProgressBar {
-	p := widget.NewProgressBar()
-	p.TextFormatter = func() string { return "" }
-	return p
 }
 
 func (w *Window) listDisplays() []capture.Display {
