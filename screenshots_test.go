@@ -43,7 +43,16 @@ const (
 	chartTeal   = 0x1abc9c
 )
 
-var questions = []string{"What is on my screen?", "Which quarter sold best?"}
+// questions are typed in turn; the demo echoes a question, and answers one asking "where" by
+// pointing (highlight_on_screen) and then saying it did, in the same turn.
+var questions = []struct {
+	text    string
+	answers int // model turns it brings
+	echoed  bool
+}{
+	{"What is on my screen?", 1, true},
+	{"Where is the sales chart?", 1, false},
+}
 
 // TestScreenshots runs `livedesk` as a newcomer would (the welcome) and then `livedesk --demo
 // --share screen:0` in front of a painted desktop: it types a question, waits for the demo's
@@ -86,20 +95,26 @@ func TestScreenshots(t *testing.T) {
 	placeWindow(a)
 	paintDesk() // what the window uncovered as it moved
 
-	// Two questions typed into the text box (Enter sends); the demo answers each out loud.
+	// Two questions typed into the text box (Enter sends); the demo answers each out loud, and
+	// points at the middle of the screen for the second (the transcript marks it).
 	answer := regexp.MustCompile(`msg=turn role=gemini chars=(\d+)`)
 	a.xdotool("mousemove", "--window", a.win, "300", strconv.Itoa(shotSize.Y-80), "click", "1")
-	for i, q := range questions {
-		a.typeSlowly(q)
+	turns := 0
+	for _, q := range questions {
+		a.typeSlowly(q.text)
 		a.xdotool("key", "--window", a.win, "Return")
-		a.waitFor(fmt.Sprintf("the demo's answer to %q", q), func() bool { return len(answer.FindAllString(a.log.String(), -1)) > i })
-		got := answer.FindAllStringSubmatch(a.log.String(), -1)[i][1]
-		if n, _ := strconv.Atoi(got); n < len("You said: "+q) {
-			t.Errorf("the answer to %q has %d characters, want the demo's echo of it (%d or more)", q, n, len("You said: "+q))
+		first := turns
+		turns += q.answers
+		a.waitFor(fmt.Sprintf("the demo's answer to %q", q.text), func() bool { return len(answer.FindAllString(a.log.String(), -1)) >= turns })
+		got := answer.FindAllStringSubmatch(a.log.String(), -1)[first][1]
+		if n, _ := strconv.Atoi(got); q.echoed && n < len("You said: "+q.text) {
+			t.Errorf("the answer to %q has %d characters, want the demo's echo of it (%d or more)", q.text, n, len("You said: "+q.text))
 		}
 	}
 	a.xdotool("mousemove", "10", "10")  // no hover highlight in the picture
-	time.Sleep(1500 * time.Millisecond) // the last transcript and meter frames drawn
+	// The last transcript and meter frames drawn, and the demo's 6 s outline gone (it is drawn
+	// over the desktop, across this window).
+	time.Sleep(7 * time.Second)
 	conv := grabWindow(t, a.win)
 	checkPicture(t, "conversation", conv)
 	for _, c := range []uint32{chartOrange, chartPurple} {

@@ -3,7 +3,10 @@ package livetest
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
+
+	"github.com/livedesk/livedesk/catalog"
 )
 
 // Turn is what a completed user turn contained when the fake decided to answer.
@@ -89,17 +92,29 @@ type Responder func(t Turn) Reply
 // DefaultResponder answers by describing what it received ("I heard about 2.3
 // seconds of audio and saw 1 image."), echoes typed text ("You said: hi."),
 // reports tool results, and calls a declared function when typed text mentions
-// its name (with args {"query": text}). Audio is synthesised from the text.
+// its name (with args {"query": text}). Typed text asking "where" is answered by
+// pointing at the middle of the image with highlight_on_screen, when the client
+// declared it. Audio is synthesised from the text.
 func DefaultResponder(t Turn) Reply {
 	if len(t.ToolResponses) > 0 {
 		var parts []string
 		for _, r := range t.ToolResponses {
+			if r.Name == catalog.ToolHighlight && strings.Contains(string(r.Response), `"shown"`) {
+				parts = append(parts, "I have outlined it for you.")
+				continue
+			}
 			parts = append(parts, fmt.Sprintf("The %s tool returned %s.", r.Name, compactJSON(r.Response)))
 		}
 		return Reply{Text: strings.Join(parts, " ")}
 	}
 	if t.Text != "" {
 		lower := strings.ToLower(t.Text)
+		if slices.Contains(t.Tools, catalog.ToolHighlight) && strings.Contains(lower, "where") {
+			return Reply{
+				Text:      "Here, in the middle of what you share. ", // the answer to the call follows in the same turn
+				ToolCalls: []ToolCall{PointAt(6, Pointed{Box: [4]float64{250, 250, 750, 750}, Label: "here"})},
+			}
+		}
 		for _, name := range t.Tools {
 			if strings.Contains(lower, strings.ToLower(name)) {
 				return Reply{
