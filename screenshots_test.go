@@ -111,7 +111,7 @@ func TestScreenshots(t *testing.T) {
 			t.Errorf("the answer to %q has %d characters, want the demo's echo of it (%d or more)", q.text, n, len("You said: "+q.text))
 		}
 	}
-	a.xdotool("mousemove", "10", "10")  // no hover highlight in the picture
+	a.xdotool("mousemove", "10", "10") // no hover highlight in the picture
 	// The last transcript and meter frames drawn, and the demo's 6 s outline gone (it is drawn
 	// over the desktop, across this window).
 	time.Sleep(7 * time.Second)

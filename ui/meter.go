@@ -95,6 +95,8 @@ func (r *meterRenderer) Refresh() {
 	m.fill.Refresh()
 }
 
-func (r *meterRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.m.track, r.m.fill} }
+func (r *meterRenderer) Objects() []fyne.CanvasObject {
+	return []fyne.CanvasObject{r.m.track, r.m.fill}
+}
 
 func (r *meterRenderer) Destroy() {}

@@ -25,8 +25,8 @@ import (
 	"github.com/livedesk/livedesk/assets"
 	"github.com/livedesk/livedesk/audio"
 	"github.com/livedesk/livedesk/call"
-	"github.com/livedesk/livedesk/catalog"
 	"github.com/livedesk/livedesk/capture"
+	"github.com/livedesk/livedesk/catalog"
 	"github.com/livedesk/livedesk/settings"
 )
 
