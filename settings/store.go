@@ -1,6 +1,10 @@
 package settings
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/livedesk/livedesk/catalog"
+)
 
 // Store is where settings persist: the subset of fyne.Preferences this package uses, so
 // Fyne's preferences satisfy it without this package importing Fyne.
@@ -63,7 +67,14 @@ const (
 	keyLocalTools          = "tools.local"
 	// keyLocalToolsSet tells an empty tool list the user chose apart from "never saved".
 	keyLocalToolsSet = "tools.local_saved"
+	// keyLocalToolsKnown lists the tools there were when the list was saved: a tool added to
+	// Live Desk since then takes its default (highlight_on_screen is on), one the user switched
+	// off stays off.
+	keyLocalToolsKnown = "tools.local_known"
 )
+
+// toolsBeforeKnown are the tools that existed before keyLocalToolsKnown was saved.
+var toolsBeforeKnown = []string{catalog.ToolCurrentTime, catalog.ToolSnapshot, catalog.ToolClipboard}
 
 // Load reads a Config from s, taking Default() for anything never saved. The API key is not in
 // preferences: fill it in from Keys.
@@ -114,6 +125,12 @@ func Load(s Store) Config {
 	}
 	if s.BoolWithFallback(keyLocalToolsSet, false) {
 		c.LocalTools = slices.Clone(s.StringListWithFallback(keyLocalTools, nil))
+		known := s.StringListWithFallback(keyLocalToolsKnown, toolsBeforeKnown)
+		for _, t := range d.LocalTools {
+			if !slices.Contains(known, t) && !slices.Contains(c.LocalTools, t) {
+				c.LocalTools = append(c.LocalTools, t) // new since the list was saved: on by default
+			}
+		}
 	}
 	return c
 }
@@ -175,6 +192,7 @@ func Save(s Store, c Config) error {
 	s.SetBool(keyGoogleSearch, c.GoogleSearch)
 	s.SetStringList(keyLocalTools, slices.Clone(c.LocalTools))
 	s.SetBool(keyLocalToolsSet, true)
+	s.SetStringList(keyLocalToolsKnown, slices.Clone(catalog.Tools))
 	if f, ok := s.(Flusher); ok {
 		return f.Flush()
 	}
