@@ -103,7 +103,10 @@ func (w *Window) ShowSharePicker() {
 	}
 	closeBtn := widget.NewButton(lang.L("Close"), w.closePicker)
 	body := container.NewVScroll(container.NewVBox(rows...))
-	body.SetMinSize(fyne.NewSize(720, 460))
+	// As big as the window allows (a row of cards and their names, at least), so a picker in a
+	// large window is not a small box of cut-off names.
+	ws := w.win.Canvas().Size()
+	body.SetMinSize(fyne.NewSize(max(720, ws.Width-160), max(460, ws.Height-220)))
 	d := dialog.NewCustomWithoutButtons(lang.L("Choose what to share"), body, w.win)
 	d.SetButtons([]fyne.CanvasObject{stop, closeBtn})
 	d.SetOnClosed(func() {
@@ -118,6 +121,14 @@ func (w *Window) ShowSharePicker() {
 		targets[i] = c.share
 	}
 	w.sendThumbJob(thumbJob{gen: w.pickerGen, targets: targets, hideOwn: w.cfg.HideOwnWindows})
+	// Escape closes it (Fyne's dialogs without buttons of their own do not): the text box
+	// behind it gives up the focus, so the key reaches the canvas.
+	w.win.Canvas().Unfocus()
+	w.win.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
+		if ev.Name == fyne.KeyEscape && w.picker != nil {
+			w.closePicker()
+		}
+	})
 	d.Show()
 }
 

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/livedesk/livedesk/call"
@@ -199,5 +200,27 @@ func TestSharePicker(t *testing.T) {
 	}
 	if !stopped || w.share.Kind != call.ShareNone || w.picker != nil {
 		t.Errorf("Stop sharing in the picker: found %v, share %+v, picker open %v", stopped, w.share, w.picker != nil)
+	}
+}
+
+// TestSharePickerEscapeAndSize: Escape closes the picker even when the text box had the focus,
+// and the picker grows with the window so the cards' names are not cut off.
+func TestSharePickerEscapeAndSize(t *testing.T) {
+	w, _ := newTestWindow(t, Options{Devices: &pickerDevices{grabs: map[call.Share]int{}}})
+	w.win.Resize(fyne.NewSize(1280, 800))
+	w.win.Canvas().Focus(w.input)
+	w.ShowSharePicker()
+	if w.picker == nil {
+		t.Fatal("no picker")
+	}
+	if got := w.picker.MinSize(); got.Width < 1280-160 || got.Height < 800-220 {
+		t.Errorf("picker %v in a 1280×800 window, want at least %v", got, fyne.NewSize(1280-160, 800-220))
+	}
+	if f := w.win.Canvas().Focused(); f != nil {
+		t.Errorf("%T keeps the focus: Escape would go to it", f)
+	}
+	w.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if w.picker != nil {
+		t.Error("Escape did not close the picker")
 	}
 }
