@@ -52,7 +52,7 @@ func (c *Call) highlight(r *run, h live.Highlight) (int, error) {
 	r.point.mu.Lock()
 	defer r.point.mu.Unlock()
 	onScreen := false
-	if !f.Area.Empty() {
+	if !f.Area.Empty() && c.opt.Highlighter != nil {
 		area := f.Area
 		if sh.spec.Window != 0 {
 			// A shared window may have moved since the frame: the boxes go with it.
@@ -60,12 +60,9 @@ func (c *Call) highlight(r *run, h live.Highlight) (int, error) {
 				area = image.Rectangle{Min: now.Min, Max: now.Min.Add(area.Size())}
 			}
 		}
-		err := errors.New("no overlay in this mode")
-		if c.opt.Highlighter != nil {
-			err = c.opt.Highlighter.Show(desktopBoxes(boxes, area), h.For)
-		}
+		err := c.opt.Highlighter.Show(desktopBoxes(boxes, area), h.For)
 		onScreen = err == nil
-		if err != nil && c.opt.Highlighter != nil {
+		if err != nil {
 			c.diag(r.id, DiagWarning, "highlight on the screen: %v", err)
 			if !r.point.notified {
 				r.point.notified = true
@@ -119,22 +116,19 @@ func desktopBoxes(boxes []PointedBox, area image.Rectangle) []overlay.Box {
 	return out
 }
 
-// PointedNote is the transcript's marker for a highlight, e.g. "pointed at: Settings gear".
-func PointedNote(boxes []PointedBox) string {
-	var labels []string
-	unnamed := 0
-	for _, b := range boxes {
+// PointedWhat names what boxes point at: their labels, or their numbers ("#2") where the
+// model gave none. The window's and the journal's markers are built from it.
+func PointedWhat(boxes []PointedBox) string {
+	what := make([]string, len(boxes))
+	for i, b := range boxes {
+		what[i] = b.Label
 		if b.Label == "" {
-			unnamed++
-			continue
+			what[i] = fmt.Sprintf("#%d", i+1)
 		}
-		labels = append(labels, b.Label)
 	}
-	switch {
-	case unnamed == 1:
-		labels = append(labels, "1 place")
-	case unnamed > 1:
-		labels = append(labels, fmt.Sprintf("%d places", unnamed))
-	}
-	return "pointed at: " + strings.Join(labels, ", ")
+	return strings.Join(what, ", ")
 }
+
+// PointedNote is the journal's and the terminal's marker for a highlight, e.g. "pointed at:
+// Settings gear".
+func PointedNote(boxes []PointedBox) string { return "pointed at: " + PointedWhat(boxes) }

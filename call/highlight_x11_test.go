@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/livedesk/livedesk/audio"
 	"github.com/livedesk/livedesk/capture"
 	"github.com/livedesk/livedesk/internal/xwin"
 	"github.com/livedesk/livedesk/live/livetest"
@@ -141,31 +140,21 @@ func TestHighlightOnTheRealScreen(t *testing.T) {
 
 			var mu sync.Mutex
 			var frames [][]byte
-			srv, err := livetest.Start(livetest.Options{APIKey: testKey, OnFrame: func(_ livetest.Frame, data []byte) {
+			hl := overlay.NewHighlighter()
+			t.Cleanup(hl.Close) // after the call's run has ended (cleanups run last first)
+			h := newHarnessWith(t, livetest.Options{OnFrame: func(_ livetest.Frame, data []byte) {
 				mu.Lock()
 				frames = append(frames, bytes.Clone(data))
 				mu.Unlock()
-			}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer srv.Close()
-			hl := overlay.NewHighlighter()
-			defer hl.Close()
-			rec := newRecorder()
-			c := New(Options{Backend: audio.BackendNull, Sink: rec, Highlighter: hl})
-			ctx, cancel := context.WithCancel(t.Context())
-			done := make(chan error, 1)
-			go func() { done <- c.Run(ctx) }()
-			defer func() { cancel(); <-done }()
-			cfg := settings.Default()
-			cfg.Endpoint, cfg.APIKey = srv.URL(), testKey
-			// A frame every second, so the frame after the pointing comes soon; what is in
-			// the frames is the default's.
-			cfg.FramePolicy, cfg.SkipUnchanged = settings.FramesAlways, false
-			c.SetShare(spec)
-			c.Start(cfg)
-			wctx, wcancel := context.WithTimeout(ctx, 20*time.Second)
+			}}, func(c *settings.Config) {
+				// A frame every second, so the frame after the pointing comes soon; what is in
+				// the frames is the default's.
+				c.FramePolicy, c.SkipUnchanged = settings.FramesAlways, false
+			}, func(o *Options) { o.Sources, o.Highlighter = DeviceSources{}, hl })
+			srv, rec := h.srv, h.rec
+			h.c.SetShare(spec)
+			h.c.Start(h.cfg)
+			wctx, wcancel := context.WithTimeout(t.Context(), 20*time.Second)
 			defer wcancel()
 			if _, err := srv.Wait(wctx, func(cs []livetest.ConnInfo) bool { return len(cs) == 1 && cs[0].Frames >= 1 }); err != nil {
 				t.Fatalf("no first frame: %v", err)

@@ -244,6 +244,25 @@ func firstErr(errs ...error) error {
 	return nil
 }
 
+// highlightAtom is overlay.HighlightProperty's atom, interned once per connection. It is
+// created if no highlight has been shown yet (atom only looks existing ones up, and a miss
+// cannot be kept: the first highlight may come later), so each grab costs no round trip for it.
+func (x *xconn) highlightAtom() (xproto.Atom, error) {
+	name := overlay.HighlightProperty
+	if a, ok := x.atoms[name]; ok {
+		return a, nil
+	}
+	r, err := xproto.InternAtom(x.c, false, uint16(len(name)), name).Reply()
+	if err != nil {
+		return 0, fmt.Errorf("x intern %s: %w", name, err)
+	}
+	if x.atoms == nil {
+		x.atoms = map[string]xproto.Atom{}
+	}
+	x.atoms[name] = r.Atom
+	return r.Atom, nil
+}
+
 // windowsAbove returns the areas of the viewable top-level windows stacked above w (a menu,
 // a notification, another program's window dragged over it) that overlap area: a window share
 // shows that window only. Under a reparenting window manager w's top level is its frame.
@@ -272,14 +291,15 @@ func (x *xconn) windowsAbove(w xproto.Window, area image.Rectangle) ([]image.Rec
 	geos := make([]xproto.GetGeometryCookie, len(above))
 	// This app's highlights are not painted over: SetCovered puts back what they cover, and
 	// greying a box would hide the very thing it points at.
-	mark := x.atom(overlay.HighlightProperty)
+	mark, err := x.highlightAtom()
+	if err != nil {
+		return nil, err
+	}
 	marks := make([]xproto.GetPropertyCookie, len(above))
 	for j, c := range above {
 		attrs[j] = xproto.GetWindowAttributes(x.c, c)
 		geos[j] = xproto.GetGeometry(x.c, xproto.Drawable(c))
-		if mark != 0 {
-			marks[j] = xproto.GetProperty(x.c, false, c, mark, xproto.AtomAny, 0, 0)
-		}
+		marks[j] = xproto.GetProperty(x.c, false, c, mark, xproto.AtomAny, 0, 0)
 	}
 	var rects []image.Rectangle
 	for j := range above {
@@ -288,10 +308,8 @@ func (x *xconn) windowsAbove(w xproto.Window, area image.Rectangle) ([]image.Rec
 		if aerr != nil || gerr != nil || a.MapState != xproto.MapStateViewable || a.Class == xproto.WindowClassInputOnly {
 			continue
 		}
-		if mark != 0 {
-			if p, err := marks[j].Reply(); err == nil && p.Type != xproto.AtomNone {
-				continue
-			}
+		if p, err := marks[j].Reply(); err == nil && p.Type != xproto.AtomNone {
+			continue
 		}
 		bw := int(g.BorderWidth)
 		r := image.Rect(int(g.X), int(g.Y), int(g.X)+int(g.Width)+2*bw, int(g.Y)+int(g.Height)+2*bw)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"image"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
@@ -454,7 +453,7 @@ func (s *highlight) mapWindows(texts [][]xproto.Char2b, sizes []image.Point, fon
 			int16(r.Min.X), int16(r.Min.Y), uint16(r.Dx()), uint16(r.Dy()), 0,
 			xproto.WindowClassInputOutput, s.screen.RootVisual, mask|xproto.CwOverrideRedirect, append(values, 1)))
 		s.windows = append(s.windows, w)
-		for _, ck := range setHighlightProperties(s.c, w, atoms) {
+		for _, ck := range setWindowProperties(s.c, w, HighlightTitle, "livedesk-highlight", atoms[0], atoms[1], atoms[2]) {
 			check(ck)
 		}
 		// An empty input shape: every click goes to the window below.
@@ -554,34 +553,6 @@ func (s *highlight) animate() {
 			}
 		}
 	}
-}
-
-// setHighlightProperties names w and marks it with HighlightProperty. It leaves out
-// _NET_WM_PID on purpose (see HighlightProperty).
-func setHighlightProperties(c *xgb.Conn, w xproto.Window, atoms []xproto.Atom) []xproto.ChangePropertyCookie {
-	pid := make([]byte, 4)
-	xgb.Put32(pid, uint32(os.Getpid()))
-	// WM_NAME is Latin-1 by definition; the em dash only fits the UTF-8 name.
-	ascii := strings.ReplaceAll(HighlightTitle, "—", "-")
-	props := []struct {
-		prop, typ xproto.Atom
-		format    byte
-		data      []byte
-	}{
-		{atoms[0], atoms[1], 8, []byte(HighlightTitle)},
-		{xproto.AtomWmName, xproto.AtomString, 8, []byte(ascii)},
-		{xproto.AtomWmClass, xproto.AtomString, 8, []byte("livedesk-highlight\x00LiveDesk\x00")},
-		{atoms[2], xproto.AtomCardinal, 32, pid},
-	}
-	cookies := make([]xproto.ChangePropertyCookie, len(props))
-	for i, p := range props {
-		n := uint32(len(p.data))
-		if p.format == 32 {
-			n /= 4
-		}
-		cookies[i] = xproto.ChangePropertyChecked(c, xproto.PropModeReplace, w, p.prop, p.typ, p.format, n, p.data)
-	}
-	return cookies
 }
 
 func fillRects(c *xgb.Conn, d xproto.Drawable, gc xproto.Gcontext, rs []image.Rectangle) {

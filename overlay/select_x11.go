@@ -556,32 +556,40 @@ func (s *selector) setProperties() error {
 		}
 		atoms[i] = r.Atom
 	}
+	for _, ck := range setWindowProperties(s.c, s.win, Title, "livedesk-overlay", atoms[1], atoms[2], atoms[0]) {
+		if err := ck.Check(); err != nil {
+			return fmt.Errorf("set a property of the selector window: %w", err)
+		}
+	}
+	return nil
+}
+
+// setWindowProperties names window w for tools that list windows — title as _NET_WM_NAME
+// (UTF-8) and WM_NAME (Latin-1: dashes made ASCII), class as WM_CLASS — and marks it with this
+// process's ID in the CARDINAL property mark (_NET_WM_PID for the selector, which the capture
+// side greys out; HighlightProperty for highlights, which it does not).
+func setWindowProperties(c *xgb.Conn, w xproto.Window, title, class string, netName, utf8, mark xproto.Atom) []xproto.ChangePropertyCookie {
 	pid := make([]byte, 4)
 	xgb.Put32(pid, uint32(os.Getpid()))
-	// WM_NAME is Latin-1 by definition; the em dash only fits the UTF-8 name.
-	ascii := strings.ReplaceAll(Title, "—", "-")
-	class := "livedesk-overlay\x00LiveDesk\x00"
 	props := []struct {
 		prop, typ xproto.Atom
 		format    byte
 		data      []byte
 	}{
-		{atoms[0], xproto.AtomCardinal, 32, pid},
-		{atoms[1], atoms[2], 8, []byte(Title)},
-		{xproto.AtomWmName, xproto.AtomString, 8, []byte(ascii)},
-		{xproto.AtomWmClass, xproto.AtomString, 8, []byte(class)},
+		{mark, xproto.AtomCardinal, 32, pid},
+		{netName, utf8, 8, []byte(title)},
+		{xproto.AtomWmName, xproto.AtomString, 8, []byte(strings.ReplaceAll(title, "—", "-"))},
+		{xproto.AtomWmClass, xproto.AtomString, 8, []byte(class + "\x00LiveDesk\x00")},
 	}
-	for _, p := range props {
+	cookies := make([]xproto.ChangePropertyCookie, len(props))
+	for i, p := range props {
 		n := uint32(len(p.data))
 		if p.format == 32 {
 			n /= 4
 		}
-		if err := xproto.ChangePropertyChecked(s.c, xproto.PropModeReplace, s.win, p.prop, p.typ,
-			p.format, n, p.data).Check(); err != nil {
-			return fmt.Errorf("set a property of the selector window: %w", err)
-		}
+		cookies[i] = xproto.ChangePropertyChecked(c, xproto.PropModeReplace, w, p.prop, p.typ, p.format, n, p.data)
 	}
-	return nil
+	return cookies
 }
 
 // run handles events until the user chooses a region (window coordinates), cancels, or ctx

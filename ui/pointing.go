@@ -1,9 +1,7 @@
 package ui
 
 import (
-	"fmt"
 	"image/color"
-	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -85,15 +83,7 @@ func (p *pointLayer) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 // MinSize implements fyne.Layout: the layer takes the preview's size, never adds to it.
 func (p *pointLayer) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.Size{} }
 
-// pointedText is the transcript's marker for a pointing: the labels, or the boxes' numbers
-// where the model gave none.
+// pointedText is the transcript's marker for a pointing.
 func pointedText(boxes []call.PointedBox) string {
-	what := make([]string, len(boxes))
-	for i, b := range boxes {
-		what[i] = b.Label
-		if b.Label == "" {
-			what[i] = fmt.Sprintf("#%d", i+1)
-		}
-	}
-	return lang.L("Pointed at: {{.What}}", map[string]any{"What": strings.Join(what, ", ")})
+	return lang.L("Pointed at: {{.What}}", map[string]any{"What": call.PointedWhat(boxes)})
 }
