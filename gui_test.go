@@ -373,19 +373,29 @@ func TestLiveCPU(t *testing.T) {
 		c1, w1 := cpuTicks(t, pid), time.Now()
 		return 100 * float64(c1-c0) / 100 / w1.Sub(w0).Seconds()
 	}
-	a := startApp(t, []string{"GEMINI_API_KEY=" + testKey}, "--endpoint", srv.URL(), "--connect")
-	a.waitLog("msg=state state=live")
-	window := measure(a.cmd.Process.Pid)
-	a.cmd.Process.Signal(os.Interrupt)
+	for _, tc := range []struct {
+		name                 string
+		windowArgs, talkArgs []string
+	}{
+		{name: "not sharing"},
+		{name: "sharing a static screen", windowArgs: []string{"--share", "screen:0"}, talkArgs: []string{"--screen", "0"}},
+	} {
+		a := startApp(t, []string{"GEMINI_API_KEY=" + testKey}, append([]string{"--endpoint", srv.URL(), "--connect"}, tc.windowArgs...)...)
+		a.waitLog("msg=state state=live")
+		window := measure(a.cmd.Process.Pid)
+		a.cmd.Process.Signal(os.Interrupt)
+		a.cmd.Wait()
 
-	cmd := exec.Command(buildBinary(t), "talk", "--endpoint", srv.URL(), "--duration", (d + 10*time.Second).String())
-	cmd.Env = append(os.Environ(), "GEMINI_API_KEY="+testKey)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+		cmd := exec.Command(buildBinary(t), append([]string{"talk", "--endpoint", srv.URL(), "--duration", (d + 10*time.Second).String()}, tc.talkArgs...)...)
+		cmd.Env = append(os.Environ(), "GEMINI_API_KEY="+testKey)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		talk := measure(cmd.Process.Pid)
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+		t.Logf("live and silent for %s, %s: window %.1f%% of a core, talk %.1f%% (window − talk = %.1f points)", d, tc.name, window, talk, window-talk)
 	}
-	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
-	talk := measure(cmd.Process.Pid)
-	t.Logf("live and silent for %s: window %.1f%% of a core, talk %.1f%% (window − talk = %.1f points)", d, window, talk, window-talk)
 }
 
 // TestWindowHiddenFromSharedScreen: the window shares the screen it is on, in default

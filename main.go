@@ -12,9 +12,11 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"runtime/trace"
 	"syscall"
 
 	"github.com/livedesk/livedesk/cli"
+	"github.com/livedesk/livedesk/internal/timerslack"
 	_ "github.com/livedesk/livedesk/ui/plainlocale" // before Fyne reads the locale
 )
 
@@ -34,6 +36,24 @@ func run(args []string) int {
 		} else {
 			defer func() {
 				pprof.StopCPUProfile()
+				f.Close()
+			}()
+		}
+	}
+	if _, ok := timerslack.Applied(); !ok {
+		fmt.Fprintln(os.Stderr, "livedesk: timer slack left as it was (LIVEDESK_TIMERSLACK_NS takes nanoseconds, 0 to 50000000)")
+	}
+	// LIVEDESK_TRACE=FILE writes a runtime execution trace (go tool trace), to see what wakes
+	// goroutines, and how often, when a mode should be quiet.
+	if path := os.Getenv("LIVEDESK_TRACE"); path != "" {
+		if f, err := os.Create(path); err != nil {
+			fmt.Fprintln(os.Stderr, "livedesk: trace:", err)
+		} else if err := trace.Start(f); err != nil {
+			fmt.Fprintln(os.Stderr, "livedesk: trace:", err)
+			f.Close()
+		} else {
+			defer func() {
+				trace.Stop()
 				f.Close()
 			}()
 		}
