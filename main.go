@@ -9,6 +9,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"runtime/pprof"
@@ -25,38 +26,14 @@ func main() {
 }
 
 func run(args []string) int {
-	// For developers: LIVEDESK_CPUPROFILE=FILE writes a CPU profile of the whole run (read it
-	// with go tool pprof), to find what costs CPU in a mode, e.g. the window while live.
-	if path := os.Getenv("LIVEDESK_CPUPROFILE"); path != "" {
-		if f, err := os.Create(path); err != nil {
-			fmt.Fprintln(os.Stderr, "livedesk: cpu profile:", err)
-		} else if err := pprof.StartCPUProfile(f); err != nil {
-			fmt.Fprintln(os.Stderr, "livedesk: cpu profile:", err)
-			f.Close()
-		} else {
-			defer func() {
-				pprof.StopCPUProfile()
-				f.Close()
-			}()
-		}
-	}
+	// For developers: LIVEDESK_CPUPROFILE=FILE writes a CPU profile of the whole run (go tool
+	// pprof), to find what costs CPU in a mode, e.g. the window while live; LIVEDESK_TRACE=FILE
+	// writes a runtime execution trace (go tool trace), to see what wakes goroutines and how often
+	// when a mode should be quiet.
+	defer record("LIVEDESK_CPUPROFILE", pprof.StartCPUProfile, pprof.StopCPUProfile)()
+	defer record("LIVEDESK_TRACE", trace.Start, trace.Stop)()
 	if _, ok := timerslack.Applied(); !ok {
 		fmt.Fprintln(os.Stderr, "livedesk: timer slack left as it was (LIVEDESK_TIMERSLACK_NS takes nanoseconds, 0 to 50000000)")
-	}
-	// LIVEDESK_TRACE=FILE writes a runtime execution trace (go tool trace), to see what wakes
-	// goroutines, and how often, when a mode should be quiet.
-	if path := os.Getenv("LIVEDESK_TRACE"); path != "" {
-		if f, err := os.Create(path); err != nil {
-			fmt.Fprintln(os.Stderr, "livedesk: trace:", err)
-		} else if err := trace.Start(f); err != nil {
-			fmt.Fprintln(os.Stderr, "livedesk: trace:", err)
-			f.Close()
-		} else {
-			defer func() {
-				trace.Stop()
-				f.Close()
-			}()
-		}
 	}
 	if len(args) > 0 {
 		switch args[0] {
@@ -95,3 +72,26 @@ The API key comes from GEMINI_API_KEY (or GOOGLE_API_KEY), or from Settings in t
 type osEnv struct{}
 
 func (osEnv) Getenv(k string) string { return os.Getenv(k) }
+
+// record starts a recording into the file the environment variable names, if it names one, and
+// returns what ends it.
+func record(env string, start func(io.Writer) error, stop func()) (end func()) {
+	path := os.Getenv(env)
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		if err = start(f); err != nil {
+			f.Close()
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "livedesk: %s: %v\n", env, err)
+		return func() {}
+	}
+	return func() {
+		stop()
+		f.Close()
+	}
+}
