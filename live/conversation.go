@@ -11,6 +11,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/livedesk/livedesk/audio/pcm"
 	"github.com/livedesk/livedesk/catalog"
@@ -1063,7 +1065,9 @@ func (c *Conversation) recvLoop(ctx context.Context, cs *connState, wg *sync.Wai
 				cs.handleFresh.Store(false)
 				tr.ended, tr.spoken = false, true
 				tr.text.Reset()
-				c.emit(Event{Kind: EventTranscript, Role: RoleModel, Text: t.Text, Turn: int(c.turn.Load())})
+				text := spaceDelta(tr.lastSpoken, t.Text)
+				tr.lastSpoken, _ = utf8.DecodeLastRuneInString(text)
+				c.emit(Event{Kind: EventTranscript, Role: RoleModel, Text: text, Turn: int(c.turn.Load())})
 			}
 			if g := sc.GroundingMetadata; g != nil {
 				var src []WebSource
@@ -1179,10 +1183,25 @@ const ModelAudioRate = 24000
 
 // turnState is what the receiver knows about the model turn in progress.
 type turnState struct {
-	ended    bool            // the turn's end was reported: the next content starts a new one
-	spoken   bool            // a transcription of the model's speech arrived in this turn
-	text     strings.Builder // text parts held back in case no transcription comes
-	badAudio bool            // a warning about unplayable audio was given in this turn
+	ended      bool            // the turn's end was reported: the next content starts a new one
+	spoken     bool            // a transcription of the model's speech arrived in this turn
+	lastSpoken rune            // the last character of that transcription so far
+	text       strings.Builder // text parts held back in case no transcription comes
+	badAudio   bool            // a warning about unplayable audio was given in this turn
+}
+
+// spaceDelta returns a transcription delta to append after one that ended with prev. A delta
+// that starts a new stretch of speech in the same turn (the model's words after it called a
+// tool) can come without the space that separates it from the sentence before: "share." then
+// "I have…". A space goes between a sentence's end and a capital letter; lower case after a
+// dot ("Node." then "js") is one word split in two, and scripts written without spaces end
+// sentences with their own punctuation.
+func spaceDelta(prev rune, delta string) string {
+	first, _ := utf8.DecodeRuneInString(delta)
+	if (prev == '.' || prev == '!' || prev == '?') && unicode.IsUpper(first) {
+		return " " + delta
+	}
+	return delta
 }
 
 // Bounds on what one server message can make the client do.

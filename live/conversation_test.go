@@ -379,6 +379,12 @@ func TestConversationToolCall(t *testing.T) {
 	h.waitEvent("spoken result", func(e live.Event) bool {
 		return e.Kind == live.EventTranscript && strings.Contains(e.Text, "get_current_time")
 	})
+	// The words after the call continue the turn's sentence with a space between, although
+	// their first delta starts without one.
+	h.waitEvent("turn end", isKind(live.EventTurnEnd))
+	if got := h.transcript(live.RoleModel); !strings.HasPrefix(got, "Let me check. The get_current_time tool returned") {
+		t.Errorf("model transcript = %q", got)
+	}
 }
 
 func TestConversationNonBlockingScheduling(t *testing.T) {
