@@ -187,6 +187,10 @@ type echoPathCase struct {
 	maxConv   time.Duration // first 0.5 s window with 30 dB; 0: not checked
 }
 
+// pathJump is how far the speaker may fall behind the microphone in one run before the run
+// counts as one whose echo path jumped: two device periods.
+const pathJump = 20 * time.Millisecond
+
 // pulseEchoRun plays the far end through the loopback echo path once and returns what fell
 // short of the figures, and whether the echo path jumped meanwhile.
 func pulseEchoRun(t *testing.T, ac *audio.Context, tt echoPathCase) (fails, robust []string, glitched, slow bool) {
@@ -313,7 +317,11 @@ func pulseEchoRun(t *testing.T, ac *audio.Context, tt echoPathCase) (fails, robu
 	slipped := rec.Slip()
 	t.Logf("the speaker fell %v behind the microphone over %v", slipped.Round(time.Millisecond), total)
 	slow = slipped > total/200
-	return fails, robust, st.Realigns > 0 || st.Restores > 0 || slow, slow
+	// One slip of a few periods is a path jump too, even when the run as a whole kept time
+	// (ci27: 40 ms in 18 s on the fixed loopback, the delay went 56 → 48 ms and the canceller
+	// did not realign: issue 13's weakness, kept for study in its recording).
+	jumped := slipped >= pathJump
+	return fails, robust, st.Realigns > 0 || st.Restores > 0 || slow || jumped, slow
 }
 
 func median(v []float64) float64 {
