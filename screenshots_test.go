@@ -127,6 +127,9 @@ func TestScreenshots(t *testing.T) {
 	// Ctrl+Shift+P opens the share picker; its thumbnails show the desktop.
 	a.xdotool("key", "--window", a.win, "ctrl+shift+p")
 	centre := image.Rect(shotSize.X/4, shotSize.Y/4, shotSize.X*3/4, shotSize.Y*3/4)
+	// The thumbnails sit at the picker's leading side, below the toolbar; the preview, which
+	// shows the same desktop, is at the right and is left out.
+	thumbs := image.Rect(0, shotSize.Y/8, shotSize.X*3/4, shotSize.Y*3/4)
 	var picker *image.RGBA
 	shown := false
 	t.Cleanup(func() { // what the window showed instead, to see why
@@ -137,7 +140,7 @@ func TestScreenshots(t *testing.T) {
 	a.waitFor("the share picker with its thumbnails", func() bool {
 		picker = grabWindow(t, a.win)
 		return differing(conv, picker, centre) > centre.Dx()*centre.Dy()/5 &&
-			countNear(picker, centre, chartOrange) >= 10 && countNear(picker, centre, chartTeal) >= 10
+			countNear(picker, thumbs, chartOrange) >= 10 && countNear(picker, thumbs, chartTeal) >= 10
 	})
 	shown = true
 	time.Sleep(2 * time.Second) // every thumbnail in (they come together, every 1.5 s)

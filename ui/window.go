@@ -341,16 +341,20 @@ func (w *Window) build() fyne.CanvasObject {
 		historyBtn.Hide()
 	}
 
+	// Connect/Disconnect is the one primary control: drawn larger than the rest of the bar,
+	// which stays at its usual height, centred beside it.
+	primary := container.NewThemeOverride(w.connectBtn, primaryTheme{w.app.Settings().Theme()})
+	rest := container.NewHBox(w.muteBtn, widget.NewLabel(lang.L("Mic")),
+		container.NewGridWrap(fyne.NewSize(90, w.micMeter.MinSize().Height), w.micMeter),
+		widget.NewLabel(lang.L("Speaker")),
+		container.NewGridWrap(fyne.NewSize(90, w.speakerMeter.MinSize().Height), w.speakerMeter),
+		layout.NewSpacer(), pickBtn, historyBtn, exportBtn, settingsBtn)
 	toolbar := container.NewVBox(
-		container.NewHBox(w.connectBtn, w.muteBtn, widget.NewLabel(lang.L("Mic")),
-			container.NewGridWrap(fyne.NewSize(90, w.micMeter.MinSize().Height), w.micMeter),
-			widget.NewLabel(lang.L("Speaker")),
-			container.NewGridWrap(fyne.NewSize(90, w.speakerMeter.MinSize().Height), w.speakerMeter),
-			layout.NewSpacer(), pickBtn, historyBtn, exportBtn, settingsBtn),
+		container.NewBorder(nil, nil, primary, nil, container.NewVBox(layout.NewSpacer(), rest, layout.NewSpacer())),
 		container.NewHBox(w.screenBtn,
-			container.NewGridWrap(fyne.NewSize(180, w.displaySel.MinSize().Height), w.displaySel), relistBtn,
+			container.NewGridWrap(fyne.NewSize(selectWidth(displayNames(w.displays), 180, 300), w.displaySel.MinSize().Height), w.displaySel), relistBtn,
 			dragBtn,
-			container.NewGridWrap(fyne.NewSize(145, w.regionEntry.MinSize().Height), w.regionEntry),
+			container.NewGridWrap(fyne.NewSize(entryWidth(w.regionEntry.PlaceHolder, 145, 260), w.regionEntry.MinSize().Height), w.regionEntry),
 			w.regionErr, w.cameraBtn,
 			container.NewGridWrap(fyne.NewSize(170, w.cameraSel.MinSize().Height), w.cameraSel)),
 	)
@@ -423,6 +427,40 @@ func (w *Window) build() fyne.CanvasObject {
 	w.status = widget.NewLabel("")
 	w.status.Truncation = fyne.TextTruncateEllipsis
 	return container.NewBorder(top, container.NewVBox(widget.NewSeparator(), w.status), nil, nil, split)
+}
+
+// primaryTheme draws the window's primary control larger than everything else on the bar, so
+// the way into and out of a conversation is found at a glance; the rest is the app's theme.
+type primaryTheme struct{ fyne.Theme }
+
+// primaryScale is how much larger the primary control's text, icon and padding are.
+const primaryScale = 1.3
+
+func (t primaryTheme) Size(n fyne.ThemeSizeName) float32 {
+	s := t.Theme.Size(n)
+	switch n {
+	case theme.SizeNameText, theme.SizeNameInlineIcon, theme.SizeNameInnerPadding:
+		return s * primaryScale
+	}
+	return s
+}
+
+// selectWidth is a width for a drop-down that shows the widest of names whole (a display's
+// name with its resolution), within [least, most]: longer names, such as window titles, are
+// cut.
+func selectWidth(names []string, least, most float32) float32 {
+	wide := float32(0)
+	for _, n := range names {
+		wide = max(wide, fyne.MeasureText(n, theme.TextSize(), fyne.TextStyle{}).Width)
+	}
+	// Text, then the drop-down icon, with the select's padding on either side.
+	return min(max(wide+theme.IconInlineSize()+4*theme.InnerPadding(), least), most)
+}
+
+// entryWidth is a width for an entry that shows its placeholder whole, within [least, most].
+func entryWidth(placeholder string, least, most float32) float32 {
+	wide := fyne.MeasureText(placeholder, theme.TextSize(), fyne.TextStyle{}).Width
+	return min(max(wide+4*theme.InnerPadding(), least), most)
 }
 
 // rtl reports whether the UI language is written right to left.
@@ -1102,6 +1140,13 @@ func (w *Window) refresh() {
 		setButton(w.cameraBtn, withKeys(lang.L("Stop camera"), "Ctrl+Shift+C"), theme.MediaVideoIcon(), widget.DangerImportance)
 	} else {
 		setButton(w.cameraBtn, withKeys(lang.L("Share camera"), "Ctrl+Shift+C"), theme.MediaVideoIcon(), widget.MediumImportance)
+	}
+	// With no camera the row says so in the drop-down alone; a shared camera (picked in the
+	// share picker) always has its stop button.
+	if len(w.cameras) > 0 || w.share.Kind == call.ShareCamera {
+		w.cameraBtn.Show()
+	} else {
+		w.cameraBtn.Hide()
 	}
 
 	wasHidden, oldText := w.indicator.Hidden, w.indicatorText.Text

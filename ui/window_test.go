@@ -18,6 +18,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/google/go-cmp/cmp"
 	"github.com/zalando/go-keyring"
@@ -796,5 +797,38 @@ func TestInputKeys(t *testing.T) {
 	w.input.TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyM, Modifier: fyne.KeyModifierShortcutDefault})
 	if !w.muted {
 		t.Error("Ctrl+M in the text box did not mute")
+	}
+}
+
+// noCameraDevices is fakeDevices on a machine without a camera.
+type noCameraDevices struct{ fakeDevices }
+
+func (noCameraDevices) Cameras() ([]capture.Camera, error) { return nil, nil }
+
+// TestShareRowWithoutCamera: without a camera the share row says so in the drop-down alone (no
+// disabled button beside it, so the row fits the default window), and a camera shared anyway
+// (from the share picker) gets its stop button.
+func TestShareRowWithoutCamera(t *testing.T) {
+	w, _ := newTestWindow(t, Options{Devices: noCameraDevices{}})
+	w.refresh()
+	if w.cameraBtn.Visible() {
+		t.Error("the camera button is shown with no camera found")
+	}
+	if w.cameraSel.PlaceHolder == "" || !w.cameraSel.Disabled() {
+		t.Errorf("camera drop-down: placeholder %q, disabled %v; want it to say why", w.cameraSel.PlaceHolder, w.cameraSel.Disabled())
+	}
+	w.SetShare(call.Share{Kind: call.ShareCamera, Camera: "/dev/video4"})
+	w.refresh()
+	if !w.cameraBtn.Visible() || w.cameraBtn.Text != "Stop camera (Ctrl+Shift+C)" {
+		t.Errorf("camera shared: button visible %v, %q; want Stop camera", w.cameraBtn.Visible(), w.cameraBtn.Text)
+	}
+
+	// The display's name and the region's hint are whole, and the primary control is the
+	// tallest button on the bar.
+	if got, want := w.displaySel.Size().Width, fyne.MeasureText(w.displaySel.Selected, theme.TextSize(), fyne.TextStyle{}).Width; got < want {
+		t.Errorf("display drop-down %v wide for a %v-wide name", got, want)
+	}
+	if w.connectBtn.Size().Height <= w.muteBtn.Size().Height {
+		t.Errorf("Connect is %v tall, Mute %v: want the primary control larger", w.connectBtn.Size().Height, w.muteBtn.Size().Height)
 	}
 }
