@@ -201,14 +201,19 @@ func (m mainLoop) drain() {
 	}
 }
 
-// until runs queued UI work until cond holds or a generous deadline passes.
+// until runs queued UI work until cond holds or a generous deadline passes. cond is checked
+// again every few milliseconds as well: what it waits for may be done by a goroutine that
+// queues no UI work afterwards (the share picker's thumbnailer closing its sources).
 func (m mainLoop) until(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.After(10 * time.Second)
+	recheck := time.NewTicker(5 * time.Millisecond)
+	defer recheck.Stop()
 	for !cond() {
 		select {
 		case f := <-m:
 			f()
+		case <-recheck.C:
 		case <-deadline:
 			t.Fatalf("timed out waiting for %s", what)
 		}
