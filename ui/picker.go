@@ -65,7 +65,7 @@ func (w *Window) ShowSharePicker() {
 			return
 		}
 		rows = append(rows, widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-			container.NewGridWrap(fyne.NewSize(230, 200), cards...))
+			container.NewGridWrap(fyne.NewSize(260, 200), cards...))
 	}
 	var cards []fyne.CanvasObject
 	dn := displayNames(w.displays)
@@ -79,7 +79,7 @@ func (w *Window) ShowSharePicker() {
 	}
 	grid(lang.L("Screens"), cards)
 	cards = nil
-	wn := windowNames(w.windows)
+	wn := windowTitles(w.windows)
 	for i, win := range w.windows {
 		cards = append(cards, w.pickerCard(wn[i], win.Icon, call.Share{Kind: call.ShareScreen, Window: win.ID, Title: win.Title}, nil))
 	}
@@ -136,7 +136,7 @@ func (w *Window) pickerCard(title string, icon image.Image, s call.Share, extra 
 	c := &pickerCard{share: s, img: canvas.NewImageFromImage(nil), note: widget.NewLabel(lang.L("Loading…"))}
 	w.pickerCards = append(w.pickerCards, c)
 	c.img.FillMode = canvas.ImageFillContain
-	c.img.SetMinSize(fyne.NewSize(210, 118))
+	c.img.SetMinSize(fyne.NewSize(240, 135))
 	c.note.Alignment = fyne.TextAlignCenter
 	c.note.Wrapping = fyne.TextWrapWord
 	name := widget.NewLabel(title)

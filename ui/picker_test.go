@@ -185,7 +185,7 @@ func TestSharePicker(t *testing.T) {
 
 	// Open again: the shared window is marked, and Stop sharing ends the share.
 	w.ShowSharePicker()
-	if c := card(editor.share); c.name.Text != "● Window: Editor" || !c.name.TextStyle.Bold {
+	if c := card(editor.share); c.name.Text != "● Editor" || !c.name.TextStyle.Bold {
 		t.Errorf("the shared window's card is titled %q (bold %v), want it marked", c.name.Text, c.name.TextStyle.Bold)
 	}
 	stopped := false

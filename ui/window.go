@@ -565,7 +565,13 @@ func (w *Window) selectRegion(bounds image.Rectangle, then func(image.Rectangle)
 	}()
 }
 
-func windowNames(ws []capture.Window) []string {
+func windowNames(ws []capture.Window) []string { return windowLabels(ws, true) }
+
+// windowTitles names windows under a heading that already says they are windows (the share
+// picker's cards), so their titles have the room.
+func windowTitles(ws []capture.Window) []string { return windowLabels(ws, false) }
+
+func windowLabels(ws []capture.Window, prefixed bool) []string {
 	names := make([]string, len(ws))
 	for i, win := range ws {
 		t := win.Title
@@ -575,7 +581,10 @@ func windowNames(ws []capture.Window) []string {
 		if rtl() {
 			t = "\u2068" + t + "\u2069" // a title keeps its own direction (first strong letter)
 		}
-		names[i] = lang.L("Window: {{.Title}}", map[string]any{"Title": t})
+		names[i] = t
+		if prefixed {
+			names[i] = lang.L("Window: {{.Title}}", map[string]any{"Title": t})
+		}
 		if win.Hidden {
 			names[i] += " " + lang.L("(minimised)")
 		}
