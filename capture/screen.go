@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"io"
-	"os"
 	"sync"
 
 	"github.com/jezek/xgb"
@@ -18,10 +16,9 @@ import (
 	"github.com/jezek/xgb/xfixes"
 	"github.com/jezek/xgb/xinerama"
 	"github.com/jezek/xgb/xproto"
+	"github.com/livedesk/livedesk/internal/xdisplay"
 	"golang.org/x/sys/unix"
 )
-
-var silenceXGB sync.Once
 
 // disableSHM forces the plain GetImage path; tests set it.
 var disableSHM bool
@@ -29,30 +26,22 @@ var disableSHM bool
 // connectX opens a connection to the X server named by DISPLAY, mapping the
 // failure modes to errors that say what the user can do.
 func connectX() (*xgb.Conn, error) {
-	// jezek/xgb logs two lines to stderr on every connection when there is
-	// no ~/.Xauthority (normal under Xvfb and some sessions); errors are
-	// returned to us anyway.
-	silenceXGB.Do(func() { xgb.Logger.SetOutput(io.Discard) }) // SetOutput is locked; assigning races xgb readers
-
-	display := os.Getenv("DISPLAY")
-	wayland := os.Getenv("WAYLAND_DISPLAY") != "" || os.Getenv("XDG_SESSION_TYPE") == "wayland"
-	if display == "" {
-		if wayland {
+	x := xdisplay.Current()
+	if x.Display == "" {
+		if x.Wayland {
 			return nil, fmt.Errorf("screen capture needs X: this is a Wayland session and DISPLAY is not set; "+
 				"enable XWayland or log in to an X11 (Xorg) session: %w", ErrWaylandNoX)
 		}
 		return nil, fmt.Errorf("screen capture needs an X server but DISPLAY is not set; "+
 			"run the app inside a graphical X11 session: %w", ErrNoDisplay)
 	}
-	c, err := xgb.NewConnDisplay(display)
+	c, err := x.Dial()
 	if err != nil {
-		if wayland {
-			return nil, fmt.Errorf("connect to XWayland at DISPLAY=%q: %v; "+
-				"check that XWayland is running, or log in to an X11 session: %w", display, err, ErrWaylandNoX)
+		if x.Wayland {
+			return nil, fmt.Errorf("%v (XWayland); check that XWayland is running, or log in to an X11 session: %w", err, ErrWaylandNoX)
 		}
-		return nil, fmt.Errorf("connect to X display %q: %v; "+
-			"check that the X server is running and DISPLAY/XAUTHORITY are right (try xdpyinfo): %w",
-			display, err, ErrXUnreachable)
+		return nil, fmt.Errorf("%v; check that the X server is running and DISPLAY/XAUTHORITY are right (try xdpyinfo): %w",
+			err, ErrXUnreachable)
 	}
 	return c, nil
 }

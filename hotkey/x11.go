@@ -7,10 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"os"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/livedesk/livedesk/internal/xdisplay"
 
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
@@ -109,18 +110,18 @@ func Listen(ctx context.Context, bindings map[string]Shortcut, out chan<- Event,
 // connect opens a connection to the X server of DISPLAY, refusing sessions where grabs would
 // only half work.
 func connect() (*xgb.Conn, error) {
-	if os.Getenv("WAYLAND_DISPLAY") != "" || os.Getenv("XDG_SESSION_TYPE") == "wayland" {
+	x := xdisplay.Current()
+	if x.Wayland {
 		// XWayland gives X clients the keys only while one of their own windows has the
 		// focus, so a grab there is not global.
 		return nil, fmt.Errorf("this is a Wayland session: %w", ErrUnsupported)
 	}
-	display := os.Getenv("DISPLAY")
-	if display == "" {
+	if x.Display == "" {
 		return nil, fmt.Errorf("no X display (DISPLAY is not set): %w", ErrUnsupported)
 	}
-	c, err := xgb.NewConnDisplay(display)
+	c, err := x.Dial()
 	if err != nil {
-		return nil, fmt.Errorf("connect to X display %q: %w", display, err)
+		return nil, err
 	}
 	return c, nil
 }

@@ -6,9 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"os"
 	"sync"
 	"time"
+
+	"github.com/livedesk/livedesk/internal/xdisplay"
 
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/shape"
@@ -157,8 +158,8 @@ func (h *Highlighter) show(boxes []Box, d time.Duration) (*highlight, error) {
 
 // connectHighlight is connectX worded for highlighting when there is no X server at all.
 func connectHighlight() (*xgb.Conn, error) {
-	if os.Getenv("DISPLAY") == "" {
-		if os.Getenv("WAYLAND_DISPLAY") != "" || os.Getenv("XDG_SESSION_TYPE") == "wayland" {
+	if x := xdisplay.Current(); x.Display == "" {
+		if x.Wayland {
 			return nil, &unsupportedError{"this is a Wayland session and DISPLAY is not set; " +
 				"enable XWayland or log in to an X11 (Xorg) session"}
 		}

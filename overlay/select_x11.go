@@ -8,11 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"io"
 	"os"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/livedesk/livedesk/internal/xdisplay"
 
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
@@ -39,35 +39,25 @@ const (
 	xcCrosshair = 34
 )
 
-var silenceXGB sync.Once
-
 // connectX opens a connection to the X server named by DISPLAY. Without one, or in a Wayland
 // session without XWayland, the selector cannot work at all: those errors wrap ErrUnsupported
 // and say what the user can do.
 func connectX() (*xgb.Conn, error) {
-	// jezek/xgb logs two lines to stderr on every connection when there is no ~/.Xauthority
-	// (normal under Xvfb); errors reach us anyway. SetOutput rather than replacing the shared
-	// logger: it is safe while other connections' goroutines log.
-	silenceXGB.Do(func() { xgb.Logger.SetOutput(io.Discard) })
-
-	display := os.Getenv("DISPLAY")
-	wayland := os.Getenv("WAYLAND_DISPLAY") != "" || os.Getenv("XDG_SESSION_TYPE") == "wayland"
-	if display == "" {
-		if wayland {
+	x := xdisplay.Current()
+	if x.Display == "" {
+		if x.Wayland {
 			return nil, fmt.Errorf("choosing a screen region needs X: this is a Wayland session and DISPLAY is not set; "+
 				"enable XWayland or log in to an X11 (Xorg) session: %w", ErrUnsupported)
 		}
 		return nil, fmt.Errorf("choosing a screen region needs an X server but DISPLAY is not set; "+
 			"run the app inside a graphical X11 session: %w", ErrUnsupported)
 	}
-	c, err := xgb.NewConnDisplay(display)
+	c, err := x.Dial()
 	if err != nil {
-		if wayland {
-			return nil, fmt.Errorf("connect to XWayland at DISPLAY=%q (check that XWayland is running, "+
-				"or log in to an X11 session): %w", display, err)
+		if x.Wayland {
+			return nil, fmt.Errorf("%w (XWayland: check that it is running, or log in to an X11 session)", err)
 		}
-		return nil, fmt.Errorf("connect to X display %q (check that the X server is running and "+
-			"DISPLAY/XAUTHORITY are right; try xdpyinfo): %w", display, err)
+		return nil, fmt.Errorf("%w (check that the X server is running and DISPLAY/XAUTHORITY are right; try xdpyinfo)", err)
 	}
 	return c, nil
 }
