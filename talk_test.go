@@ -315,7 +315,7 @@ func talkEchoRun(t *testing.T, echo string, user *mouth, question, bargeIn, stor
 	// scale is -9.3 dB.
 	setLoopbackVolume(t, mod, "70%")
 
-	srv, err := livetest.Start(livetest.Options{APIKey: testKey, Pace: livetest.RealTime, Responder: func(tu livetest.Turn) livetest.Reply {
+	srv, err := livetest.Start(livetest.Options{APIKey: testKey, Pace: livetest.RealTime, RecordAudio: true, Responder: func(tu livetest.Turn) livetest.Reply {
 		return livetest.Reply{Text: story, Audio: storyPCM}
 	}})
 	if err != nil {
@@ -345,6 +345,18 @@ func talkEchoRun(t *testing.T, echo string, user *mouth, question, bargeIn, stor
 	// LIVEDESK_ECHO_STRICT=1 runs that way (it passed 14 of 16 runs; see issue 7's note).
 	if os.Getenv("LIVEDESK_ECHO_STRICT") == "" {
 		args = append(args, "--start-sensitivity", "low")
+	}
+	// What the speaker played, from outside the app, to hold against what the server heard.
+	spk, err := startSpeakerRecording(t, filepath.Join(t.TempDir(), "speaker.raw"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer spk.stop()
+	var userSpans [][2]time.Time
+	speak := func(pcm []byte) {
+		from := time.Now()
+		user.say(t, pcm)
+		userSpans = append(userSpans, [2]time.Time{from, time.Now()})
 	}
 	cmd := exec.Command(buildBinary(t), args...)
 	cmd.Env = append(os.Environ(), "GEMINI_API_KEY="+testKey)
@@ -391,7 +403,7 @@ func talkEchoRun(t *testing.T, echo string, user *mouth, question, bargeIn, stor
 	self := map[string]int{}
 	self["the first answer"] = c.Interruptions
 	// Turn 2: a spoken question, answered out loud.
-	user.say(t, question)
+	speak(question)
 	before := modelChunks(c)
 	if c, ok = wait("the second answer to start", 20*time.Second, func(c livetest.ConnInfo) bool { return modelChunks(c) > before+15 }); !ok {
 		return fails, slip
@@ -401,7 +413,7 @@ func talkEchoRun(t *testing.T, echo string, user *mouth, question, bargeIn, stor
 	}
 	self["the second answer"] = c.Interruptions - self["the first answer"]
 	// Turn 3: the user talks over the model: that must interrupt it.
-	user.say(t, question)
+	speak(question)
 	n := c.Interruptions
 	before = modelChunks(c)
 	if c, ok = wait("the third answer to start", 20*time.Second, func(c livetest.ConnInfo) bool { return modelChunks(c) > before+15 }); !ok {
@@ -409,7 +421,7 @@ func talkEchoRun(t *testing.T, echo string, user *mouth, question, bargeIn, stor
 	}
 	self["the start of the third answer"] = c.Interruptions - n
 	n = c.Interruptions
-	user.say(t, bargeIn)
+	speak(bargeIn)
 	if c, ok = wait("the barge-in", 15*time.Second, func(c livetest.ConnInfo) bool { return c.Interruptions > n }); !ok {
 		return fails, slip
 	}
@@ -424,11 +436,22 @@ func talkEchoRun(t *testing.T, echo string, user *mouth, question, bargeIn, stor
 		return fails, slip
 	}
 	self["the answer to the barge-in"] = c.Interruptions - n
+	stopped := time.Now()
 	stop()
 	if code := <-done; code != 0 {
 		fail("talk exited %d: %s", code, stderr.String())
 	}
 	measureSlip()
+	played := spk.stop()
+	heard := srv.SessionAudio(c.Session)
+	// The server's audio ends when talk stopped sending, just after stopped.
+	heardFrom := stopped.Add(-time.Duration(len(heard)/2) * time.Second / audio.InputRate)
+	session, answers, starts := echoAtServer(played, spk.started, heard, heardFrom, userSpans)
+	t.Logf("echo at the server, outside in (speaker sink's monitor against the audio the fake server received, user's speech left out): %.1f dB below the speaker over the session; per answer %s (starting %.1f s into the recording)",
+		session, formatDBs(answers), starts)
+	if echo != "off" && session < 15 {
+		fail("echo at the server only %.1f dB below the speaker over the session, want >= 15 (the echo path alone is 9 dB down)", session)
+	}
 	t.Logf("echo=%s: %d turns, %d interruptions; the speaker fell %v behind the microphone\n%s", echo, c.Turns, c.Interruptions, slip.Round(time.Millisecond), stdout.String())
 	for _, what := range []string{"the first answer", "the second answer", "the start of the third answer", "the answer to the barge-in"} {
 		if self[what] != 0 {
@@ -638,4 +661,127 @@ func bargeInRun(t *testing.T, user *mouth, bargeIn, story []byte) (fails []strin
 	measure()
 	t.Logf("barge-in 0.8 s into the first answer, no echo path, default settings: interrupted %v after the user started; the speaker fell %v behind", at.Sub(spoke).Round(time.Millisecond), slip.Round(time.Millisecond))
 	return fails, slip
+}
+
+// speakerRecording records the speaker sink's monitor (16 kHz s16le mono) with parecord.
+type speakerRecording struct {
+	cmd     *exec.Cmd
+	path    string
+	started time.Time
+	done    bool
+}
+
+func startSpeakerRecording(t *testing.T, path string) (*speakerRecording, error) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	cmd := exec.Command("parecord", "--device=spk.monitor", "--raw", "--rate=16000", "--channels=1", "--format=s16le", "--latency-msec=10")
+	cmd.Stdout = f
+	r := &speakerRecording{cmd: cmd, path: path, started: time.Now()}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("parecord: %w", err)
+	}
+	return r, nil
+}
+
+// stop ends the recording and returns it (nil when read twice or unreadable).
+func (r *speakerRecording) stop() []byte {
+	if r.done {
+		return nil
+	}
+	r.done = true
+	r.cmd.Process.Kill()
+	r.cmd.Wait()
+	b, _ := os.ReadFile(r.path)
+	return b
+}
+
+// echoAtServer compares what the speaker played with what the server heard at the same wall
+// time, both 16 kHz s16le: over the session and per answer (a stretch of speaker sound), how
+// far below the speaker the server's audio is, in dB. Stretches where the user spoke (with
+// 250 ms on either side) are left out, and each answer's last 150 ms (the echo path's delay
+// and the clocks' imprecision put the echo's tail past the speaker's). The two timelines are
+// matched by wall clock: parecord's start and the end of the server's audio, to a few tens of
+// milliseconds.
+func echoAtServer(played []byte, playedFrom time.Time, heard []byte, heardFrom time.Time, user [][2]time.Time) (session float64, answers, starts []float64) {
+	const rate, frame = 16000, 320 // 20 ms frames
+	sample := func(b []byte, i int) float64 { return float64(int16(binary.LittleEndian.Uint16(b[2*i:]))) / 32768 }
+	power := func(b []byte, from int) float64 {
+		var sum float64
+		for i := from; i < from+frame; i++ {
+			v := sample(b, i)
+			sum += v * v
+		}
+		return sum / frame
+	}
+	userSpeaks := func(at time.Time) bool {
+		for _, u := range user {
+			if !at.Before(u[0].Add(-250*time.Millisecond)) && !at.After(u[1].Add(250*time.Millisecond)) {
+				return true
+			}
+		}
+		return false
+	}
+	frames := len(played) / 2 / frame
+	loud := make([]bool, frames)
+	for f := range frames {
+		loud[f] = power(played, f*frame) > 1e-5 // above -50 dBFS
+	}
+	var totalSpk, totalSrv float64
+	for f := 0; f < frames; {
+		if !loud[f] {
+			f++
+			continue
+		}
+		// An answer: loud frames with pauses under a second (between sentences).
+		end, quiet := f, 0
+		for g := f; g < frames && quiet < 50; g++ {
+			if loud[g] {
+				end, quiet = g+1, 0
+			} else {
+				quiet++
+			}
+		}
+		if end-f >= 50 { // a second or more: an answer, not a click
+			var spk, srv float64
+			for g := f; g < end-7; g++ {
+				at := playedFrom.Add(time.Duration(g*frame) * time.Second / rate)
+				h := int(at.Sub(heardFrom).Seconds() * rate)
+				if userSpeaks(at) || h < 0 || (h+frame)*2 > len(heard) {
+					continue
+				}
+				spk += power(played, g*frame)
+				srv += power(heard, h)
+			}
+			if spk > 0 {
+				answers = append(answers, ratioDB(spk, srv))
+				starts = append(starts, float64(f*frame)/rate)
+				totalSpk += spk
+				totalSrv += srv
+			}
+		}
+		f = end
+	}
+	return ratioDB(totalSpk, totalSrv), answers, starts
+}
+
+// ratioDB is how far b is below a, in dB (capped at 120 for silence).
+func ratioDB(a, b float64) float64 {
+	if b <= 0 {
+		return 120
+	}
+	return min(10*math.Log10(a/b), 120)
+}
+
+func formatDBs(v []float64) string {
+	parts := make([]string, len(v))
+	worst := math.Inf(1)
+	for i, x := range v {
+		parts[i] = fmt.Sprintf("%.1f", x)
+		worst = min(worst, x)
+	}
+	return fmt.Sprintf("[%s] dB, worst %.1f dB", strings.Join(parts, " "), worst)
 }
