@@ -5,16 +5,16 @@ import (
 	"fmt"
 	"sync/atomic"
 
-	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/damage"
 	"github.com/jezek/xgb/xproto"
+	"github.com/livedesk/livedesk/internal/xdisplay"
 )
 
 // Repaints counts how often the X server sees window id (another client's) drawn to, through
 // the DAMAGE extension: one count per batch of drawing the server reports, which for a GL
 // window is about one per frame presented. It runs until ctx ends, adding to n.
 func Repaints(ctx context.Context, id uint32, n *atomic.Int64) error {
-	c, err := xgb.NewConn()
+	c, err := xdisplay.Current().Dial()
 	if err != nil {
 		return fmt.Errorf("x connection: %w", err)
 	}

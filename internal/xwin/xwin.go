@@ -7,10 +7,10 @@ package xwin
 import (
 	"fmt"
 	"image"
-	"io"
 
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
+	"github.com/livedesk/livedesk/internal/xdisplay"
 )
 
 // Window is an override-redirect window (no window manager decorations, stays where it is
@@ -24,8 +24,7 @@ type Window struct {
 
 // Open maps a window covering r on the default screen of $DISPLAY, filled with bg (0xRRGGBB).
 func Open(r image.Rectangle, bg uint32) (*Window, error) {
-	xgb.Logger.SetOutput(io.Discard) // no ~/.Xauthority under Xvfb: two lines per connection
-	c, err := xgb.NewConn()
+	c, err := xdisplay.Current().Dial()
 	if err != nil {
 		return nil, fmt.Errorf("connect to X: %w", err)
 	}
@@ -195,7 +194,7 @@ func (w *Window) Show(on bool) error {
 // SetClientList stands in for a window manager: it sets the root's _NET_CLIENT_LIST to ws, the
 // list a desktop keeps of its top-level windows. Nil clears it.
 func SetClientList(ws ...*Window) error {
-	c, err := xgb.NewConn()
+	c, err := xdisplay.Current().Dial()
 	if err != nil {
 		return fmt.Errorf("connect to X: %w", err)
 	}
