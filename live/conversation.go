@@ -96,6 +96,10 @@ type ConversationOptions struct {
 	// SwapMargin is how long before a goAway deadline the connection is replaced if the model
 	// is still speaking (default 2 s). When the model is idle it is replaced at once.
 	SwapMargin time.Duration
+	// FreshTextWait is how long typed text waits for the fresh frame it asked for (default
+	// 150 ms: capturing, scaling and encoding take 30–50 ms; a screen that has not changed
+	// sends nothing, and the text goes after this).
+	FreshTextWait time.Duration
 	// Muted and PushToTalk are the user's intents when the conversation starts: applied from
 	// its first microphone chunk (SetMuted and SetPushToTalk change them later).
 	Muted      bool
@@ -176,6 +180,9 @@ func NewConversation(cfg Config, opt ConversationOptions) *Conversation {
 	}
 	if opt.SwapMargin <= 0 {
 		opt.SwapMargin = 2 * time.Second
+	}
+	if opt.FreshTextWait <= 0 {
+		opt.FreshTextWait = 150 * time.Millisecond
 	}
 	opt.Backoff = opt.Backoff.withDefaults()
 	// The backlog is counted in chunks of at least 20 ms.
@@ -683,11 +690,6 @@ func (c *Conversation) serve(ctx context.Context, sess *Session, behaviors map[s
 // swapWait bounds each wait of a connection swap (the senders stopping, the flush).
 const swapWait = 5 * time.Second
 
-// freshTextWait is how long typed text waits for the fresh frame it asked for. Capturing,
-// scaling and encoding take 30–50 ms; a screen that has not changed sends nothing, and the
-// text goes after this.
-const freshTextWait = 150 * time.Millisecond
-
 // waitFor waits for wg up to d and reports whether it finished.
 func waitFor(wg *sync.WaitGroup, d time.Duration) bool {
 	done := make(chan struct{})
@@ -812,7 +814,7 @@ func (c *Conversation) sendLoop(ctx context.Context, cs *connState) {
 	}
 	// A typed question about the screen should come with the screen as it is now, and while
 	// everyone is silent the last frame may be seconds old: the text asks for a fresh frame
-	// and waits for it (at most freshTextWait, the screen may not have changed) while audio
+	// and waits for it (at most Options.FreshTextWait, the screen may not have changed) while audio
 	// keeps flowing.
 	var (
 		held     *string
@@ -879,7 +881,7 @@ func (c *Conversation) sendLoop(ctx context.Context, cs *connState) {
 			default:
 			}
 			box.src.RequestFresh()
-			held, heldDone = &text, time.After(freshTextWait)
+			held, heldDone = &text, time.After(c.opt.FreshTextWait)
 		case <-frameSent:
 			err = release()
 		case <-heldDone:

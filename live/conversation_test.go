@@ -152,6 +152,12 @@ type harness struct {
 
 func newHarness(t *testing.T, sopt livetest.Options, cfg live.Config, tools *live.Toolbox) *harness {
 	t.Helper()
+	return newHarnessWith(t, sopt, cfg, tools, nil)
+}
+
+// newHarnessWith is newHarness with the conversation's options adjusted by adjust.
+func newHarnessWith(t *testing.T, sopt livetest.Options, cfg live.Config, tools *live.Toolbox, adjust func(*live.ConversationOptions)) *harness {
+	t.Helper()
 	sopt.APIKey = key
 	srv, err := livetest.Start(sopt)
 	if err != nil {
@@ -159,13 +165,17 @@ func newHarness(t *testing.T, sopt livetest.Options, cfg live.Config, tools *liv
 	}
 	t.Cleanup(func() { srv.Close() })
 	h := &harness{t: t, srv: srv, mic: &fakeMic{pace: 5 * time.Millisecond}, spk: &fakeSpeaker{}, done: make(chan error, 1), notify: make(chan struct{}, 1), collected: make(chan struct{})}
-	h.conv = live.NewConversation(cfg, live.ConversationOptions{
+	opt := live.ConversationOptions{
 		Dial:    live.DialOptions{Endpoint: srv.URL(), APIKey: key},
 		Mic:     h.mic,
 		Speaker: h.spk,
 		Tools:   tools,
 		Backoff: live.Backoff{Initial: 10 * time.Millisecond, Max: 50 * time.Millisecond, Attempts: 3},
-	})
+	}
+	if adjust != nil {
+		adjust(&opt)
+	}
+	h.conv = live.NewConversation(cfg, opt)
 	h.start()
 	return h
 }
@@ -733,12 +743,20 @@ func TestTypedTextBringsAFreshFrame(t *testing.T) {
 		t.Run(fmt.Sprintf("still=%v", still), func(t *testing.T) {
 			var mu sync.Mutex
 			var turns []livetest.Turn
-			h := newHarness(t, livetest.Options{Responder: func(tn livetest.Turn) livetest.Reply {
+			// A frame that comes is waited for however busy the machine (under -race on CI the
+			// default 150 ms was once too short for the fake's 30 ms capture); one that does
+			// not come is waited for the default time.
+			adjust := func(o *live.ConversationOptions) {
+				if !still {
+					o.FreshTextWait = 10 * time.Second
+				}
+			}
+			h := newHarnessWith(t, livetest.Options{Responder: func(tn livetest.Turn) livetest.Reply {
 				mu.Lock()
 				turns = append(turns, tn)
 				mu.Unlock()
 				return livetest.Reply{Text: "Fine."}
-			}}, defaultConfig(), nil)
+			}}, defaultConfig(), nil, adjust)
 			src := &onDemandFrames{jpeg: tinyJPEG(t), still: still, asked: make(chan struct{}, 1)}
 			h.conv.SetShare(src)
 			h.waitEvent("live", isState(live.StateLive))
