@@ -16,10 +16,16 @@ import (
 
 // MicConfig configures a microphone.
 type MicConfig struct {
-	Device      string // ID or name from CaptureDevices; "" = the system default
-	ChunkMs     int    // size of the chunks Read returns, 20..40 ms (20)
-	QueueChunks int    // chunks kept for a slow reader before the oldest is dropped (50 = 1 s at 20 ms)
-	PeriodMs    int    // device period in milliseconds (10)
+	Device string // ID or name from CaptureDevices; "" = the system default
+	// ChunkMs is the size of the chunks Read returns, 20..40 ms (the shortest whole number of
+	// periods from 20 ms: 24 ms at the default period). A chunk that ends with a period leaves
+	// as soon as the device delivers it; one that ends inside a period waits for its end.
+	ChunkMs     int
+	QueueChunks int // chunks kept for a slow reader before the oldest is dropped (1 s)
+	// PeriodMs is the device period in milliseconds (8): a whole number of the echo
+	// canceller's blocks (aec.Block, 8 ms at 16 kHz), so it processes each period as it comes
+	// and holds nothing back for the next one.
+	PeriodMs int
 	// StallTimeout: when the device delivers nothing for this long, Read reports ErrDeviceLost
 	// (3 s; the first PulseAudio callback takes up to 0.7 s, ALSA's up to 2 s).
 	StallTimeout time.Duration
@@ -89,17 +95,20 @@ type Mic struct {
 // OpenMic opens and starts a capture device at InputRate, mono, s16 (miniaudio converts from the
 // device's native format).
 func (c *Context) OpenMic(cfg MicConfig) (*Mic, error) {
+	if cfg.PeriodMs <= 0 {
+		cfg.PeriodMs = 8
+	}
 	switch {
 	case cfg.ChunkMs == 0:
-		cfg.ChunkMs = 20
+		cfg.ChunkMs = (20 + cfg.PeriodMs - 1) / cfg.PeriodMs * cfg.PeriodMs
+		if cfg.ChunkMs > 40 {
+			cfg.ChunkMs = 20
+		}
 	case cfg.ChunkMs < 20 || cfg.ChunkMs > 40:
 		return nil, fmt.Errorf("open mic: chunk of %d ms, want 20..40", cfg.ChunkMs)
 	}
 	if cfg.QueueChunks <= 0 {
 		cfg.QueueChunks = 1000 / cfg.ChunkMs
-	}
-	if cfg.PeriodMs <= 0 {
-		cfg.PeriodMs = 10
 	}
 	if cfg.StallTimeout <= 0 {
 		cfg.StallTimeout = 3 * time.Second

@@ -245,6 +245,10 @@ func TestPulseMicCapturesSpeech(t *testing.T) {
 		if peak < -20 {
 			t.Errorf("level meter peaked at %.1f dBFS during speech, want above -20", peak)
 		}
+		// Whole 8 ms periods, every one: the echo canceller then holds nothing back (aec.Latency).
+		if want := time.Duration(st.Callbacks) * 8 * time.Millisecond; st.Captured != want {
+			t.Errorf("the device delivered %v in %d callbacks, want whole 8 ms periods (%v)", st.Captured, st.Callbacks, want)
+		}
 		if st.Dropped != dropped0 || st.Lost {
 			t.Errorf("mic stats %+v", st)
 		}

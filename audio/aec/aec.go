@@ -78,8 +78,9 @@ type Stats struct {
 	NoEchoPath bool
 }
 
-// Block is the canceller's internal block size in samples: Process adds this much latency
-// twice (framing and the suppressor's overlap), 16 ms at 16 kHz.
+// Block is the canceller's internal block size in samples (8 ms at 16 kHz). Process adds only
+// SuppressDelay when the capture period is a whole number of blocks; other periods are held
+// back by the least that keeps whole blocks as well (see framing).
 const Block = 128
 
 // maxChunk bounds the samples one Process call handles at a time (longer periods are split).
@@ -206,7 +207,7 @@ func New(ref Source, cfg Config) (*Canceller, error) {
 		step:       rs.ratio,
 		drift:      newDriftTracker(parts, Block+1, int(math.Round(0.5*float64(cfg.Rate)/Block)), int(math.Round(2*float64(cfg.Rate)/Block))),
 	}
-	c.outN = Block // framing latency
+	c.outN = -1 // framing latency: set by the first period (see framing)
 	c.log.Debug("echo canceller ready", "reference_rate", ref.Rate(), "rate", cfg.Rate,
 		"tail_ms", parts*Block*1000/cfg.Rate, "max_delay_ms", maxDelay*Block*1000/cfg.Rate)
 	c.erle.Store(math.Float64bits(math.NaN()))
@@ -276,7 +277,7 @@ func (c *Canceller) restart() {
 	c.started = false
 	c.nearN = 0
 	clear(c.outBuf)
-	c.outN = Block
+	c.outN = -1
 	c.delayKnown = false
 	c.converged, c.guardN, c.farHold, c.farPeak = false, 0, 0, 0
 	c.convFlag.Store(false)
@@ -293,6 +294,10 @@ func (c *Canceller) restart() {
 
 func (c *Canceller) chunk(near []int16) {
 	const scale = 1.0 / 32768
+	if c.outN < 0 {
+		c.outN = framing(len(near))
+		clear(c.outBuf[:c.outN])
+	}
 	for i, v := range near {
 		c.nearBuf[c.nearN+i] = float32(v) * scale
 	}
@@ -307,12 +312,35 @@ func (c *Canceller) chunk(near []int16) {
 		copy(c.nearBuf, c.nearBuf[used:c.nearN])
 		c.nearN -= used
 	}
+	if short := len(near) - c.outN; short > 0 {
+		// A period shorter than the first (the device changed its mind): hold the stream back
+		// by the difference, once, rather than run out.
+		copy(c.outBuf[short:], c.outBuf[:c.outN])
+		clear(c.outBuf[:short])
+		c.outN += short
+	}
 	for i := range near {
 		v := c.outBuf[i] * 32768
 		near[i] = int16(max(-32768, min(32767, math.Round(float64(v)))))
 	}
 	copy(c.outBuf, c.outBuf[len(near):c.outN])
 	c.outN -= len(near)
+}
+
+// Latency is the delay, in samples, that Process adds to microphone audio delivered in periods
+// of n samples: SuppressDelay, plus, when n is not a whole number of blocks, just enough that
+// every period's output is ready when the period ends, whatever its offset against the blocks
+// (Block minus the greatest common divisor of the two: 96 more for 10 ms periods).
+func Latency(n int) int {
+	return framing(n) + SuppressDelay
+}
+
+func framing(n int) int {
+	a, b := n, Block
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return Block - a
 }
 
 // lagSpanBlocks is how many blocks the reference's minimum lead is tracked over (1 s at 16 kHz).

@@ -15,7 +15,8 @@ import (
 //     while it cancels better, and is reset from the foreground when it diverges (double talk),
 //     so near-end speech cannot destroy a converged echo path;
 //   - residual echo suppression: a spectral gain on the output, from the foreground's echo
-//     estimate scaled by the measured leakage (what fraction of the echo the filter leaves).
+//     estimate scaled by the measured leakage (what fraction of the echo the filter leaves),
+//     through a low-delay STFT that holds the output back only SuppressDelay samples.
 //
 // It works on float32 samples in [-1, 1], one block at a time, and never allocates after
 // construction.
@@ -51,11 +52,12 @@ type mdf struct {
 	efg       []float32 // foreground error (b)
 	ebg       []float32
 
-	// residual echo suppression (50 % overlapped sqrt-Hann STFT on the foreground output)
-	win      []float32 // n
+	// residual echo suppression: a low-delay STFT on the foreground output (see
+	// suppressResidual)
+	wa, ws   []float32 // analysis and synthesis windows (n)
 	ePrev    []float32 // previous efg block
 	yPrev    []float32 // previous yfg block
-	ola      []float32 // overlap-add tail (b)
+	ola      []float32 // overlap-add tail (SuppressDelay)
 	ew, yw   []complex64
 	pe, pr   []float32 // smoothed |E|² and residual echo estimate per bin
 	gain     []float32
@@ -118,10 +120,11 @@ func newMDF(b, parts, maxDelay int) (*mdf, error) {
 		ybg:      make([]float32, b),
 		efg:      make([]float32, b),
 		ebg:      make([]float32, b),
-		win:      make([]float32, n),
+		wa:       make([]float32, n),
+		ws:       make([]float32, n),
 		ePrev:    make([]float32, b),
 		yPrev:    make([]float32, b),
-		ola:      make([]float32, b),
+		ola:      make([]float32, SuppressDelay),
 		ew:       make([]complex64, bins),
 		yw:       make([]complex64, bins),
 		pe:       make([]float32, bins),
@@ -138,9 +141,7 @@ func newMDF(b, parts, maxDelay int) (*mdf, error) {
 	for k := range m.leakBin {
 		m.leakBin[k] = 1
 	}
-	for i := range m.win {
-		m.win[i] = float32(math.Sqrt(0.5 - 0.5*math.Cos(2*math.Pi*float64(i)/float64(n))))
-	}
+	m.windows()
 	return m, nil
 }
 
@@ -359,7 +360,7 @@ func energy(s []float32) float64 {
 }
 
 // process cancels the echo of the newest far block (pushed with pushFar) in near and writes b
-// samples of output, delayed by one block (the suppressor's overlap).
+// samples of output, SuppressDelay samples late (the suppressor's overlap).
 func (m *mdf) process(near, out []float32, adapt bool) {
 	m.st.blocks++
 	m.lastDT = false
@@ -509,18 +510,57 @@ func (m *mdf) updateLeak() {
 	}
 }
 
+// SuppressDelay is the residual echo suppressor's latency in samples (1 ms at 16 kHz): the
+// overlap of its synthesis windows.
+const SuppressDelay = 16
+
+// windows builds the suppressor's low-delay STFT windows (after Mauler and Martin, "A low
+// delay, variable resolution, perfect reconstruction spectral analysis-synthesis system for
+// speech enhancement", 2007). A frame is the last two blocks; the hop is one block. A plain 50 %
+// sqrt-Hann overlap-add holds the output back a whole block (8 ms), until the next frame has
+// added its half. Here the analysis window is long (a sine rise over almost the whole frame,
+// for the frequency resolution the gains need) with a short fall at its end, and the synthesis
+// window is zero except where the output is finished: the product of the two rises over L
+// samples at the start of the newest block and falls over the frame's last L, so consecutive
+// frames add to one and only those last L samples wait for the next frame.
+func (m *mdf) windows() {
+	n, b, L := m.n, m.b, SuppressDelay
+	for i := range n - L {
+		m.wa[i] = float32(math.Sin(math.Pi * (float64(i) + 0.5) / float64(2*(n-L))))
+	}
+	for j := range L {
+		m.wa[n-L+j] = float32(math.Cos(math.Pi * (float64(j) + 0.5) / float64(2*L)))
+	}
+	for i := range m.ws {
+		var p float64 // the product of the two windows
+		switch {
+		case i < b-L:
+		case i < b:
+			p = math.Pow(math.Sin(math.Pi*(float64(i-b+L)+0.5)/float64(2*L)), 2)
+		case i < n-L:
+			p = 1
+		default:
+			p = math.Pow(math.Cos(math.Pi*(float64(i-n+L)+0.5)/float64(2*L)), 2)
+		}
+		if p > 0 {
+			m.ws[i] = float32(p / float64(m.wa[i]))
+		}
+	}
+}
+
 // suppressResidual applies the residual echo suppressor to the foreground output and writes
-// the output block (one block late).
+// the output block: the frame's samples from L before the newest block's start to L before
+// its end.
 func (m *mdf) suppressResidual(out []float32, farActive bool) {
-	b := m.b
+	b, n, L := m.b, m.n, SuppressDelay
 	for i := range b {
-		m.tbuf[i] = m.ePrev[i] * m.win[i]
-		m.tbuf[b+i] = m.efg[i] * m.win[b+i]
+		m.tbuf[i] = m.ePrev[i] * m.wa[i]
+		m.tbuf[b+i] = m.efg[i] * m.wa[b+i]
 	}
 	m.fft.forward(m.ew, m.tbuf)
 	for i := range b {
-		m.tbuf[i] = m.yPrev[i] * m.win[i]
-		m.tbuf[b+i] = m.yfg[i] * m.win[b+i]
+		m.tbuf[i] = m.yPrev[i] * m.wa[i]
+		m.tbuf[b+i] = m.yfg[i] * m.wa[b+i]
 	}
 	m.fft.forward(m.yw, m.tbuf)
 	copy(m.ePrev, m.efg)
@@ -555,8 +595,15 @@ func (m *mdf) suppressResidual(out []float32, farActive bool) {
 		m.ew[k] = e * complex(g, 0)
 	}
 	m.fft.inverse(m.tbuf, m.ew)
-	for i := range b {
-		out[i] = m.ola[i] + m.tbuf[i]*m.win[i]
-		m.ola[i] = m.tbuf[b+i] * m.win[b+i]
+	y := m.tbuf[b-L : n-L]
+	w := m.ws[b-L : n-L]
+	for i := range L {
+		out[i] = m.ola[i] + y[i]*w[i]
+	}
+	for i := L; i < b; i++ {
+		out[i] = y[i] * w[i]
+	}
+	for i := range L {
+		m.ola[i] = m.tbuf[n-L+i] * m.ws[n-L+i]
 	}
 }

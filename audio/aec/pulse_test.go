@@ -255,7 +255,7 @@ func pulseEchoRun(t *testing.T, ac *audio.Context, tt echoPathCase) (fails, robu
 	}
 	st := c.Stats()
 	r := raw.samples()[start:]
-	o := out.samples()[start+2*Block:]
+	o := out.samples()[start+int64(Latency(int(rec.calls[0][0]))):]
 	n := min(len(r), len(o))
 	r, o = r[:n], o[:n]
 

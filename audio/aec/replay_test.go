@@ -128,7 +128,7 @@ func TestReplay(t *testing.T) {
 	}
 	rec := loadRecording(t, dir)
 	out, stats := rec.replay(t)
-	lat := 2 * Block // the canceller's latency
+	lat := Latency(int(rec.calls[0][0])) // the canceller's latency
 	var b strings.Builder
 	for i, st := range stats {
 		s, e := i*8000, (i+1)*8000
@@ -189,7 +189,8 @@ func TestRecorderReplay(t *testing.T) {
 	}
 	got, _ := rec.replay(t)
 	want := toS16(live)
-	if n := min(len(got)-2*Block, len(want)); n < len(mic)-4*Block || !slices.Equal(got[2*Block:2*Block+n], want[:n]) {
+	lat := Latency(int(rec.calls[0][0]))
+	if n := min(len(got)-lat, len(want)); n < len(mic)-4*Block || !slices.Equal(got[lat:lat+n], want[:n]) {
 		t.Errorf("the replay differs from the recorded run")
 	}
 	if !slices.Equal(rec.out, got) {

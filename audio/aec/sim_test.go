@@ -60,7 +60,7 @@ func (s sim) run(t testing.TB, c interface{ Process([]int16) }, ref *fakeRef, mi
 	refPeriod := ref.rate / 100
 	burst := max(1, s.playBurst)
 	in := toS16(mic)
-	out := make([]int16, 0, len(in)+2*Block)
+	out := make([]int16, 0, len(in)+Block)
 	ref.pos = 0
 	for k := 0; k*period < len(in); k++ {
 		if (k+s.lead)%burst == 0 {
@@ -71,6 +71,5 @@ func (s sim) run(t testing.TB, c interface{ Process([]int16) }, ref *fakeRef, mi
 		c.Process(buf)
 		out = append(out, buf...)
 	}
-	lat := 2 * Block
-	return toF32(out[lat:])
+	return toF32(out[Latency(period):])
 }

@@ -134,7 +134,7 @@ func TestPlaybackStalls(t *testing.T) {
 				c.Process(b)
 				out = append(out, b...)
 			}
-			o := toF32(out[2*Block:])
+			o := toF32(out[Latency(160):])
 			from := 3 * 16000
 			n := min(len(mic), len(o))
 			erle := ratioDB(mic[from:n], o[from:n])
