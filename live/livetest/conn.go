@@ -67,6 +67,7 @@ type conn struct {
 	sentTextTok int       // model text tokens sent in the current turn (TEXT modality)
 	turnReason  string    // turnCompleteReason of the current reply
 	calledAt    time.Time // when the latest blocking toolCall was sent
+	readAt      time.Time // when the message being handled came off the socket
 	thoughtTok  int
 	blocking    map[string]ToolCall // unanswered blocking calls
 	collected   []FunctionResponse  // answers to them so far
@@ -92,6 +93,7 @@ type outItem struct {
 }
 
 type inEvent struct {
+	at   time.Time // when the reader got it off the socket
 	data []byte
 	p    *parsed
 	perr *payloadError
@@ -196,7 +198,7 @@ func (c *conn) markClosed(by string, code websocket.StatusCode, reason string) {
 func (c *conn) readLoop(ctx context.Context, in chan<- inEvent) {
 	for {
 		_, data, err := c.ws.Read(ctx)
-		ev := inEvent{data: data, err: err}
+		ev := inEvent{at: time.Now(), data: data, err: err}
 		if err == nil {
 			ev.p, ev.perr = c.schema.parse(data)
 		} else {
@@ -377,6 +379,7 @@ func (c *conn) fail(perr *payloadError) {
 
 func (c *conn) handle(ev inEvent) {
 	c.msgIndex++ // setup = 0; every later message, of any kind, the next
+	c.readAt = ev.at
 	c.s.update(c, func(ci *ConnInfo) {
 		ci.ClientMessages++
 		if ci.ClientMessages == 1 {

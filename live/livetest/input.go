@@ -114,6 +114,9 @@ func (c *conn) audio(b *blob) {
 	if rate != InputRate && rate > 0 {
 		pcm = resample(pcm, rate, InputRate)
 	}
+	if c.s.opt.OnAudio != nil {
+		c.s.opt.OnAudio(pcm, c.readAt)
+	}
 	if c.s.opt.RecordAudio {
 		c.record(pcm) // before ConnInfo counts the chunk, for those who wait on it
 	}

@@ -144,6 +144,10 @@ type Options struct {
 	// JPEG or PNG bytes, so a test can look at what the model was shown. It runs on
 	// the connection's reader: it must return quickly.
 	OnFrame func(f Frame, data []byte)
+	// OnAudio, when set, sees every chunk of microphone audio (16 kHz, resampled if
+	// sent at another rate) as it arrives, with when it arrived. It runs on the
+	// connection's reader: it must return quickly, and pcm is not kept after it.
+	OnAudio func(pcm []int16, at time.Time)
 
 	// What the real server sends that clients rarely see (reference §5.2, §5.7,
 	// §11.5, §9.5). gemini-3.5-transcribe-live sends voiceActivity and interim
