@@ -123,7 +123,7 @@ func TestTalkMicToWire(t *testing.T) {
 	for i, o := range atServer {
 		c, _ := slices.BinarySearchFunc(arrived, o+1, func(a arrival, n int) int { return cmp.Compare(a.end, n) })
 		after := arrived[c].end - o // samples of the chunk from the burst's start on
-		d, _ := slices.BinarySearch(clock.ends(times), atClock[i]+after)
+		d, _ := slices.BinarySearch(deliveryEnds(times), atClock[i]+after)
 		if d >= len(times) {
 			t.Fatalf("burst %d: the clock's stream ends before its chunk would have filled", i)
 		}
@@ -219,9 +219,9 @@ func (c *deliveryClock) snapshot() ([]delivery, []int16) {
 	return slices.Clone(c.times), slices.Clone(c.samples)
 }
 
-// ends lists the sample counts of ds, for a binary search: the first period whose end is at or
-// past n delivered sample n-1.
-func (c *deliveryClock) ends(ds []delivery) []int {
+// deliveryEnds lists the sample counts of ds, for a binary search: the first period whose end is
+// at or past n delivered sample n-1.
+func deliveryEnds(ds []delivery) []int {
 	e := make([]int, len(ds))
 	for i, d := range ds {
 		e[i] = d.end

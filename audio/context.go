@@ -82,8 +82,9 @@ func ParseBackend(s string) (Backend, error) {
 // Context owns one miniaudio context. Devices opened from it must be closed before it; Close
 // closes any that are still open. A Context is safe for concurrent use.
 type Context struct {
-	log *slog.Logger
-	mc  *malgo.AllocatedContext
+	log     *slog.Logger
+	mc      *malgo.AllocatedContext
+	backend Backend
 
 	mu      sync.Mutex
 	closed  bool
@@ -109,7 +110,7 @@ func NewContext(b Backend, log *slog.Logger) (*Context, error) {
 	if err != nil {
 		return nil, fmt.Errorf("init audio backend %s: %w", b, err)
 	}
-	return &Context{log: log, mc: mc, devices: make(map[closer]struct{})}, nil
+	return &Context{log: log, mc: mc, backend: b, devices: make(map[closer]struct{})}, nil
 }
 
 // Close closes every device still open and releases the context. It is idempotent.

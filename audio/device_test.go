@@ -1,6 +1,7 @@
 package audio
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -89,7 +90,7 @@ func TestOpenUnknownDevice(t *testing.T) {
 func TestNullMicAndPlayer(t *testing.T) {
 	tests := []struct {
 		chunkMs int
-	}{{20}, {40}}
+	}{{0}, {20}, {40}}
 	for _, tt := range tests {
 		t.Run(time.Duration(tt.chunkMs*int(time.Millisecond)).String(), func(t *testing.T) {
 			c := nullContext(t)
@@ -118,7 +119,7 @@ func TestNullMicAndPlayer(t *testing.T) {
 				if err != nil {
 					t.Fatalf("Read %d: %v", i, err)
 				}
-				if want := 2 * InputRate * tt.chunkMs / 1000; len(b) != want {
+				if want := 2 * InputRate * cmp.Or(tt.chunkMs, 24) / 1000; len(b) != want { // 0: the default
 					t.Fatalf("chunk %d: %d bytes, want %d", i, len(b), want)
 				}
 				for _, v := range b {

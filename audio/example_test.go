@@ -9,8 +9,9 @@ import (
 	"github.com/livedesk/livedesk/audio"
 )
 
-// A conversation's audio: the microphone feeds the network in 20 ms chunks; the model's audio
-// goes to the player tagged with a generation, and an interruption flushes it at once.
+// A conversation's audio: the microphone feeds the network in 24 ms chunks (three 8 ms periods);
+// the model's audio goes to the player tagged with a generation, and an interruption flushes it
+// at once.
 func Example() {
 	ac, err := audio.NewContext(audio.BackendNull, slog.New(slog.DiscardHandler)) // BackendDefault in the app
 	if err != nil {
@@ -44,6 +45,6 @@ func Example() {
 	player.Write(gen-1, make([]byte, 960))                 // a late chunk of the old turn: dropped
 	fmt.Println("stale chunks dropped:", player.Stats().StaleChunks)
 	// Output:
-	// mic chunk: 640 bytes
+	// mic chunk: 768 bytes
 	// stale chunks dropped: 1
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,6 +34,9 @@ type PlayerStats struct {
 	// MaxGap is the longest time between two callbacks after start-up: far above the period,
 	// the callback thread was starved (a busy machine, or no free Go P for the cgo callback).
 	MaxGap time.Duration
+	// Hushes counts the mute changes the sound server confirmed for the stream (two per hushed
+	// Clear; see Clear).
+	Hushes uint64
 	Lost   bool // the device stopped on its own (unplugged, server gone)
 }
 
@@ -61,7 +65,22 @@ type Player struct {
 	closing   atomic.Bool
 	closeOnce sync.Once
 	closeErr  error
+
+	hush     *hush // nil without PulseAudio
+	hushMu   sync.Mutex
+	unhush   *time.Timer // pending unmute after a hushed Clear
+	hushDone bool        // closed: no more unmutes
 }
+
+// After a Clear while the speaker was playing, the stream is muted in the sound server for
+// hushFor: long enough for what the server held (its buffer, about a period) to play out unheard,
+// short enough that the next answer, which comes after the user has spoken, starts unmuted.
+const (
+	hushFor     = 100 * time.Millisecond
+	hushAudible = 250 * time.Millisecond // "playing": audible audio went out this recently
+)
+
+var playerSeq atomic.Uint64
 
 // maxCallbackFrames bounds the callback's scratch buffer; larger periods are served in pieces.
 const maxCallbackFrames = 4096
@@ -96,6 +115,9 @@ func (c *Context) OpenPlayer(cfg PlayerConfig) (*Player, error) {
 	dc.SampleRate = OutputRate
 	dc.PeriodSizeInMilliseconds = uint32(cfg.PeriodMs)
 	dc.PerformanceProfile = malgo.LowLatency
+	// A name of its own, by which the hush finds the stream in the sound server.
+	stream := fmt.Sprintf("Live Desk speaker %d.%d", os.Getpid(), playerSeq.Add(1))
+	dc.Pulse.StreamNamePlayback = stream
 	dev, err := c.initDevice(dc, id, malgo.DeviceCallbacks{Data: p.onData, Stop: p.onStop})
 	if err != nil {
 		return nil, fmt.Errorf("open player %q: %w", name, err)
@@ -110,7 +132,10 @@ func (c *Context) OpenPlayer(cfg PlayerConfig) (*Player, error) {
 		dev.Uninit()
 		return nil, fmt.Errorf("start player %q: %w", name, classify(err))
 	}
-	p.log.Debug("player started", "rate", dev.SampleRate(), "period_ms", cfg.PeriodMs)
+	if c.backend == BackendPulse || c.backend == BackendDefault {
+		p.hush = openHush(stream)
+	}
+	p.log.Debug("player started", "rate", dev.SampleRate(), "period_ms", cfg.PeriodMs, "hush", p.hush != nil)
 	return p, nil
 }
 
@@ -156,7 +181,32 @@ func (p *Player) Write(gen uint64, pcm []byte) { p.j.write(gen, pcm) }
 
 // Clear drops everything queued: the next device period fades out over at most 5 ms and is
 // silent after that. It returns the new generation; tag the next turn's audio with it.
-func (p *Player) Clear() uint64 { return p.j.clear() }
+//
+// With PulseAudio, when the speaker was playing, the stream is also muted in the sound server
+// for hushFor, so what the server already holds stops at once instead of playing out (see hush).
+func (p *Player) Clear() uint64 {
+	g := p.j.clear()
+	if p.hush != nil && p.ref.Active(hushAudible) {
+		p.hushMu.Lock()
+		if !p.hushDone {
+			p.hush.set(true)
+			if p.unhush != nil {
+				p.unhush.Stop()
+			}
+			p.unhush = time.AfterFunc(hushFor, p.endHush)
+		}
+		p.hushMu.Unlock()
+	}
+	return g
+}
+
+func (p *Player) endHush() {
+	p.hushMu.Lock()
+	defer p.hushMu.Unlock()
+	if !p.hushDone {
+		p.hush.set(false)
+	}
+}
 
 // EndTurn marks the audio written so far as a complete turn (the server's turnComplete): it
 // starts without waiting for the start-up lead, and the silence after it is not an underrun.
@@ -170,8 +220,12 @@ func (p *Player) SetVolume(v float64) { p.j.setVolume(v) }
 
 // Stats returns the counters.
 func (p *Player) Stats() PlayerStats {
-	return PlayerStats{JitterStats: p.j.stats(), Callbacks: p.callbacks.Load(), Frames: p.frames.Load(),
+	st := PlayerStats{JitterStats: p.j.stats(), Callbacks: p.callbacks.Load(), Frames: p.frames.Load(),
 		MaxGap: time.Duration(p.maxGap.Load()), Lost: p.Err() != nil}
+	if p.hush != nil {
+		st.Hushes = p.hush.applied()
+	}
+	return st
 }
 
 // Err reports ErrDeviceLost once the device has stopped on its own or has asked for no audio
@@ -201,6 +255,15 @@ func (p *Player) Reference() *Reference { return p.ref }
 func (p *Player) Close() error {
 	p.closeOnce.Do(func() {
 		p.closing.Store(true)
+		if p.hush != nil {
+			p.hushMu.Lock()
+			p.hushDone = true
+			if p.unhush != nil {
+				p.unhush.Stop()
+			}
+			p.hushMu.Unlock()
+			p.hush.close()
+		}
 		if err := p.dev.Stop(); err != nil && !errors.Is(err, malgo.ErrDeviceNotStarted) {
 			p.closeErr = fmt.Errorf("stop player %q: %w", p.name, err)
 		}

@@ -5,7 +5,8 @@
 set -euo pipefail
 
 build=(gcc pkg-config libgl1-mesa-dev libgl1-mesa-dri libx11-dev libxcursor-dev libxrandr-dev
-	libxinerama-dev libxi-dev libxxf86vm-dev libxext-dev libxrender-dev libxfixes-dev)
+	libxinerama-dev libxi-dev libxxf86vm-dev libxext-dev libxrender-dev libxfixes-dev
+	libpulse-dev)  # headers only: audio's hush opens libpulse at run time, as miniaudio does
 # Fonts: Fyne's bundled font covers Latin, Greek and Cyrillic only; Chinese, Japanese and Korean
 # (fonts-noto-cjk) and Arabic, the Indic scripts and Thai (fonts-noto-core) come from system
 # fonts, for the UI's translations and every speech language in Settings. The golden UI tests

@@ -338,6 +338,7 @@ func (c *conn) send(m *serverMsg) {
 		}
 		if m.ServerContent != nil && m.ServerContent.Interrupted {
 			ci.Interruptions++
+			ci.InterruptedAt = append(ci.InterruptedAt, time.Now())
 		}
 		if m.ToolCall != nil {
 			for _, fc := range m.ToolCall.FunctionCalls {

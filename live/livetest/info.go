@@ -40,7 +40,8 @@ type ConnInfo struct {
 	Cancelled       []string // ids sent in toolCallCancellation
 	Turns           int      // model turns completed (turnComplete sent)
 	Interruptions   int
-	Handles         []string // newHandle values sent
+	InterruptedAt   []time.Time // when each interrupted was handed to the socket
+	Handles         []string    // newHandle values sent
 
 	// Sent lists the parts of every server message in order, e.g.
 	// "setupComplete", "serverContent.modelTurn", "usageMetadata"; a message
@@ -69,6 +70,7 @@ func (ci ConnInfo) clone() ConnInfo {
 	ci.Cancelled = slices.Clone(ci.Cancelled)
 	ci.Handles = slices.Clone(ci.Handles)
 	ci.Sent = slices.Clone(ci.Sent)
+	ci.InterruptedAt = slices.Clone(ci.InterruptedAt)
 	return ci
 }
 
