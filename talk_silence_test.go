@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -99,14 +100,24 @@ func TestTalkInterruptSilence(t *testing.T) {
 	time.Sleep(300 * time.Millisecond) // the clock has what came after the last one
 	times, heard := clock.snapshot()
 
-	var lags []time.Duration
+	var (
+		lags []time.Duration
+		cuts []string
+	)
 	for k, at := range c.InterruptedAt {
-		lag, ok := lastSound(times, heard, at, 600*time.Millisecond)
+		lag, last, ok := lastSound(times, heard, at, 600*time.Millisecond)
 		if !ok {
 			t.Errorf("barge-in %d: the speaker's monitor has no audio around the interruption", k+1)
 			continue
 		}
 		lags = append(lags, lag)
+		if last > audio.InputRate/10 {
+			// How abruptly it stopped: the largest step between samples in the last 2 ms
+			// against the largest in the 100 ms of speech before (a click stands out).
+			stop := maxStep(heard[last-32 : last+2])
+			speech := maxStep(heard[last-audio.InputRate/10 : last-32])
+			cuts = append(cuts, fmt.Sprintf("%+.0f", 20*math.Log10(float64(max(stop, 1))/float64(max(speech, 1)))))
+		}
 	}
 	if len(lags) != bargeIns {
 		t.Fatalf("measured %d of %d barge-ins", len(lags), bargeIns)
@@ -119,35 +130,44 @@ func TestTalkInterruptSilence(t *testing.T) {
 	}
 	t.Logf("interrupted sent → the speaker's last audible sample (−40 dBFS), %d barge-ins (ms, in order): %s; median %.1f ms, worst %.1f ms",
 		len(lags), strings.Join(s, " "), float64(sorted[len(sorted)/2].Microseconds())/1000, float64(sorted[len(sorted)-1].Microseconds())/1000)
+	t.Logf("largest step between samples as it stopped, against the speech before (dB): %s", strings.Join(cuts, " "))
+}
+
+func maxStep(x []int16) int {
+	m := 0
+	for i := 1; i < len(x); i++ {
+		m = max(m, abs(int(x[i])-int(x[i-1])))
+	}
+	return m
 }
 
 // lastSound finds, in the monitor recording, the last sample above -40 dBFS within span after
 // at (the interrupted answer's end; the next answer starts later, after the user has spoken) and
-// returns when the sound server rendered it, less at. Before any sound after at it returns the
-// time of the first period delivered after at, less at, if that period starts in silence. ok is
-// false when the recording does not cover at.
-func lastSound(times []delivery, x []int16, at time.Time, span time.Duration) (time.Duration, bool) {
+// returns when the sound server rendered it, less at, and its index. Before any sound after at it
+// returns the time of the first period delivered after at, less at. ok is false when the
+// recording does not cover at.
+func lastSound(times []delivery, x []int16, at time.Time, span time.Duration) (lag time.Duration, last int, ok bool) {
 	first := slices.IndexFunc(times, func(d delivery) bool { return !d.at.Before(at) })
 	if first <= 0 {
-		return 0, false
+		return 0, 0, false
 	}
 	from := times[first-1].end // the first sample delivered after at
 	to := min(len(x), from+int(span.Seconds()*audio.InputRate))
-	last := -1
+	last = -1
 	for i := from; i < to; i++ {
 		if abs(int(x[i])) > 328 {
 			last = i
 		}
 	}
 	if last < 0 {
-		return times[first].at.Sub(at), true
+		return times[first].at.Sub(at), from, true
 	}
 	d, _ := slices.BinarySearch(deliveryEnds(times), last+1)
 	if d >= len(times) {
-		return 0, false
+		return 0, 0, false
 	}
 	// The period arrived when its last sample was rendered; the sound stopped that many samples
 	// before.
 	after := time.Duration(times[d].end-last-1) * time.Second / audio.InputRate
-	return times[d].at.Add(-after).Sub(at), true
+	return times[d].at.Add(-after).Sub(at), last, true
 }
