@@ -172,11 +172,12 @@ func (h *harness) stopAndSummarize(run uint64) Summary {
 	return h.c.Summary()
 }
 
-// liveFor waits until run is live and the microphone has delivered n chunks.
+// micChunks waits about as long as the microphone takes to deliver n chunks.
 func (h *harness) micChunks(n int) {
 	h.t.Helper()
-	// The null device produces a chunk every 20 ms; this is a wait, not an assertion.
-	time.Sleep(time.Duration(n) * 20 * time.Millisecond)
+	// The null device produces a chunk every 24 ms (the microphone's default chunk); this is a
+	// wait, not an assertion.
+	time.Sleep(time.Duration(n) * 24 * time.Millisecond)
 }
 
 // TestMutedBeforeConnectSendsNothing: muting before the call starts keeps every microphone
