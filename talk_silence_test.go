@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -60,20 +59,8 @@ func TestTalkInterruptSilence(t *testing.T) {
 	defer ear.Close()
 	user := openMouth(t, "MicFeed")
 
-	var stdout, stderr syncBuffer
-	cmd := exec.Command(buildBinary(t), "talk", "--endpoint", srv.URL(), "--backend", "pulse", "--mic", "VirtualMic",
+	stdout, stderr := startTalk(t, "talk", "--endpoint", srv.URL(), "--backend", "pulse", "--mic", "VirtualMic",
 		"--speaker", "Speaker", "--headphones", "--text", "Tell me a story.")
-	cmd.Env = append(os.Environ(), "GEMINI_API_KEY="+testKey)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	defer func() {
-		cmd.Process.Signal(os.Interrupt)
-		<-done
-	}()
 	wait := func(what string, d time.Duration, cond func(livetest.ConnInfo) bool) livetest.ConnInfo {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(t.Context(), d)

@@ -75,19 +75,7 @@ func TestTalkMicToWire(t *testing.T) {
 	if mode := os.Getenv("LIVEDESK_ECHO_MODE"); mode != "" {
 		args = append(args, "--echo", mode)
 	}
-	var stdout, stderr syncBuffer
-	cmd := exec.Command(buildBinary(t), args...)
-	cmd.Env = append(os.Environ(), "GEMINI_API_KEY="+testKey)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	defer func() {
-		cmd.Process.Signal(os.Interrupt)
-		<-done
-	}()
+	stdout, stderr := startTalk(t, args...)
 	ctx, cancel := context.WithTimeout(t.Context(), 40*time.Second)
 	defer cancel()
 	if _, err := srv.Wait(ctx, func(cs []livetest.ConnInfo) bool { return len(cs) == 1 && cs[0].AudioSamples > audio.InputRate }); err != nil {
@@ -148,6 +136,26 @@ func TestTalkMicToWire(t *testing.T) {
 		}
 	}
 	t.Logf("%d of %d bursts more than 1 dB apart between the server and the clock", off, bursts)
+}
+
+// startTalk runs the real binary with args against a test server; it is stopped (SIGINT, then
+// waited for) when the test ends.
+func startTalk(t *testing.T, args ...string) (stdout, stderr *syncBuffer) {
+	t.Helper()
+	stdout, stderr = new(syncBuffer), new(syncBuffer)
+	cmd := exec.Command(buildBinary(t), args...)
+	cmd.Env = append(os.Environ(), "GEMINI_API_KEY="+testKey)
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		<-done
+	})
+	return stdout, stderr
 }
 
 // onsets returns where each tone burst starts: the first sample above -30 dBFS after 100 ms

@@ -608,9 +608,10 @@ func (c *Canceller) guard() {
 }
 
 // limit keeps the output from being louder than the microphone was (over this block and the
-// one before: the suppressor's output lags a block). Cancelling can only take sound away; more
-// sound out than in is the filter subtracting an echo that is not there, as when the capture
-// stream drops out or the echo path has just moved, and what it adds is the model's voice.
+// one before: the suppressor's output lags the input by SuppressDelay samples). Cancelling can
+// only take sound away; more sound out than in is the filter subtracting an echo that is not
+// there, as when the capture stream drops out or the echo path has just moved, and what it adds
+// is the model's voice.
 func (c *Canceller) limit() {
 	in := max(c.m.lastNearE, c.prevNearE)
 	c.prevNearE = c.m.lastNearE
