@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -28,16 +26,8 @@ import (
 func TestTalkInterruptSilence(t *testing.T) {
 	requireAudioEnv(t, "espeak-ng")
 	const bargeIns = 6
-	dir := t.TempDir()
-	say := func(name, text string) []byte {
-		p := filepath.Join(dir, name)
-		if out, err := exec.Command("espeak-ng", "-v", "en-us", "-s", "160", "-w", p, text).CombinedOutput(); err != nil {
-			t.Fatalf("espeak-ng: %v %s", err, out)
-		}
-		return speech24k(t, p)
-	}
-	bargeIn := say("b.wav", "Wait, stop, I have a question.")
-	story := say("story.wav", "Once upon a time a small robot learned to listen before it spoke. It waited for people to finish, and then it answered kindly. Everyone liked talking to it.")
+	bargeIn := spoken(t, "Wait, stop, I have a question.")
+	story := spoken(t, "Once upon a time a small robot learned to listen before it spoke. It waited for people to finish, and then it answered kindly. Everyone liked talking to it.")
 	srv, err := livetest.Start(livetest.Options{APIKey: testKey, Pace: livetest.RealTime, Responder: func(livetest.Turn) livetest.Reply {
 		return livetest.Reply{Text: "A story.", Audio: story}
 	}})
@@ -46,17 +36,7 @@ func TestTalkInterruptSilence(t *testing.T) {
 	}
 	defer srv.Close()
 
-	ac, err := audio.NewContext(audio.BackendPulse, nil)
-	if err != nil {
-		t.Fatalf("audio context for the clock: %v", err)
-	}
-	defer ac.Close()
-	clock := newDeliveryClock(120 * time.Second)
-	ear, err := ac.OpenMic(audio.MicConfig{Device: "Monitor of Speaker", PeriodMs: 2, Processors: []audio.Processor{clock}})
-	if err != nil {
-		t.Fatalf("open the speaker's monitor: %v", err)
-	}
-	defer ear.Close()
+	clock := startDeliveryClock(t, "Monitor of Speaker", 120*time.Second)
 	user := openMouth(t, "MicFeed")
 
 	stdout, stderr := startTalk(t, "talk", "--endpoint", srv.URL(), "--backend", "pulse", "--mic", "VirtualMic",

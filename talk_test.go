@@ -189,16 +189,8 @@ func TestTalkEchoCancellation(t *testing.T) {
 	if echo == "" {
 		echo = "auto"
 	}
-	dir := t.TempDir()
-	say := func(name, text string) string {
-		p := filepath.Join(dir, name)
-		if out, err := exec.Command("espeak-ng", "-v", "en-us", "-s", "160", "-w", p, text).CombinedOutput(); err != nil {
-			t.Fatalf("espeak-ng: %v %s", err, out)
-		}
-		return p
-	}
-	question := speech24k(t, say("q.wav", "And what happened next?"))
-	bargeIn := speech24k(t, say("b.wav", "Wait, stop, I have a question."))
+	question := spoken(t, "And what happened next?")
+	bargeIn := spoken(t, "Wait, stop, I have a question.")
 
 	// The user speaks through one stream kept open for the whole test: a stream that connects
 	// to the microphone feed (paplay) makes PulseAudio renegotiate that sink's latency, and the
@@ -208,7 +200,7 @@ func TestTalkEchoCancellation(t *testing.T) {
 	// The fake model speaks with espeak-ng's voice: real speech, as Gemini's would be (the
 	// fake's own synthetic voice is a few steady tones, a poor stand-in for an echo path).
 	story := "Once upon a time a small robot learned to listen before it spoke. It waited for people to finish, and then it answered kindly."
-	storyPCM := speech24k(t, say("story.wav", story))
+	storyPCM := spoken(t, story)
 	// The canceller must follow every move of the echo path, but a sound server that cannot
 	// keep time (seen on the shared CI machines: the speaker falling 1 s behind the
 	// microphone in 25 s, running up to 10 % slow for seconds) moves it four times a second,
@@ -505,6 +497,16 @@ func (m *mouth) say(t *testing.T, pcm []byte) {
 	}
 }
 
+// spoken is text said by espeak-ng, as 24 kHz s16le mono (the model's rate).
+func spoken(t *testing.T, text string) []byte {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "speech.wav")
+	if out, err := exec.Command("espeak-ng", "-v", "en-us", "-s", "160", "-w", p, text).CombinedOutput(); err != nil {
+		t.Fatalf("espeak-ng: %v %s", err, out)
+	}
+	return speech24k(t, p)
+}
+
 // speech24k reads a WAV file as the model's audio: 24 kHz s16le mono.
 func speech24k(t *testing.T, path string) []byte {
 	t.Helper()
@@ -551,16 +553,8 @@ func setLoopbackVolume(t *testing.T, module, vol string) {
 // never converges. Real binary, real PulseAudio devices, the barge-in counted at the fake.
 func TestTalkBargeInWithoutEchoPath(t *testing.T) {
 	requireAudioEnv(t, "espeak-ng")
-	dir := t.TempDir()
-	say := func(name, text string) []byte {
-		p := filepath.Join(dir, name)
-		if out, err := exec.Command("espeak-ng", "-v", "en-us", "-s", "160", "-w", p, text).CombinedOutput(); err != nil {
-			t.Fatalf("espeak-ng: %v %s", err, out)
-		}
-		return speech24k(t, p)
-	}
-	bargeIn := say("b.wav", "Wait, stop, I have a question.")
-	story := say("story.wav", "Once upon a time a small robot learned to listen before it spoke. It waited for people to finish, and then it answered kindly.")
+	bargeIn := spoken(t, "Wait, stop, I have a question.")
+	story := spoken(t, "Once upon a time a small robot learned to listen before it spoke. It waited for people to finish, and then it answered kindly.")
 	user := openMouth(t, "MicFeed")
 	// As in TestTalkEchoCancellation: a run that failed while the sound server could not keep
 	// time (measured from the canceller's recording) is repeated; one that kept time must pass.

@@ -58,17 +58,7 @@ func TestTalkMicToWire(t *testing.T) {
 	}
 	defer srv.Close()
 
-	ac, err := audio.NewContext(audio.BackendPulse, nil)
-	if err != nil {
-		t.Fatalf("audio context for the clock: %v", err)
-	}
-	defer ac.Close()
-	clock := newDeliveryClock(90 * time.Second)
-	ref, err := ac.OpenMic(audio.MicConfig{Device: "VirtualMic", PeriodMs: 2, Processors: []audio.Processor{clock}})
-	if err != nil {
-		t.Fatalf("open the clock's microphone: %v", err)
-	}
-	defer ref.Close()
+	clock := startDeliveryClock(t, "VirtualMic", 90*time.Second)
 	user := openMouth(t, "MicFeed")
 
 	args := []string{"talk", "--endpoint", srv.URL(), "--backend", "pulse", "--mic", "VirtualMic", "--speaker", "Speaker"}
@@ -206,9 +196,23 @@ type delivery struct {
 	end int // samples delivered up to the end of this period
 }
 
-func newDeliveryClock(d time.Duration) *deliveryClock {
+// startDeliveryClock records the capture device (up to d of it) in 2 ms periods, the test's
+// own client of the sound server, until the test ends.
+func startDeliveryClock(t *testing.T, device string, d time.Duration) *deliveryClock {
+	t.Helper()
 	n := int(d.Seconds() * audio.InputRate)
-	return &deliveryClock{times: make([]delivery, 0, n/64), samples: make([]int16, 0, n)}
+	c := &deliveryClock{times: make([]delivery, 0, n/64), samples: make([]int16, 0, n)}
+	ac, err := audio.NewContext(audio.BackendPulse, nil)
+	if err != nil {
+		t.Fatalf("audio context for the clock: %v", err)
+	}
+	t.Cleanup(func() { ac.Close() })
+	m, err := ac.OpenMic(audio.MicConfig{Device: device, PeriodMs: 2, Processors: []audio.Processor{c}})
+	if err != nil {
+		t.Fatalf("open %q for the clock: %v", device, err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return c
 }
 
 func (c *deliveryClock) Process(s []int16) {
