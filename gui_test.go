@@ -11,9 +11,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,6 +23,7 @@ import (
 
 	"github.com/livedesk/livedesk/call"
 	"github.com/livedesk/livedesk/capture"
+	"github.com/livedesk/livedesk/internal/xwin"
 	"github.com/livedesk/livedesk/live/livetest"
 )
 
@@ -84,29 +87,33 @@ func requireTestEnv(t *testing.T) {
 }
 
 var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
+	buildMu sync.Mutex
+	built   = map[string]string{} // package → binary
 )
 
-func buildBinary(t *testing.T) string {
+func buildBinary(t *testing.T) string { return buildPackage(t, ".") }
+
+// buildPackage builds the main package pkg once per test binary and returns the program's path.
+func buildPackage(t *testing.T, pkg string) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "livedesk-bin")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "livedesk")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if bin, ok := built[pkg]; ok {
+		return bin
 	}
-	return binPath
+	dir, err := os.MkdirTemp("", "livedesk-bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, filepath.Base(filepath.Clean(pkg)))
+	if pkg == "." {
+		bin = filepath.Join(dir, "livedesk")
+	}
+	if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", pkg, err, out)
+	}
+	built[pkg] = bin
+	return bin
 }
 
 // syncBuffer is a goroutine-safe log sink.
@@ -310,26 +317,88 @@ func TestDemo(t *testing.T) {
 	a.screenshot("gui-demo.png")
 }
 
-// TestIdleCPU measures the CPU the window uses while open and not connected.
+// TestIdleCPU measures the CPU the window uses while open and not connected, beside the smallest
+// Fyne window (testdata/fynefloor) measured over the same seconds: Fyne's 60 Hz polling is a
+// floor Live Desk cannot go below, and a busy shared machine inflates both alike. That the
+// window is idle is checked without any clock: it must not repaint.
 func TestIdleCPU(t *testing.T) {
 	requireTestEnv(t)
 	if testing.Short() {
 		t.Skip("takes 10 s")
 	}
+	floor := exec.Command(buildPackage(t, "./testdata/fynefloor"))
+	floor.Env = append(os.Environ(), "HOME="+t.TempDir())
+	if err := floor.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = floor.Process.Kill()
+		_ = floor.Wait()
+	})
 	a := startApp(t, []string{"GEMINI_API_KEY=test-key"})
+	id, err := strconv.ParseUint(a.win, 10, 32)
+	if err != nil {
+		t.Fatalf("window id %q: %v", a.win, err)
+	}
 	time.Sleep(2 * time.Second)
 	pid := a.cmd.Process.Pid
-	c0, w0 := cpuTicks(t, pid), time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	<-ctx.Done()
+	var repaints atomic.Int64
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- xwin.Repaints(ctx, uint32(id), &repaints) }()
+	th0 := threadTicks(pid)
+	c0, f0, w0 := cpuTicks(t, pid), cpuTicks(t, floor.Process.Pid), time.Now()
+	time.Sleep(10 * time.Second)
+	c1, f1, w1 := cpuTicks(t, pid), cpuTicks(t, floor.Process.Pid), time.Now()
+	th1 := threadTicks(pid)
 	cancel()
-	c1, w1 := cpuTicks(t, pid), time.Now()
-	const hz = 100 // USER_HZ on Linux
-	frac := float64(c1-c0) / hz / w1.Sub(w0).Seconds()
-	t.Logf("idle CPU: %.2f%% of one core over %.1f s", frac*100, w1.Sub(w0).Seconds())
-	if frac > 0.05 {
-		t.Errorf("idle CPU %.2f%% of a core, want near zero (< 5%%)", frac*100)
+	if err := <-done; err != nil && ctx.Err() == nil {
+		t.Fatal(err)
 	}
+	const hz = 100 // USER_HZ on Linux
+	span := w1.Sub(w0).Seconds()
+	app, fyne := float64(c1-c0)/hz/span, float64(f1-f0)/hz/span
+	var busiest []string
+	for name, n := range th1 {
+		if d := n - th0[name]; d > 0 {
+			busiest = append(busiest, fmt.Sprintf("%s %d", name, d))
+		}
+	}
+	sort.Strings(busiest)
+	t.Logf("idle CPU: %.2f%% of one core over %.1f s (the smallest Fyne window: %.2f%%); %d repaints; ticks by thread: %s",
+		app*100, span, fyne*100, repaints.Load(), strings.Join(busiest, ", "))
+	if r := float64(repaints.Load()) / span; r > 2 {
+		t.Errorf("the idle window repainted %.1f times a second; nothing it shows changes", r)
+	}
+	if limit := max(0.05, 2*fyne); app > limit {
+		t.Errorf("idle CPU %.2f%% of a core, want below %.2f%% (5%%, or twice the smallest Fyne window's %.2f%%)", app*100, limit*100, fyne*100)
+	}
+}
+
+// threadTicks sums the CPU ticks of pid's threads by thread name (Go's threads share the
+// program's; GL's and the sound library's have their own), best effort.
+func threadTicks(pid int) map[string]int64 {
+	m := map[string]int64{}
+	dirs, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*", pid))
+	for _, d := range dirs {
+		b, err := os.ReadFile(filepath.Join(d, "stat"))
+		if err != nil {
+			continue
+		}
+		s := string(b)
+		i, j := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
+		if i < 0 || j < i {
+			continue
+		}
+		f := strings.Fields(s[j+1:])
+		if len(f) < 13 {
+			continue
+		}
+		u, _ := strconv.ParseInt(f[11], 10, 64)
+		st, _ := strconv.ParseInt(f[12], 10, 64)
+		m[s[i+1:j]] += u + st
+	}
+	return m
 }
 
 func cpuTicks(t *testing.T, pid int) int64 {
