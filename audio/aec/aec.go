@@ -674,12 +674,9 @@ func (c *Canceller) shiftPath(s int) {
 	c.m.takeSnapshot()
 	c.tainted, c.suspect = false, 0
 	if s != 0 {
-		// The clock-drift estimate may hold part of the jump (one slow enough to pass as
-		// drift: seen, -109 ppm on a path without drift, after which the realigner had to
-		// follow the reference sliding away every half second): start it again.
-		c.drift.reset()
-		c.step = c.rs.ratio
-		c.driftPPM.Store(0)
+		c.drift.jumped()
+		c.step = c.rs.ratio * (1 + c.drift.integral)
+		c.driftPPM.Store(int64(math.Round(c.drift.integral * 1e6)))
 	}
 	c.ra.restart()
 	c.realigns.Add(1)
@@ -691,8 +688,11 @@ const maxDrift = 1e-3
 
 // maxDriftStep is the fastest slide between two drift measurements taken as clock drift; a
 // faster one is a jump of the echo path (see realign). Two devices' crystals differ by tens of
-// ppm; 250 ppm leaves room for a rate-adapting sound server.
-const maxDriftStep = 250e-6
+// ppm, but PulseAudio's rate-adapting loopback was measured sliding at 100-600 ppm (250 ppm
+// here kept it from ever being followed, and the filter from converging). A jump of the path
+// by a few milliseconds (PulseAudio re-buffering a stream) is over 1000 ppm across the 2 s
+// between measurements.
+const maxDriftStep = 1000e-6
 
 // preMargin is how many partitions of the filter lie before the strongest echo.
 const preMargin = 2
