@@ -176,10 +176,11 @@ func TestTalkCPU(t *testing.T) {
 }
 
 // TestTalkEchoCancellation runs `livedesk talk` on speakers: PulseAudio loops the speaker back
-// into the microphone (module-loopback, 60 ms, -9 dB) like a laptop without headphones. Over
-// four spoken answers the fake server must see no barge-in from the model's own voice (its VAD:
-// an energy gate, see below), and the user talking over the model must still interrupt it,
-// with the answer after that double talk again playing out uninterrupted.
+// into the microphone (module-loopback, 60 ms, -6 dB) like a laptop without headphones, loud.
+// Over ten answers (issue 13: at least eight) the fake server must see no barge-in from the
+// model's own voice (its VAD: an energy gate, see below), and the user talking over the model
+// must still interrupt it, twice, with the answer after each double talk again playing out
+// uninterrupted. The echo that reached the server is measured against what the speaker played.
 // LIVEDESK_ECHO_MODE=off shows the failure it guards against.
 //
 //	scripts/with-testenv.sh go test -run TestTalkEchoCancellation -v .
@@ -302,9 +303,9 @@ func talkEchoRun(t *testing.T, echo string, user *mouth, question, bargeIn, stor
 	}
 	mod := load("the echo path", "module-loopback", "source=spk.monitor", "sink=micsrc",
 		"latency_msec=60", "adjust_time=0", "source_dont_move=true", "sink_dont_move=true")
-	// Laptop speakers reach the microphone some 10 dB down: 70 % in PulseAudio's cubic volume
-	// scale is -9.3 dB.
-	setLoopbackVolume(t, mod, "70%")
+	// Laptop speakers reach the microphone some 6-10 dB down; issue 13 asks for the loud end:
+	// 79 % in PulseAudio's cubic volume scale is -6.1 dB.
+	setLoopbackVolume(t, mod, "79%")
 
 	srv, err := livetest.Start(livetest.Options{APIKey: testKey, Pace: livetest.RealTime, RecordAudio: true, Responder: func(tu livetest.Turn) livetest.Reply {
 		return livetest.Reply{Text: story, Audio: storyPCM}
@@ -386,47 +387,46 @@ func talkEchoRun(t *testing.T, echo string, user *mouth, question, bargeIn, stor
 	}
 	modelChunks := func(c livetest.ConnInfo) int { return c.Count("serverContent.modelTurn") }
 
-	// Turn 1: the model tells its story out loud; its voice comes back through the echo path.
-	c, ok := wait("the first answer", 40*time.Second, func(c livetest.ConnInfo) bool { return c.Turns >= 1 })
+	// Answer 1: the model tells its story out loud; its voice comes back through the echo path.
+	c, ok := wait("answer 1", 40*time.Second, func(c livetest.ConnInfo) bool { return c.Turns >= 1 })
 	if !ok {
 		return fails, slip
 	}
-	self := map[string]int{}
-	self["the first answer"] = c.Interruptions
-	// Turn 2: a spoken question, answered out loud.
-	speak(question)
-	before := modelChunks(c)
-	if c, ok = wait("the second answer to start", 20*time.Second, func(c livetest.ConnInfo) bool { return modelChunks(c) > before+15 }); !ok {
-		return fails, slip
+	self := map[string]int{"answer 1": c.Interruptions} // the model interrupting itself, by answer
+	labels := []string{"answer 1"}
+	// Then spoken questions, each answered out loud, and twice the user talking over the answer:
+	// that must interrupt it, and the answer to that double talk must again play out. Eight
+	// answers play out in full, and two are cut short.
+	answer := 1
+	for _, barge := range []bool{false, false, true, false, false, true, false} {
+		speak(question)
+		answer++
+		label := fmt.Sprintf("answer %d", answer)
+		n, turns, before := c.Interruptions, c.Turns, modelChunks(c)
+		if c, ok = wait(label+" to start", 20*time.Second, func(c livetest.ConnInfo) bool { return modelChunks(c) > before+15 }); !ok {
+			return fails, slip
+		}
+		if barge {
+			start := "the start of " + label
+			self[start], labels = c.Interruptions-n, append(labels, start)
+			n = c.Interruptions
+			speak(bargeIn)
+			if c, ok = wait("the barge-in during "+label, 15*time.Second, func(c livetest.ConnInfo) bool { return c.Interruptions > n }); !ok {
+				return fails, slip
+			}
+			// The user has finished speaking (say returns when the phrase has played).
+			answer++
+			label = fmt.Sprintf("answer %d (to the barge-in)", answer)
+			n, turns, before = c.Interruptions, c.Turns, modelChunks(c)
+			if c, ok = wait(label+" to start", 20*time.Second, func(c livetest.ConnInfo) bool { return modelChunks(c) > before+15 }); !ok {
+				return fails, slip
+			}
+		}
+		if c, ok = wait(label, 40*time.Second, func(c livetest.ConnInfo) bool { return c.Turns > turns }); !ok {
+			return fails, slip
+		}
+		self[label], labels = c.Interruptions-n, append(labels, label)
 	}
-	if c, ok = wait("the second answer", 40*time.Second, func(c livetest.ConnInfo) bool { return c.Turns >= 2 }); !ok {
-		return fails, slip
-	}
-	self["the second answer"] = c.Interruptions - self["the first answer"]
-	// Turn 3: the user talks over the model: that must interrupt it.
-	speak(question)
-	n := c.Interruptions
-	before = modelChunks(c)
-	if c, ok = wait("the third answer to start", 20*time.Second, func(c livetest.ConnInfo) bool { return modelChunks(c) > before+15 }); !ok {
-		return fails, slip
-	}
-	self["the start of the third answer"] = c.Interruptions - n
-	n = c.Interruptions
-	speak(bargeIn)
-	if c, ok = wait("the barge-in", 15*time.Second, func(c livetest.ConnInfo) bool { return c.Interruptions > n }); !ok {
-		return fails, slip
-	}
-	// Turn 4: after that double talk, the answer to the barge-in plays out uninterrupted too.
-	// (The user has finished speaking: say returns when the phrase has played.)
-	n, turns := c.Interruptions, c.Turns
-	before = modelChunks(c)
-	if c, ok = wait("the answer to the barge-in to start", 20*time.Second, func(c livetest.ConnInfo) bool { return modelChunks(c) > before+15 }); !ok {
-		return fails, slip
-	}
-	if c, ok = wait("the answer to the barge-in", 40*time.Second, func(c livetest.ConnInfo) bool { return c.Turns > turns }); !ok {
-		return fails, slip
-	}
-	self["the answer to the barge-in"] = c.Interruptions - n
 	stopped := time.Now()
 	stop()
 	if code := <-done; code != 0 {
@@ -441,10 +441,10 @@ func talkEchoRun(t *testing.T, echo string, user *mouth, question, bargeIn, stor
 	t.Logf("echo at the server, outside in (speaker sink's monitor against the audio the fake server received, user's speech left out): %.1f dB below the speaker over the session; per answer %s (starting %.1f s into the recording)",
 		session, formatDBs(answers), starts)
 	if echo != "off" && session < 15 {
-		fail("echo at the server only %.1f dB below the speaker over the session, want >= 15 (the echo path alone is 9 dB down)", session)
+		fail("echo at the server only %.1f dB below the speaker over the session, want >= 15 (the echo path alone is 6 dB down)", session)
 	}
 	t.Logf("echo=%s: %d turns, %d interruptions; the speaker fell %v behind the microphone\n%s", echo, c.Turns, c.Interruptions, slip.Round(time.Millisecond), stdout.String())
-	for _, what := range []string{"the first answer", "the second answer", "the start of the third answer", "the answer to the barge-in"} {
+	for _, what := range labels {
 		if self[what] != 0 {
 			fail("the model interrupted itself %d times during %s, played on speakers", self[what], what)
 		}
