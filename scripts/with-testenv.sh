@@ -59,11 +59,13 @@ pactl set-default-sink spk >/dev/null
 pactl set-default-source mic >/dev/null
 # A null sink with no stream renders ahead in 2 s blocks and only looks at a new stream's
 # latency when the block is spent: a microphone opened then delivered its first period up to
-# 2 s late (measured 1.8-2.0 s, every time), which a sound card does not do. A silent
-# low-latency stream on the microphone's sink keeps it rendering in small blocks, as hardware
-# would. Not on the speaker's: with spk kept running, the idle window's CPU rose from about 2 %
-# to 9 % of a core (unexplained; the app has no audio stream open then).
-for s in micsrc; do
+# 2 s late (measured 1.8-2.0 s, every time), and a speaker asked for its first data as late, so
+# the model's first words played up to half a second after they arrived (a kept barge-in
+# recording: the user heard 0.27 s before the answer), which a sound card does not do. A silent
+# low-latency stream on each sink keeps it rendering in small blocks, as hardware would. (The
+# speaker's was left out for a while, blamed for an idle window at 9 % of a core; CI saw the
+# same 9.8 % without it, and the window measures 1.2 % with it, level with a bare Fyne window.)
+for s in micsrc spk; do
 	pacat --playback --device="$s" --latency-msec=20 --format=s16le --rate=48000 --channels=1 --raw </dev/zero >/dev/null 2>&1 &
 	pids+=($!)
 done
