@@ -105,10 +105,11 @@ func buildPackage(t *testing.T, pkg string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bin := filepath.Join(dir, filepath.Base(filepath.Clean(pkg)))
-	if pkg == "." {
-		bin = filepath.Join(dir, "livedesk")
+	name := "livedesk"
+	if pkg != "." {
+		name = filepath.Base(pkg)
 	}
+	bin := filepath.Join(dir, name)
 	if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
 		t.Fatalf("go build %s: %v\n%s", pkg, err, out)
 	}
@@ -381,42 +382,42 @@ func threadTicks(pid int) map[string]int64 {
 	m := map[string]int64{}
 	dirs, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*", pid))
 	for _, d := range dirs {
-		b, err := os.ReadFile(filepath.Join(d, "stat"))
-		if err != nil {
-			continue
+		if name, ticks, err := statTicks(filepath.Join(d, "stat")); err == nil {
+			m[name] += ticks
 		}
-		s := string(b)
-		i, j := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
-		if i < 0 || j < i {
-			continue
-		}
-		f := strings.Fields(s[j+1:])
-		if len(f) < 13 {
-			continue
-		}
-		u, _ := strconv.ParseInt(f[11], 10, 64)
-		st, _ := strconv.ParseInt(f[12], 10, 64)
-		m[s[i+1:j]] += u + st
 	}
 	return m
 }
 
 func cpuTicks(t *testing.T, pid int) int64 {
 	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	_, ticks, err := statTicks(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Fields after the ")" that ends the command name: utime is the 12th, stime the 13th.
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		t.Fatal(errors.New("malformed /proc stat"))
+	return ticks
+}
+
+// statTicks reads a /proc stat file: the command name and the user + system CPU ticks.
+func statTicks(path string) (name string, ticks int64, err error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", 0, err
 	}
-	f := strings.Fields(s[i+1:])
+	// The name is in parentheses and may hold any character; after the ")" that ends it,
+	// utime is the 12th field and stime the 13th.
+	s := string(b)
+	i, j := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
+	if i < 0 || j < i {
+		return "", 0, errors.New("malformed /proc stat")
+	}
+	f := strings.Fields(s[j+1:])
+	if len(f) < 13 {
+		return "", 0, errors.New("malformed /proc stat")
+	}
 	u, _ := strconv.ParseInt(f[11], 10, 64)
 	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return u + st
+	return s[i+1 : j], u + st, nil
 }
 
 // TestLiveCPU compares, over the same silent conversation against the fake server, the CPU of
