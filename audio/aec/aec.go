@@ -288,8 +288,7 @@ func (c *Canceller) restart() {
 	c.erle.Store(math.Float64bits(math.NaN()))
 	c.delayBlk.Store(0)
 	c.drift.reset()
-	c.step = c.rs.ratio
-	c.driftPPM.Store(0)
+	c.followDrift()
 }
 
 func (c *Canceller) chunk(near []int16) {
@@ -512,10 +511,8 @@ func (c *Canceller) block(near []float32) {
 		c.updateDelay()
 	}
 	if c.delayKnown {
-		if corr, ok := c.drift.update(c.m); ok {
-			corr = max(-2*maxDrift, min(2*maxDrift, corr))
-			c.step = c.rs.ratio * (1 + corr)
-			c.driftPPM.Store(int64(math.Round(c.drift.integral * 1e6)))
+		if c.drift.update(c.m) {
+			c.followDrift()
 		}
 	}
 
@@ -675,12 +672,17 @@ func (c *Canceller) shiftPath(s int) {
 	c.tainted, c.suspect = false, 0
 	if s != 0 {
 		c.drift.jumped()
-		c.step = c.rs.ratio * (1 + c.drift.integral)
-		c.driftPPM.Store(int64(math.Round(c.drift.integral * 1e6)))
+		c.followDrift()
 	}
 	c.ra.restart()
 	c.realigns.Add(1)
 	c.delayBlk.Store(int64(c.m.delay))
+}
+
+// followDrift reads the reference at the rate ratio corrected by the drift measured so far.
+func (c *Canceller) followDrift() {
+	c.step = c.rs.ratio * (1 + c.drift.integral)
+	c.driftPPM.Store(int64(math.Round(c.drift.integral * 1e6)))
 }
 
 // maxDrift bounds the clock drift compensated (±0.1 %).

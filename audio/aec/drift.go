@@ -37,9 +37,8 @@ func newDriftTracker(parts, bins, interval, baseline int) *driftTracker {
 
 // reset forgets the snapshot and the measured drift.
 func (d *driftTracker) reset() {
-	d.have = false
-	d.blocks, d.active, d.elapsed = 0, 0, 0
-	d.integral, d.before = 0, 0
+	d.before = 0
+	d.jumped()
 }
 
 // jumped forgets the snapshot and the last measurement, which may hold part of a jump of the
@@ -54,16 +53,16 @@ func (d *driftTracker) jumped() {
 	d.integral = d.before
 }
 
-// update is called once per block. It returns the relative correction of the reference read
-// rate (the new step is ratio·(1+correction)) when it has a new one.
-func (d *driftTracker) update(m *mdf) (float64, bool) {
+// update is called once per block. It reports whether it measured a new drift (integral, the
+// relative correction of the reference read rate: the step is ratio·(1+integral)).
+func (d *driftTracker) update(m *mdf) bool {
 	d.blocks++
 	d.elapsed++
 	if m.lastFarActive {
 		d.active++
 	}
 	if d.blocks < d.interval {
-		return 0, false
+		return false
 	}
 	// A filter that has not converged yet is measured too: while the path slides by more than
 	// the filter can follow, it never converges (a 400 ppm slide held the leakage at 0.3-0.6
@@ -71,16 +70,16 @@ func (d *driftTracker) update(m *mdf) (float64, bool) {
 	usable := d.active*2 >= d.interval && m.leak < 0.7
 	d.blocks, d.active = 0, 0
 	if !usable {
-		return 0, false
+		return false
 	}
 	if !d.have || d.moves != m.moves || d.elapsed > 8*d.baseline {
 		if m.leak < 0.6 { // start from a filter that has found the path
 			d.snapshot(m)
 		}
-		return 0, false
+		return false
 	}
 	if d.elapsed < d.baseline {
-		return 0, false
+		return false
 	}
 	shift, ok := d.shift(m)
 	samples := float64(d.elapsed * m.b)
@@ -90,13 +89,13 @@ func (d *driftTracker) update(m *mdf) (float64, bool) {
 		// stream moves it by a few milliseconds at once). Taking it for drift would keep the
 		// reference sliding away long after the jump (measured: -573 ppm from one 3.4 ms
 		// jump on a path with no drift, and the echo reduction fell from 50 to 13 dB).
-		return 0, false
+		return false
 	}
 	// A later echo means the reference is read too fast.
 	d.before = d.integral
 	d.integral -= 0.5 * shift / samples
 	d.integral = max(-maxDrift, min(maxDrift, d.integral))
-	return d.integral, true
+	return true
 }
 
 func (d *driftTracker) snapshot(m *mdf) {
