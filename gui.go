@@ -100,6 +100,7 @@ func runGUI(args []string) int {
 	}
 	a := app.NewWithID(AppID)
 	a.SetIcon(ui.Icon)
+	defer takeStopHook(a, log)()
 
 	br := ui.NewBridge()
 	history, err := journal.Dir()
@@ -180,6 +181,32 @@ func runGUI(args []string) int {
 	})
 	win.Window().ShowAndRun()
 	return 0
+}
+
+// takeStopHook works around a shutdown race in Fyne 2.7.1 that left the app hanging on quit,
+// about one quit in twenty here (no goroutine of ours left; main waiting in
+// Lifecycle.WaitForEvents). When its loop stops, the driver queues the "stopped" hook (Fyne always
+// has one: it saves its preferences) for a goroutine that hands it back to the main loop, while
+// the main loop drains its queue once and closes it; a hook handed over during the drain is never
+// run, and the driver then waits for it forever. With no hook to queue there is nothing to lose:
+// so the hook is taken out of the driver's hands and the returned func runs it once the window's
+// loop has returned. If a later Fyne changes these methods, the hook stays where it was.
+func takeStopHook(a fyne.App, log *slog.Logger) (run func()) {
+	lc, ok := a.Lifecycle().(interface {
+		OnStopped() func()
+		SetOnStoppedHookExecuted(func())
+	})
+	if !ok {
+		log.Warn("Fyne's lifecycle has changed; quitting may hang (see takeStopHook)")
+		return func() {}
+	}
+	// With no OnStopped set by the app (we set none), OnStopped returns Fyne's own hook alone.
+	hook := lc.OnStopped()
+	lc.SetOnStoppedHookExecuted(nil)
+	if hook == nil {
+		return func() {}
+	}
+	return hook
 }
 
 // desktopSession reports whether a window can open: on X11/Wayland systems that needs a display

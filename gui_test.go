@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -162,9 +163,15 @@ func startApp(t *testing.T, env []string, args ...string) *runningApp {
 		select {
 		case <-done:
 		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-			t.Errorf("app did not exit on SIGINT; log:\n%s", a.log)
+			// SIGQUIT makes the Go runtime print every goroutine's stack: where it hangs.
+			_ = cmd.Process.Signal(syscall.SIGQUIT)
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				_ = cmd.Process.Kill()
+				<-done
+			}
+			t.Errorf("app did not exit on SIGINT; log (with the stacks SIGQUIT printed):\n%s", a.log)
 		}
 	})
 	a.waitFor("window", func() bool {
