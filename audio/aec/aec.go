@@ -135,6 +135,7 @@ type Canceller struct {
 	prevNearE  float64 // the previous block's microphone energy (limit)
 	holdBlocks int     // MaxDelayMs plus the filter length, in blocks
 	pres       presence
+	scan       lagScan // presence while the user talks
 	sd, so     float64 // ERLE accumulators
 	erleN      int
 	erleDB     float64
@@ -187,9 +188,14 @@ func New(ref Source, cfg Config) (*Canceller, error) {
 	if err != nil {
 		return nil, fmt.Errorf("echo canceller: %w", err)
 	}
+	scan, err := newLagScan(maxDelay)
+	if err != nil {
+		return nil, fmt.Errorf("echo canceller: %w", err)
+	}
 	c := &Canceller{
 		holdBlocks: maxDelay + parts,
 		pres:       newPresence(maxDelay),
+		scan:       scan,
 		ref:        ref,
 		cfg:        cfg,
 		log:        cfg.Log,
@@ -282,6 +288,7 @@ func (c *Canceller) restart() {
 	c.converged, c.guardN, c.farHold, c.farPeak = false, 0, 0, 0
 	c.convFlag.Store(false)
 	c.pres.restart()
+	c.scan.restart()
 	c.noEcho.Store(false)
 	c.lastEst = -1
 	c.sd, c.so, c.erleN, c.erleSegs = 0, 0, 0, 0
@@ -436,6 +443,7 @@ func (c *Canceller) resync(end int64, blocks int) {
 	c.converged, c.guardN, c.farHold, c.farPeak = false, 0, 0, 0
 	c.convFlag.Store(false)
 	c.pres.restart()
+	c.scan.restart()
 	c.noEcho.Store(false)
 	c.lastEst = -1
 	c.x = c.startPos(end, blocks)
@@ -498,7 +506,7 @@ func (c *Canceller) block(near []float32) {
 			c.shiftPath(s)
 		}
 	}
-	c.guard()
+	c.guard(near)
 	copy(c.outBuf[c.outN:], c.outBlk)
 	c.outN += Block
 	c.blocks.Add(1)
@@ -559,7 +567,7 @@ const (
 	guardOffDB     = 25.0               // measured echo reduction that ends the guard
 )
 
-func (c *Canceller) guard() {
+func (c *Canceller) guard(near []float32) {
 	// An echo arrives up to MaxDelayMs after the far end played it: hold that long.
 	farE := c.farE
 	if farE > farActiveMS*Block {
@@ -572,7 +580,8 @@ func (c *Canceller) guard() {
 		}
 	}
 	c.echoPeak = max(c.echoPeak, c.m.lastEchoE)
-	if c.pres.push(c.m.lastNearE, farE) && !c.converged && c.guardN < guardMaxBlocks {
+	undecided := !c.converged && c.guardN < guardMaxBlocks
+	if undecided && (c.pres.push(c.m.lastNearE, farE) || c.scan.push(near, c.farBlk)) {
 		// No echo to learn: muting the far-end stretches would only cut the user off.
 		c.guardN = guardMaxBlocks
 		c.noEcho.Store(true)

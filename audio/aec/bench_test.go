@@ -88,3 +88,22 @@ func TestRealignDoesNotAllocate(t *testing.T) {
 		t.Errorf("a realignment allocates %.1f times, want 0", allocs)
 	}
 }
+
+// BenchmarkLagScan is the cost of one block (8 ms) of the lag scan, which runs only until the
+// guard is off: until the filter converged or no echo path was found.
+func BenchmarkLagScan(b *testing.B) {
+	far := loadWAV(b, "far16k.wav", 16000)
+	near := loadWAV(b, "near16k.wav", 16000)
+	s, err := newLagScan(60)
+	if err != nil {
+		b.Fatal(err)
+	}
+	blocks := min(len(far), len(near)) / Block
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		k := i % blocks * Block
+		s.decided = false
+		s.push(near[k:k+Block], far[k:k+Block])
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(8*time.Millisecond)*100, "%core")
+}
