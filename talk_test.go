@@ -330,11 +330,11 @@ func talkEchoRun(t *testing.T, echo string, user *mouth, question, bargeIn, stor
 	// audio callbacks is part of what this test is about.
 	args := []string{"talk", "--endpoint", srv.URL(), "--backend", "pulse", "--mic", "VirtualMic", "--speaker", "Speaker",
 		"--echo", echo, "--echo-record", recording, "--text", "Tell me a story."}
-	// Default settings, as a new user has them: the start sensitivity is left to the server,
-	// here the fake's default voice detection (40 ms above -45 dBFS), touchier than Google's.
-	// It passed 24 of 27 runs with earlier cancellers, 2 of 2 with the canceller of 2026-12-04.
-	// LIVEDESK_ECHO_SENSITIVITY=low asks for what Google recommends on speakers against echo
-	// (START_SENSITIVITY_LOW; the fake then needs 120 ms above -33 dBFS), for comparison.
+	// Default settings, as a new user has them: on speakers the app asks for LOW start
+	// sensitivity (what Google recommends against echo; the fake then needs 120 ms above
+	// -33 dBFS). LIVEDESK_ECHO_SENSITIVITY=high asks for the Gemini API's own default instead
+	// (the fake: 40 ms above -45 dBFS): with it, 1 of 4 runs on 2026-12-04 had the model
+	// interrupt itself at the start of the answers after a barge-in that met a playback stall.
 	if s := os.Getenv("LIVEDESK_ECHO_SENSITIVITY"); s != "" {
 		args = append(args, "--start-sensitivity", s)
 	}

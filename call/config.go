@@ -33,7 +33,7 @@ func LiveConfig(s settings.Config) live.Config {
 		Compression:         s.Compression,
 		GoogleSearch:        s.GoogleSearch,
 	}
-	if v := strings.ToUpper(s.StartSensitivity); v != "" {
+	if v := startSensitivity(s); v != "" {
 		c.StartSensitivity = "START_SENSITIVITY_" + v
 	}
 	if v := strings.ToUpper(s.EndSensitivity); v != "" {
@@ -43,6 +43,19 @@ func LiveConfig(s settings.Config) live.Config {
 		c.MediaResolution = "MEDIA_RESOLUTION_" + v
 	}
 	return c
+}
+
+// startSensitivity is the start-of-speech sensitivity to ask for ("" leaves it to the server).
+// Left to it, the Gemini API detects speech with HIGH sensitivity, which takes the first
+// syllables of an echo the canceller has not (re)learnt for the user, and the model interrupts
+// itself: in 1 of 4 ten-answer runs here, after a barge-in that met a playback stall (issue 13).
+// On speakers Google recommends LOW against echo, and Vertex AI defaults to it; a user who
+// declared headphones has no echo and keeps the server's choice. A choice in Settings wins.
+func startSensitivity(s settings.Config) string {
+	if v := strings.ToUpper(s.StartSensitivity); v != "" || s.Headphones {
+		return v
+	}
+	return "LOW"
 }
 
 // systemInstruction is the user's instruction, plus how to point at things while the

@@ -44,7 +44,7 @@ func Talk(ctx context.Context, args []string, stdout, stderr io.Writer, e Env) i
 	fs.DurationVar(&duration, "duration", 0, "end the conversation after this long (default: until Ctrl-C)")
 	fs.BoolVar(&cfg.Headphones, "headphones", false, "you wear headphones: no echo handling needed")
 	fs.StringVar(&cfg.EchoCancellation, "echo", cfg.EchoCancellation, "echo cancellation: auto (on unless --headphones), on or off")
-	fs.StringVar(&cfg.StartSensitivity, "start-sensitivity", "", "server voice detection start sensitivity: high or low (default: the server's)")
+	fs.StringVar(&cfg.StartSensitivity, "start-sensitivity", "", "server voice detection start sensitivity: high or low (default: low, or the server's with --headphones)")
 	fs.StringVar(&echoRecord, "echo-record", "", "save the echo canceller's input, output and speaker reference (first 5 min) into this directory, to replay offline (holds your voice)")
 	fs.StringVar(&text, "text", "", "type this to the model once connected")
 	fs.BoolVar(&listDevices, "list-devices", false, "list audio devices, displays and cameras, then exit")

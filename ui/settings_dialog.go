@@ -491,7 +491,18 @@ func (f *settingsForm) onBackendChanged(v string) {
 				return v
 			}
 		}
-		f.startSens.setValues(slices.Clone(settings.Sensitivities), serverDefault(r.ServerStartSensitivity))
+		// Left empty, the start sensitivity is LOW unless headphones are declared (see
+		// call.LiveConfig): the label says so where the server's own default differs.
+		startDefault := serverDefault(r.ServerStartSensitivity)
+		if r.ServerStartSensitivity != "LOW" {
+			startDefault = func(v string) string {
+				if v == "" {
+					return lang.L("Default") + " (" + lang.L("LOW on speakers, {{.Server}} with headphones", map[string]any{"Server": r.ServerStartSensitivity}) + ")"
+				}
+				return v
+			}
+		}
+		f.startSens.setValues(slices.Clone(settings.Sensitivities), startDefault)
 		f.endSens.setValues(slices.Clone(settings.Sensitivities), serverDefault(r.ServerEndSensitivity))
 	}
 	f.onModelChanged(f.model.value())
