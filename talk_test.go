@@ -656,6 +656,10 @@ func bargeInRun(t *testing.T, user *mouth, bargeIn, story []byte, after time.Dur
 		return fails, slip
 	}
 	time.Sleep(time.Until(started.Add(after)))
+	if c := srv.Conns(); len(c) == 1 && c[0].Interruptions > 0 {
+		measure()
+		return append(fails, "the model was interrupted before the user spoke (what did the microphone hear?)"), slip
+	}
 	spoke := time.Now()
 	user.p.Write(user.p.Clear(), bargeIn) // plays on while the test watches the server
 	user.p.EndTurn()
