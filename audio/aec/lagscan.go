@@ -95,6 +95,34 @@ func (s *lagScan) bands(x, b []float32, out *[scanBands]float64) {
 	}
 }
 
+// popFar takes the newest far-end block back, as the canceller does when the reference came
+// late and its read position steps back a block: the block is read, and pushed, again.
+func (s *lagScan) popFar() {
+	if s.n > 0 {
+		s.next = (s.next - 1 + len(s.loud)) % len(s.loud)
+		s.n--
+	}
+}
+
+// pushFar takes one far-end block with no microphone block, as the canceller does when the
+// reference has been early for long and its read position steps forward a block.
+func (s *lagScan) pushFar(far []float32) {
+	if s.n == 0 {
+		return // no floor yet to call it loud against; nothing counted relies on it
+	}
+	s.addFar(far)
+	s.next = (s.next + 1) % len(s.loud)
+	s.n++
+}
+
+// addFar records the far end's loud cells for far at the ring's next position.
+func (s *lagScan) addFar(far []float32) {
+	s.bands(s.far, far, &s.farB)
+	for k, e := range s.farB {
+		s.loud[s.next][k] = e*scanGain > scanQuiet*s.floor[k]
+	}
+}
+
 // push takes one microphone block and the far-end block played with it, and reports whether
 // this block decided that there is no echo path.
 func (s *lagScan) push(near, far []float32) bool {
@@ -102,7 +130,6 @@ func (s *lagScan) push(near, far []float32) bool {
 		return false
 	}
 	s.bands(s.near, near, &s.nearB)
-	s.bands(s.far, far, &s.farB)
 	if s.n == 0 {
 		s.floor = s.nearB
 	}
@@ -111,10 +138,8 @@ func (s *lagScan) push(near, far []float32) bool {
 		s.floor[k] = max(floorMin, min(s.floor[k]*floorRise, e))
 		quiet[k] = e < scanQuiet*s.floor[k]
 	}
+	s.addFar(far)
 	l := len(s.loud)
-	for k, e := range s.farB {
-		s.loud[s.next][k] = e*scanGain > scanQuiet*s.floor[k]
-	}
 	for d := range min(l, s.n+1) {
 		cells := &s.loud[(s.next-d+l)%l]
 		for k, loud := range cells {
