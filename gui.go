@@ -184,7 +184,7 @@ func runGUI(args []string) int {
 }
 
 // takeStopHook works around a shutdown race in Fyne 2.7.1 that left the app hanging on quit
-// (one quit in 24 beside two CPU hogs, one CI run in three; no goroutine of ours left, main
+// (one quit in 24 beside two CPU hogs; it failed a CI run; no goroutine of ours left, main
 // waiting in Lifecycle.WaitForEvents). When its loop stops, the driver queues the "stopped" hook (Fyne always
 // has one: it saves its preferences) for a goroutine that hands it back to the main loop, while
 // the main loop drains its queue once and closes it; a hook handed over during the drain is never
