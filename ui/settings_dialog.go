@@ -493,16 +493,11 @@ func (f *settingsForm) onBackendChanged(v string) {
 		}
 		// Left empty, the start sensitivity is LOW unless headphones are declared (see
 		// call.LiveConfig): the label says so where the server's own default differs.
-		startDefault := serverDefault(r.ServerStartSensitivity)
-		if r.ServerStartSensitivity != "LOW" {
-			startDefault = func(v string) string {
-				if v == "" {
-					return lang.L("Default") + " (" + lang.L("LOW on speakers, {{.Server}} with headphones", map[string]any{"Server": r.ServerStartSensitivity}) + ")"
-				}
-				return v
-			}
+		startDef := r.ServerStartSensitivity
+		if startDef != "LOW" {
+			startDef = lang.L("LOW on speakers, {{.Server}} with headphones", map[string]any{"Server": startDef})
 		}
-		f.startSens.setValues(slices.Clone(settings.Sensitivities), startDefault)
+		f.startSens.setValues(slices.Clone(settings.Sensitivities), serverDefault(startDef))
 		f.endSens.setValues(slices.Clone(settings.Sensitivities), serverDefault(r.ServerEndSensitivity))
 	}
 	f.onModelChanged(f.model.value())
