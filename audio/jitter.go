@@ -68,6 +68,7 @@ type jitter struct {
 	wpos     atomic.Uint64
 	rpos     atomic.Uint64
 	clearPos atomic.Uint64
+	cut      atomic.Bool   // the last clear needs no fade (see clear)
 	turnEnd  atomic.Uint64 // write position at the last endTurn
 	gen      atomic.Uint64
 	volume   atomic.Uint64 // float64 bits
@@ -194,12 +195,14 @@ func allZero(b []byte) bool {
 }
 
 // clear flushes everything queued so far and starts a new generation, which it returns. The
-// consumer applies it at its next period.
-func (j *jitter) clear() uint64 {
+// consumer applies it at its next period: a short fade of what would have played next, or,
+// with cut (the device has faded out already), silence at once.
+func (j *jitter) clear(cut bool) uint64 {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	g := j.gen.Add(1)
 	j.nRecent = 0
+	j.cut.Store(cut) // before clearPos: fill reads them in the other order
 	j.clearPos.Store(j.wpos.Load())
 	return g
 }
@@ -236,6 +239,9 @@ func (j *jitter) fill(out []int16) int {
 		// samples, then silence for the rest of this period.
 		avail := int(min(cp, w) - min(rpos, cp))
 		k := min(j.fade, n)
+		if j.cut.Load() {
+			k = 0
+		}
 		for i := range k {
 			s := j.last
 			if i < avail {

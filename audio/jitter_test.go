@@ -287,7 +287,7 @@ func TestJitterClear(t *testing.T) {
 		g0 := j.Generation()
 		j.write(g0, ramp(&next, simRate)) // 1 s queued at once
 		time.Sleep(200 * time.Millisecond)
-		g1 := j.clear()
+		g1 := j.clear(false)
 		if g1 != g0+1 || j.Generation() != g1 {
 			t.Fatalf("clear returned %d (Generation %d), want %d", g1, j.Generation(), g0+1)
 		}

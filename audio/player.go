@@ -35,9 +35,15 @@ type PlayerStats struct {
 	// the callback thread was starved (a busy machine, or no free Go P for the cgo callback).
 	MaxGap time.Duration
 	// Hushes counts the mute changes the sound server confirmed for the stream (two per hushed
-	// Clear; see Clear).
+	// Clear; see Clear). Only with miniaudio's stream.
 	Hushes uint64
-	Lost   bool // the device stopped on its own (unplugged, server gone)
+	// OwnStream: the player plays through its own PulseAudio stream, not miniaudio's (see
+	// pulseOut). Then Rewrites counts the Clears that took back audio the server still held,
+	// and ServerUnderflows the times the server ran out of audio while playing (a gap heard).
+	OwnStream        bool
+	Rewrites         uint64
+	ServerUnderflows uint64
+	Lost             bool // the device stopped on its own (unplugged, server gone)
 }
 
 // Player plays model audio (s16le mono at OutputRate) on a playback device through a jitter
@@ -46,7 +52,8 @@ type PlayerStats struct {
 type Player struct {
 	c    *Context
 	log  *slog.Logger
-	dev  *malgo.Device
+	dev  *malgo.Device // nil with out
+	out  *pulseOut     // the player's own PulseAudio stream; nil with dev
 	j    *jitter
 	ref  *Reference
 	name string
@@ -66,7 +73,7 @@ type Player struct {
 	closeOnce sync.Once
 	closeErr  error
 
-	hush     *hush // nil without PulseAudio
+	hush     *hush // only with miniaudio's stream on PulseAudio
 	hushMu   sync.Mutex
 	unhush   *time.Timer // pending unmute after a hushed Clear
 	hushDone bool        // closed: no more unmutes
@@ -78,6 +85,14 @@ type Player struct {
 const (
 	hushFor     = 100 * time.Millisecond
 	hushAudible = 250 * time.Millisecond // "playing": audible audio went out this recently
+)
+
+// With its own stream, Clear rewrites the server's queue from rewriteMargin past the sample
+// playing: PulseAudio re-renders from about 1.3 ms past an ALSA card's hardware pointer, and
+// the position is known to within a millisecond or so. The fade is rewriteFade long.
+const (
+	rewriteMargin = OutputRate * 3 / 1000
+	rewriteFade   = OutputRate * 2 / 1000
 )
 
 var playerSeq atomic.Uint64
@@ -109,14 +124,37 @@ func (c *Context) OpenPlayer(cfg PlayerConfig) (*Player, error) {
 		stall:   cfg.StallTimeout,
 		period:  OutputRate * cfg.PeriodMs / 1000,
 	}
+	// A name of its own, by which the hush (or a test) finds the stream in the sound server.
+	stream := fmt.Sprintf("Live Desk speaker %d.%d", os.Getpid(), playerSeq.Add(1))
+	if c.backend == BackendPulse || c.backend == BackendDefault {
+		sink := ""
+		if id != nil {
+			sink = deviceID(*id)
+		}
+		// The server holds about three periods (half in the sink) and asks for half a period
+		// at a time: the same 20 ms a period the miniaudio stream had, and Clear takes back
+		// what it holds.
+		out, err := openPulseOut(sink, stream, OutputRate, 3*cfg.PeriodMs, max(cfg.PeriodMs/2, 5), p.fill)
+		if err == nil {
+			p.out = out
+			if err := c.track(p); err != nil {
+				out.close()
+				return nil, fmt.Errorf("open player: %w", err)
+			}
+			st := out.stats()
+			p.log.Debug("player started", "stream", "own", "tlength", st.TLength, "minreq", st.MinReq, "prebuf", st.PreBuf, "rewinds", st.Rewinds)
+			return p, nil
+		}
+		// A server without the Pulse protocol, or a device ID that is not a sink's name:
+		// miniaudio plays, and the hush stops what its stream holds.
+		p.log.Debug("own playback stream unavailable; playing through miniaudio", "err", err)
+	}
 	dc := malgo.DefaultDeviceConfig(malgo.Playback)
 	dc.Playback.Format = malgo.FormatS16
 	dc.Playback.Channels = 1
 	dc.SampleRate = OutputRate
 	dc.PeriodSizeInMilliseconds = uint32(cfg.PeriodMs)
 	dc.PerformanceProfile = malgo.LowLatency
-	// A name of its own, by which the hush finds the stream in the sound server.
-	stream := fmt.Sprintf("Live Desk speaker %d.%d", os.Getpid(), playerSeq.Add(1))
 	dc.Pulse.StreamNamePlayback = stream
 	dev, err := c.initDevice(dc, id, malgo.DeviceCallbacks{Data: p.onData, Stop: p.onStop})
 	if err != nil {
@@ -151,6 +189,20 @@ func (p *Player) onData(out, _ []byte, frames uint32) {
 	p.render(out, int(frames))
 }
 
+// fill is the own stream's callback (libpulse's thread): like onData, it must not block,
+// allocate or log.
+func (p *Player) fill(s []int16) {
+	n := p.callbacks.Add(1)
+	p.frames.Add(uint64(len(s)))
+	now := int64(time.Since(p.start))
+	if prev := p.lastData.Swap(now); n > 10 && now-prev > p.maxGap.Load() {
+		p.maxGap.Store(now - prev)
+	}
+	p.j.fill(s)
+	p.ref.write(s)
+	p.meter.add(s)
+}
+
 // render fills out (s16le mono, n frames) from the jitter buffer and taps the reference.
 func (p *Player) render(out []byte, n int) {
 	for n > 0 {
@@ -182,10 +234,21 @@ func (p *Player) Write(gen uint64, pcm []byte) { p.j.write(gen, pcm) }
 // Clear drops everything queued: the next device period fades out over at most 5 ms and is
 // silent after that. It returns the new generation; tag the next turn's audio with it.
 //
-// With PulseAudio, when the speaker was playing, the stream is also muted in the sound server
-// for hushFor, so what the server already holds stops at once instead of playing out (see hush).
+// With its own PulseAudio stream, Clear also takes back what the sound server holds: from a few
+// milliseconds past the sample now playing, the queued audio is replaced by a 2 ms fade of
+// itself and silence, and the sink re-renders it (see pulseOut). With miniaudio's stream on
+// PulseAudio, when the speaker was playing, the stream is muted in the sound server for hushFor
+// instead, so what the server holds stops at once, though with a step (see hush).
 func (p *Player) Clear() uint64 {
-	g := p.j.clear()
+	if p.out != nil {
+		var g uint64
+		// Under the stream's lock, so the next chunk the server asks for comes from the new
+		// generation: silence straight after the rewritten fade, or the jitter buffer's own
+		// fade when nothing was left to rewrite.
+		p.out.rewrite(rewriteMargin, rewriteFade, func(n int) { g = p.j.clear(n > 0) })
+		return g
+	}
+	g := p.j.clear(false)
 	if p.hush != nil && p.ref.Active(hushAudible) {
 		p.hushMu.Lock()
 		if !p.hushDone {
@@ -225,12 +288,19 @@ func (p *Player) Stats() PlayerStats {
 	if p.hush != nil {
 		st.Hushes = p.hush.applied()
 	}
+	if p.out != nil {
+		o := p.out.stats()
+		st.OwnStream, st.Rewrites, st.ServerUnderflows = true, o.Rewrites, o.Underflows
+	}
 	return st
 }
 
 // Err reports ErrDeviceLost once the device has stopped on its own or has asked for no audio
 // for StallTimeout; nil otherwise.
 func (p *Player) Err() error {
+	if p.out != nil && !p.closing.Load() && p.out.stats().Failed {
+		p.lost.Store(true)
+	}
 	if !p.lost.Load() && !p.closing.Load() && time.Since(p.start)-time.Duration(p.lastData.Load()) > p.stall {
 		p.lost.Store(true)
 	}
@@ -263,6 +333,11 @@ func (p *Player) Close() error {
 			}
 			p.hushMu.Unlock()
 			p.hush.close()
+		}
+		if p.out != nil {
+			p.out.close()
+			p.c.untrack(p)
+			return
 		}
 		if err := p.dev.Stop(); err != nil && !errors.Is(err, malgo.ErrDeviceNotStarted) {
 			p.closeErr = fmt.Errorf("stop player %q: %w", p.name, err)
