@@ -248,10 +248,9 @@ uint64_t ld_hush_applied(ld_hush *h) {
 //
 // miniaudio's PulseAudio playback cannot take back what it has handed the server, so an
 // interrupted answer played on for a period and more, and muting the stream cut it with a click.
-// This stream keeps a copy of what it wrote and, on Clear, rewrites the part the sink has not
-// played yet: a short fade of the same samples, then silence. PulseAudio replaces the queued
-// audio and re-renders the sink from the rewritten point (a rewind), so the sound fades out a
-// few milliseconds after the call on sinks that rewind (ALSA hardware, the null sink).
+// This stream keeps a copy of what it wrote and, on Clear, rewrites the part of its queue the
+// sink has not read yet: a short fade of the same samples, then silence. The sound fades out
+// once the sink has played what it already mixed (its latency, a few milliseconds).
 
 extern void ldOutFill(uintptr_t slot, int16_t *buf, size_t n); // pulseout_pulse.go
 
@@ -268,10 +267,9 @@ struct ld_out {
 	int64_t w;          // samples written: the stream's write index / 2
 	int64_t asked_ns;   // when the pending (or last) timing update was asked for
 	int pending;        // a timing update is under way
-	int have_pos;       // pos and pos_ns are known
-	int64_t pos;        // the sample playing at pos_ns
+	int have_pos;       // read_index and pos_ns are known
 	int64_t pos_ns;     // CLOCK_MONOTONIC
-	int64_t read_index; // samples, at pos_ns
+	int64_t read_index; // where the sink reads next, samples, at pos_ns
 	int playing;
 	int rewinds;        // the server re-renders rewritten audio (PulseAudio, not PipeWire)
 	int minreq;         // samples
@@ -297,10 +295,8 @@ static void ld_out_timing_cb(pa_stream *s, int ok, void *u) {
 		return;
 	}
 	// The server took the snapshot transport_usec after we asked (clocks are shared on one
-	// machine); the sample then playing is the read index less what the sink holds.
-	int64_t ri = ti->read_index / 2;
-	o->read_index = ri;
-	o->pos = ri - (int64_t)ti->sink_usec * o->rate / 1000000;
+	// machine).
+	o->read_index = ti->read_index / 2;
 	o->pos_ns = o->asked_ns + (int64_t)ti->transport_usec * 1000;
 	o->playing = ti->playing;
 	o->latency_us = (int64_t)ti->sink_usec;
@@ -502,22 +498,22 @@ ld_out *ld_out_open(const char *sink, const char *name, int rate, int tlength_ms
 void ld_out_lock(ld_out *o) { ld_pa.ml_lock(o->ml); }
 void ld_out_unlock(ld_out *o) { ld_pa.ml_unlock(o->ml); }
 
-int64_t ld_out_rewrite(ld_out *o, int margin, int fade) {
+int64_t ld_out_rewrite(ld_out *o, int guard, int fade) {
 	if (o->failed || !o->have_pos || o->w == 0) {
 		return 0;
 	}
-	int64_t now = ld_now_ns();
-	int64_t p = o->pos, ri = o->read_index;
+	// Start the fade where the sink will next read, not at the sample playing: a write that
+	// lands before the read index makes PulseAudio rewind the sink and re-render, and on the
+	// null sink of PulseAudio 16.1 the re-rendered part was often a hole, a hard cut (2 of 8
+	// Clears 1 ms before the read index, 7 of 12 at 2 ms; 0 of 20 at it). What the sink has
+	// mixed already (its latency) plays out; then the fade.
+	int64_t ri = o->read_index;
 	if (o->playing) {
-		int64_t ahead = (now - o->pos_ns) * o->rate / 1000000000;
-		p += ahead;
-		ri += ahead;
-	} else {
-		p = ri; // nothing queued has played yet
+		ri += (ld_now_ns() - o->pos_ns) * o->rate / 1000000000;
 	}
-	p += margin;
-	if (!o->rewinds && p < ri + o->minreq) {
-		p = ri + o->minreq; // what the graph has pulled plays out; fade after it
+	int64_t p = ri + guard;
+	if (!o->rewinds) {
+		p += o->minreq; // PipeWire pulls about a quantum ahead of its read index
 	}
 	if (p < o->w - o->hist_n) {
 		p = o->w - o->hist_n;

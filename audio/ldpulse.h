@@ -35,10 +35,10 @@ ld_out *ld_out_open(const char *sink, const char *name, int rate, int tlength_ms
 	uintptr_t slot, char *err, size_t errlen);
 void ld_out_lock(ld_out *o);
 void ld_out_unlock(ld_out *o);
-// ld_out_rewrite (lock held) replaces what the server still holds from margin samples past the
-// play position with a fade of fade samples and silence. It returns the samples rewritten, 0
-// when nothing audible was left to replace.
-int64_t ld_out_rewrite(ld_out *o, int margin, int fade);
+// ld_out_rewrite (lock held) replaces the stream's queue from guard samples past where the sink
+// reads next with a fade of fade samples and silence. It returns the samples rewritten, 0 when
+// nothing was left to replace.
+int64_t ld_out_rewrite(ld_out *o, int guard, int fade);
 void ld_out_stats_get(ld_out *o, ld_out_stats *st);
 void ld_out_close(ld_out *o);
 

@@ -87,12 +87,11 @@ const (
 	hushAudible = 250 * time.Millisecond // "playing": audible audio went out this recently
 )
 
-// With its own stream, Clear rewrites the server's queue from rewriteMargin past the sample
-// playing: PulseAudio re-renders from about 1.3 ms past an ALSA card's hardware pointer, and
-// the position is known to within a millisecond or so. The fade is rewriteFade long.
+// With its own stream, Clear rewrites the stream's queue from where the sink reads next (see
+// ld_out_rewrite for why not earlier), with a fade rewriteFade long.
 const (
-	rewriteMargin = OutputRate * 3 / 1000
-	rewriteFade   = OutputRate * 2 / 1000
+	rewriteGuard = 0
+	rewriteFade  = OutputRate * 2 / 1000
 )
 
 var playerSeq atomic.Uint64
@@ -234,9 +233,9 @@ func (p *Player) Write(gen uint64, pcm []byte) { p.j.write(gen, pcm) }
 // Clear drops everything queued: the next device period fades out over at most 5 ms and is
 // silent after that. It returns the new generation; tag the next turn's audio with it.
 //
-// With its own PulseAudio stream, Clear also takes back what the sound server holds: from a few
-// milliseconds past the sample now playing, the queued audio is replaced by a 2 ms fade of
-// itself and silence, and the sink re-renders it (see pulseOut). With miniaudio's stream on
+// With its own PulseAudio stream, Clear also takes back what the sound server holds: from where
+// the sink reads next, the queued audio is replaced by a 2 ms fade of itself and silence, so
+// the speaker falls silent once the sink has played what it already mixed (see pulseOut). With miniaudio's stream on
 // PulseAudio, when the speaker was playing, the stream is muted in the sound server for hushFor
 // instead, so what the server holds stops at once, though with a step (see hush).
 func (p *Player) Clear() uint64 {
@@ -245,7 +244,7 @@ func (p *Player) Clear() uint64 {
 		// Under the stream's lock, so the next chunk the server asks for comes from the new
 		// generation: silence straight after the rewritten fade, or the jitter buffer's own
 		// fade when nothing was left to rewrite.
-		p.out.rewrite(rewriteMargin, rewriteFade, func(n int) { g = p.j.clear(n > 0) })
+		p.out.rewrite(rewriteGuard, rewriteFade, func(n int) { g = p.j.clear(n > 0) })
 		return g
 	}
 	g := p.j.clear(false)

@@ -520,6 +520,31 @@ func TestPulsePlayerClear(t *testing.T) {
 	if st := p.Stats(); st.StaleChunks != 1 || st.Cleared < time.Second {
 		t.Errorf("player stats %+v", st)
 	}
+
+	// How it stopped: a click is a corner in the waveform, which the second difference shows.
+	// A 440 Hz tone's is amp·(2π·440/24000)² ≈ 0.013·amp; a step to silence is about the
+	// amplitude, 37 dB more; a 2 ms raised-cosine fade adds less than the tone's own.
+	click := cornerDB(got, last)
+	t.Logf("the stop's sharpest corner against the tone's: %+.1f dB (own stream %v, rewrites %d)", click, p.Stats().OwnStream, p.Stats().Rewrites)
+	if p.Stats().OwnStream && click > 10 {
+		t.Errorf("the tone stopped with a click: its sharpest corner is %+.1f dB against the tone's own, want a fade (under +10 dB)", click)
+	}
+}
+
+// cornerDB compares the largest second difference in the 20 ms up to last (the stop) with the
+// largest in the 100 ms of signal before, in dB.
+func cornerDB(x []float32, last int) float64 {
+	d2 := func(from, to int) float64 {
+		m := 0.0
+		for i := max(from, 1); i < min(to, len(x)-1); i++ {
+			m = max(m, math.Abs(float64(x[i+1]-2*x[i]+x[i-1])))
+		}
+		return m
+	}
+	const ms = OutputRate / 1000
+	stop := d2(last-20*ms, last+5*ms)
+	tone := d2(last-120*ms, last-20*ms)
+	return db(stop / max(tone, 1e-9))
 }
 
 // loadModule loads a PulseAudio module for the duration of the test.

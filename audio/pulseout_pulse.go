@@ -67,13 +67,13 @@ func openPulseOut(sink, name string, rate, tlengthMs, minreqMs int, fill func([]
 	return &pulseOut{o: o, slot: slot}, nil
 }
 
-// rewrite replaces what the server still holds, from margin samples past the sample now
-// playing, with a fade of fade samples and silence, and then calls then(n), n the number of
-// samples rewritten (0 when nothing audible was left), before the stream asks for more.
-func (o *pulseOut) rewrite(margin, fade int, then func(n int)) {
+// rewrite replaces the stream's queue, from guard samples past where the sink reads next, with
+// a fade of fade samples and silence, and then calls then(n), n the number of samples rewritten
+// (0 when nothing was left), before the stream asks for more.
+func (o *pulseOut) rewrite(guard, fade int, then func(n int)) {
 	C.ld_out_lock(o.o)
 	defer C.ld_out_unlock(o.o)
-	then(int(C.ld_out_rewrite(o.o, C.int(margin), C.int(fade))))
+	then(int(C.ld_out_rewrite(o.o, C.int(guard), C.int(fade))))
 }
 
 type pulseOutStats struct {
