@@ -68,8 +68,9 @@ func TestTalkInterruptSilence(t *testing.T) {
 	times, heard := clock.snapshot()
 
 	var (
-		lags []time.Duration
-		cuts []string
+		lags    []time.Duration
+		cuts    []string
+		corners []string
 	)
 	for k, at := range c.InterruptedAt {
 		lag, last, ok := lastSound(times, heard, at, 600*time.Millisecond)
@@ -78,12 +79,18 @@ func TestTalkInterruptSilence(t *testing.T) {
 			continue
 		}
 		lags = append(lags, lag)
-		if last > audio.InputRate/10 {
+		if last > audio.InputRate/8 {
 			// How abruptly it stopped: the largest step between samples in the last 2 ms
 			// against the largest in the 100 ms of speech before (a click stands out).
 			stop := maxStep(heard[last-32 : last+2])
 			speech := maxStep(heard[last-audio.InputRate/10 : last-32])
 			cuts = append(cuts, fmt.Sprintf("%+.0f", 20*math.Log10(float64(max(stop, 1))/float64(max(speech, 1)))))
+			// A click is a corner: the sharpest second difference around the stop against
+			// the sharpest in the speech before it.
+			const ms = audio.InputRate / 1000
+			stopC := maxCorner(heard[last-20*ms : min(len(heard), last+5*ms)])
+			speechC := maxCorner(heard[last-120*ms : last-20*ms])
+			corners = append(corners, fmt.Sprintf("%+.0f", 20*math.Log10(float64(max(stopC, 1))/float64(max(speechC, 1)))))
 		}
 	}
 	if len(lags) != bargeIns {
@@ -98,6 +105,15 @@ func TestTalkInterruptSilence(t *testing.T) {
 	t.Logf("interrupted sent → the speaker's last audible sample (−40 dBFS), %d barge-ins (ms, in order): %s; median %.1f ms, worst %.1f ms",
 		len(lags), strings.Join(s, " "), float64(sorted[len(sorted)/2].Microseconds())/1000, float64(sorted[len(sorted)-1].Microseconds())/1000)
 	t.Logf("largest step between samples as it stopped, against the speech before (dB): %s", strings.Join(cuts, " "))
+	t.Logf("sharpest corner (second difference) in the 20 ms up to the stop, against the 100 ms of speech before (dB): %s", strings.Join(corners, " "))
+}
+
+func maxCorner(x []int16) int {
+	m := 0
+	for i := 1; i+1 < len(x); i++ {
+		m = max(m, abs(int(x[i+1])-2*int(x[i])+int(x[i-1])))
+	}
+	return m
 }
 
 func maxStep(x []int16) int {

@@ -2,6 +2,8 @@ package audio
 
 import (
 	"encoding/binary"
+	"math"
+	"slices"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -388,5 +390,32 @@ func TestJitterFillDoesNotAllocate(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Errorf("write+fill allocate %v times per period, want 0", allocs)
+	}
+}
+
+// TestJitterClearCut: a clear whose fade the device has already played (the player's own
+// PulseAudio stream rewrites it) is silent from the first sample; otherwise it fades.
+func TestJitterClearCut(t *testing.T) {
+	for _, tc := range []struct {
+		cut      bool
+		wantFade bool
+	}{{cut: true}, {cut: false, wantFade: true}} {
+		j := newJitter(OutputRate, JitterConfig{StartLead: time.Millisecond})
+		g := j.Generation()
+		tone := make([]byte, OutputRate/5*2)
+		for i := range len(tone) / 2 {
+			binary.LittleEndian.PutUint16(tone[2*i:], uint16(int16(10000*math.Sin(float64(i)/3))))
+		}
+		j.write(g, tone)
+		out := make([]int16, OutputRate/100)
+		for range 3 {
+			j.fill(out)
+		}
+		j.clear(tc.cut)
+		j.fill(out)
+		nonzero := slices.IndexFunc(out, func(v int16) bool { return v != 0 }) >= 0
+		if nonzero != tc.wantFade {
+			t.Errorf("clear(cut=%v): the next period has sound %v, want %v (%v…)", tc.cut, nonzero, tc.wantFade, out[:8])
+		}
 	}
 }

@@ -88,9 +88,10 @@ const (
 )
 
 // With its own stream, Clear rewrites the stream's queue from where the sink reads next (see
-// ld_out_rewrite for why not earlier), with a fade rewriteFade long.
+// ld_out_rewrite for why not earlier), with a fade rewriteFade long that starts at least
+// rewriteGuard later (the read index may move on before the rewrite arrives).
 const (
-	rewriteGuard = 0
+	rewriteGuard = OutputRate / 2000
 	rewriteFade  = OutputRate * 2 / 1000
 )
 

@@ -480,12 +480,26 @@ func TestPulsePlayerClear(t *testing.T) {
 	g := p.Generation()
 	p.Write(g, tone)
 	waitFor(t, "1 s to play", 30*time.Second, func() bool { return p.Stats().Played >= OutputRate })
-	p.Clear()
+	g2 := p.Clear()
 	played := int(p.Stats().Played)
 	p.Write(g, tone) // late audio of the interrupted turn: dropped
 	time.Sleep(time.Second)
 	handed := stopTap()
-	got := rec.stop(t)
+	// The next answer plays in full after the rewritten silence.
+	next := pcm.FloatToS16LE(nil, audiotest.Sine(660, amp, OutputRate, OutputRate/2))
+	p.Write(g2, next)
+	p.EndTurn()
+	waitFor(t, "the next answer to play", 10*time.Second, func() bool { return p.Stats().Played >= uint64(played+OutputRate/2) })
+	time.Sleep(300 * time.Millisecond)
+	all := rec.stop(t)
+	got := all[:min(len(all), len(all)-OutputRate*8/10)] // up to the next answer (recorded ≥ 0.8 s after it started)
+	var nextEnergy float64
+	for _, v := range all[len(got):] {
+		nextEnergy += float64(v) * float64(v)
+	}
+	if heard := nextEnergy / (amp * amp / 2); heard < OutputRate/2*9/10 || heard > OutputRate/2*11/10 {
+		t.Errorf("the answer after the Clear: the sink carried %.0f samples' worth of it, want %d", heard, OutputRate/2)
+	}
 
 	// Exact: the tone up to the Clear, a fade of at most 5 ms, then only zeros.
 	h := trimSilence(handed)

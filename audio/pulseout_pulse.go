@@ -11,6 +11,7 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"sync/atomic"
 	"unsafe"
 )
@@ -71,6 +72,10 @@ func openPulseOut(sink, name string, rate, tlengthMs, minreqMs int, fill func([]
 // a fade of fade samples and silence, and then calls then(n), n the number of samples rewritten
 // (0 when nothing was left), before the stream asks for more.
 func (o *pulseOut) rewrite(guard, fade int, then func(n int)) {
+	// The main loop's lock is a pthread mutex: it must be released by the thread that took it,
+	// and a goroutine may change threads between two cgo calls.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	C.ld_out_lock(o.o)
 	defer C.ld_out_unlock(o.o)
 	then(int(C.ld_out_rewrite(o.o, C.int(guard), C.int(fade))))
