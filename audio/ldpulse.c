@@ -545,7 +545,7 @@ int64_t ld_out_rewrite(ld_out *o, int guard, int fade) {
 	//
 	// The read index moves in blocks, when the sink takes its next input; if that happens
 	// between the update and the rewrite's arrival, the read index passes the rewrite's start.
-	// The sink takes input when its latency runs down to its low point, so within 1.5 ms of
+	// The sink takes input when its latency runs down to its low point, so within 1 ms of
 	// that point the rewrite keeps the original samples for a block (the latency's recent
 	// swing) before the fade: wherever the read index lands in that stretch, the sound goes on
 	// unchanged and then fades. Elsewhere a small guard does. (Without this, 2 of 30 Clears on
@@ -561,7 +561,7 @@ int64_t ld_out_rewrite(ld_out *o, int guard, int fade) {
 		lo = o->lat_ring[i] < lo ? o->lat_ring[i] : lo;
 		hi = o->lat_ring[i] > hi ? o->lat_ring[i] : hi;
 	}
-	if (k > 0 && o->latency_us - lo < 1500) {
+	if (k > 0 && o->latency_us - lo < 1000) {
 		hedge += (int64_t)(hi - lo) * o->rate / 1000000;
 	}
 	if (!o->rewinds) {

@@ -18,7 +18,8 @@ type PlayerConfig struct {
 	Device string // ID or name from PlaybackDevices; "" = the system default
 	// PeriodMs is the device period in milliseconds (20). miniaudio's PulseAudio backend asks
 	// the server to buffer just one period; at 10 ms a busy machine makes the server underrun
-	// (audible gaps: 3.9 s in 60 s at load 3.7 on 2 cores, against 0.6 s at 20 ms).
+	// (audible gaps: 3.9 s in 60 s at load 3.7 on 2 cores, against 0.6 s at 20 ms). The
+	// player's own PulseAudio stream refills every half period and queues 1.5 periods.
 	PeriodMs int
 	// StallTimeout: when the device asks for nothing for this long, the player counts as lost
 	// (3 s). miniaudio does not always report a vanished PulseAudio sink; its callbacks just stop.
@@ -91,8 +92,9 @@ const (
 // ld_out_rewrite for why not earlier), with a fade rewriteFade long that starts at least
 // rewriteGuard later (the read index may move on before the rewrite arrives).
 const (
-	rewriteGuard = OutputRate / 2000
-	rewriteFade  = OutputRate * 2 / 1000
+	rewriteGuard = OutputRate / 4000
+	rewriteFade  = OutputRate * 3 / 2000
+	pulseSinkMs  = 5 // the sink latency the own stream asks for
 )
 
 var playerSeq atomic.Uint64
@@ -131,10 +133,13 @@ func (c *Context) OpenPlayer(cfg PlayerConfig) (*Player, error) {
 		if id != nil {
 			sink = deviceID(*id)
 		}
-		// The server holds about three periods (half in the sink) and asks for half a period
-		// at a time: the same 20 ms a period the miniaudio stream had, and Clear takes back
-		// what it holds.
-		out, err := openPulseOut(sink, stream, OutputRate, 3*cfg.PeriodMs, max(cfg.PeriodMs/2, 5), p.fill)
+		// ADJUST_LATENCY: the sink runs at (tlength - 2·minreq)/2, here 5 ms, and the stream's
+		// queue holds the rest (25 ms at 20 ms periods), refilled every half period. What
+		// Clear cannot take back is what the sink has mixed, so its latency is kept short;
+		// the queue behind it carries a busy machine's late callbacks (0 underflows in 20 s
+		// beside two CPU hogs, callbacks up to 18 ms apart).
+		minreq := max(cfg.PeriodMs/2, 5)
+		out, err := openPulseOut(sink, stream, OutputRate, 2*minreq+2*pulseSinkMs, minreq, p.fill)
 		if err == nil {
 			p.out = out
 			if err := c.track(p); err != nil {
@@ -235,7 +240,7 @@ func (p *Player) Write(gen uint64, pcm []byte) { p.j.write(gen, pcm) }
 // silent after that. It returns the new generation; tag the next turn's audio with it.
 //
 // With its own PulseAudio stream, Clear also takes back what the sound server holds: from where
-// the sink reads next, the queued audio is replaced by a 2 ms fade of itself and silence, so
+// the sink reads next, the queued audio is replaced by a 1.5 ms fade of itself and silence, so
 // the speaker falls silent once the sink has played what it already mixed (see pulseOut). With miniaudio's stream on
 // PulseAudio, when the speaker was playing, the stream is muted in the sound server for hushFor
 // instead, so what the server holds stops at once, though with a step (see hush).

@@ -537,7 +537,7 @@ func TestPulsePlayerClear(t *testing.T) {
 
 	// How it stopped: a click is a corner in the waveform, which the second difference shows.
 	// A 440 Hz tone's is amp·(2π·440/24000)² ≈ 0.013·amp; a step to silence is about the
-	// amplitude, 37 dB more; a 2 ms raised-cosine fade adds less than the tone's own.
+	// amplitude, 37 dB more; a 1.5 ms raised-cosine fade adds about 2 dB.
 	click := cornerDB(got, last)
 	t.Logf("the stop's sharpest corner against the tone's: %+.1f dB (own stream %v, rewrites %d)", click, p.Stats().OwnStream, p.Stats().Rewrites)
 	if p.Stats().OwnStream && click > 10 {
