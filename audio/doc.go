@@ -21,6 +21,15 @@
 // out over at most 5 ms from there and is silent after it. Audio is tagged with a generation:
 // Clear starts a new one, and late chunks of an older generation are dropped.
 //
+// On PulseAudio (and PipeWire's Pulse server) the Player plays through a stream of its own
+// (ldpulse.c, libpulse opened at run time) instead of miniaudio's, because Clear must also take
+// back what the sound server has queued: libpulse's thread calls the same fill path, and Clear,
+// holding that thread's lock, rewrites the queue from the sink's read index with a 1.5 ms fade
+// of the same samples and silence, so the speaker stops once the sink has played the few
+// milliseconds it had mixed, without a click. Where that stream cannot open (no libpulse, a
+// device that is not a Pulse sink, another backend), miniaudio plays, and on PulseAudio a Clear
+// mutes miniaudio's stream in the server instead (the hush: immediate, but with a step).
+//
 // # Speaker mode
 //
 // For people without headphones, speaker mode gates the microphone while the Player is audible
