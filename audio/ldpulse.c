@@ -348,7 +348,7 @@ static void ld_out_tick(pa_mainloop_api *api, pa_time_event *e, const struct tim
 	ld_out *o = u;
 	struct timeval next;
 	gettimeofday(&next, NULL);
-	next.tv_usec += 10000;
+	next.tv_usec += 20000;
 	if (next.tv_usec >= 1000000) {
 		next.tv_sec++;
 		next.tv_usec -= 1000000;

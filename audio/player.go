@@ -128,7 +128,7 @@ func (c *Context) OpenPlayer(cfg PlayerConfig) (*Player, error) {
 	}
 	// A name of its own, by which the hush (or a test) finds the stream in the sound server.
 	stream := fmt.Sprintf("Live Desk speaker %d.%d", os.Getpid(), playerSeq.Add(1))
-	if c.backend == BackendPulse || c.backend == BackendDefault {
+	if (c.backend == BackendPulse || c.backend == BackendDefault) && os.Getenv("LD_NO_OWN") == "" {
 		sink := ""
 		if id != nil {
 			sink = deviceID(*id)
@@ -138,7 +138,7 @@ func (c *Context) OpenPlayer(cfg PlayerConfig) (*Player, error) {
 		// Clear cannot take back is what the sink has mixed, so its latency is kept short;
 		// the queue behind it carries a busy machine's late callbacks (0 underflows in 20 s
 		// beside two CPU hogs, callbacks up to 18 ms apart).
-		minreq := max(cfg.PeriodMs/2, 5)
+		minreq := max(cfg.PeriodMs, 5)
 		out, err := openPulseOut(sink, stream, OutputRate, 2*minreq+2*pulseSinkMs, minreq, p.fill)
 		if err == nil {
 			p.out = out
