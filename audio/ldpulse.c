@@ -276,9 +276,9 @@ struct ld_out {
 	int minreq;         // samples
 	int failed;
 	int64_t latency_us;
-	int32_t lat_ring[32]; // the sink's latency at the last timing updates, µs (about 0.3 s)
+	int32_t lat_ring[32]; // the sink's latency at the last timing updates, µs (about 0.6 s)
 	int lat_n;
-	pa_time_event *tick; // asks for a timing update every 10 ms
+	pa_time_event *tick; // asks for a timing update every 20 ms
 	uint64_t underflows, rewrites, rewritten;
 };
 
@@ -341,7 +341,7 @@ static void ld_out_write_cb(pa_stream *s, size_t nbytes, void *u) {
 	}
 }
 
-// Automatic timing updates back off to 1.5 s. A timer of our own asks every 10 ms, at moments
+// Automatic timing updates back off to 1.5 s. A timer of our own asks every 20 ms, at moments
 // unrelated to when the sink takes input (the write callback follows those), so the latencies
 // seen cover the sink's whole cycle, low point included (see ld_out_rewrite).
 static void ld_out_tick(pa_mainloop_api *api, pa_time_event *e, const struct timeval *tv, void *u) {

@@ -19,7 +19,7 @@ type PlayerConfig struct {
 	// PeriodMs is the device period in milliseconds (20). miniaudio's PulseAudio backend asks
 	// the server to buffer just one period; at 10 ms a busy machine makes the server underrun
 	// (audible gaps: 3.9 s in 60 s at load 3.7 on 2 cores, against 0.6 s at 20 ms). The
-	// player's own PulseAudio stream refills every half period and queues 1.5 periods.
+	// player's own PulseAudio stream refills every period and queues 2.5 periods.
 	PeriodMs int
 	// StallTimeout: when the device asks for nothing for this long, the player counts as lost
 	// (3 s). miniaudio does not always report a vanished PulseAudio sink; its callbacks just stop.
@@ -128,16 +128,16 @@ func (c *Context) OpenPlayer(cfg PlayerConfig) (*Player, error) {
 	}
 	// A name of its own, by which the hush (or a test) finds the stream in the sound server.
 	stream := fmt.Sprintf("Live Desk speaker %d.%d", os.Getpid(), playerSeq.Add(1))
-	if (c.backend == BackendPulse || c.backend == BackendDefault) && os.Getenv("LD_NO_OWN") == "" {
+	if (c.backend == BackendPulse || c.backend == BackendDefault) {
 		sink := ""
 		if id != nil {
 			sink = deviceID(*id)
 		}
 		// ADJUST_LATENCY: the sink runs at (tlength - 2·minreq)/2, here 5 ms, and the stream's
-		// queue holds the rest (25 ms at 20 ms periods), refilled every half period. What
-		// Clear cannot take back is what the sink has mixed, so its latency is kept short;
-		// the queue behind it carries a busy machine's late callbacks (0 underflows in 20 s
-		// beside two CPU hogs, callbacks up to 18 ms apart).
+		// queue holds the rest (45 ms at 20 ms periods), refilled every period. What Clear
+		// cannot take back is what the sink has mixed, so its latency is kept short; the
+		// queue behind it carries a busy machine's late callbacks (0 underflows in 60 s with
+		// callbacks up to 27 ms apart; at 25 ms, one underflow beside a 36 ms gap).
 		minreq := max(cfg.PeriodMs, 5)
 		out, err := openPulseOut(sink, stream, OutputRate, 2*minreq+2*pulseSinkMs, minreq, p.fill)
 		if err == nil {
