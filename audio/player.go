@@ -128,7 +128,7 @@ func (c *Context) OpenPlayer(cfg PlayerConfig) (*Player, error) {
 	}
 	// A name of its own, by which the hush (or a test) finds the stream in the sound server.
 	stream := fmt.Sprintf("Live Desk speaker %d.%d", os.Getpid(), playerSeq.Add(1))
-	if (c.backend == BackendPulse || c.backend == BackendDefault) {
+	if c.backend == BackendPulse || c.backend == BackendDefault {
 		sink := ""
 		if id != nil {
 			sink = deviceID(*id)
