@@ -292,7 +292,6 @@ static void ld_out_timing_cb(pa_stream *s, int ok, void *u) {
 	ld_out *o = u;
 	o->pending = 0;
 	if (!ok) {
-		ld_pa.ml_signal(o->ml, 0);
 		return;
 	}
 	const pa_timing_info *ti = ld_pa.st_get_timing_info(s);
@@ -307,7 +306,6 @@ static void ld_out_timing_cb(pa_stream *s, int ok, void *u) {
 	o->latency_us = (int64_t)ti->sink_usec;
 	o->lat_ring[o->lat_n++ % 32] = (int32_t)(ti->sink_usec < 1000000 ? ti->sink_usec : 1000000);
 	o->have_pos = 1;
-	ld_pa.ml_signal(o->ml, 0); // a rewrite may be waiting for it
 }
 
 static void ld_out_ask_timing(ld_out *o, int force) {
@@ -529,9 +527,14 @@ int64_t ld_out_rewrite(ld_out *o, int guard, int fade) {
 	// A fresh read index, one round trip to the server (well under a millisecond here): the
 	// sink takes its input in blocks, so one extrapolated from the last update (up to 20 ms
 	// old) can lag the real one by a block, and the rewrite would land before it.
+	// Wait for it at most 20 ms, so a server that stopped answering cannot hold up the
+	// interruption; the lock is let go meanwhile, for libpulse's thread to take the reply.
 	ld_out_ask_timing(o, 1);
-	while (o->pending && !o->failed) {
-		ld_pa.ml_wait(o->ml);
+	for (int i = 0; i < 100 && o->pending && !o->failed; i++) {
+		ld_pa.ml_unlock(o->ml);
+		struct timespec ts = {0, 200000};
+		nanosleep(&ts, NULL);
+		ld_pa.ml_lock(o->ml);
 	}
 	if (o->failed || !o->have_pos) {
 		return 0;

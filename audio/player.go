@@ -184,25 +184,25 @@ func (c *Context) OpenPlayer(cfg PlayerConfig) (*Player, error) {
 
 // onData is the device callback: it must not block, allocate or log.
 func (p *Player) onData(out, _ []byte, frames uint32) {
+	p.count(int(frames))
+	p.render(out, int(frames))
+}
+
+// count updates the callback counters (from the device callback only).
+func (p *Player) count(frames int) {
 	n := p.callbacks.Add(1)
 	p.frames.Add(uint64(frames))
 	now := int64(time.Since(p.start))
 	// Start-up is irregular (PulseAudio pre-buffers and may wait about a second): skip it.
 	if prev := p.lastData.Swap(now); n > 10 && now-prev > p.maxGap.Load() {
-		p.maxGap.Store(now - prev) // only this callback writes maxGap
+		p.maxGap.Store(now - prev) // only the callback writes maxGap
 	}
-	p.render(out, int(frames))
 }
 
 // fill is the own stream's callback (libpulse's thread): like onData, it must not block,
 // allocate or log.
 func (p *Player) fill(s []int16) {
-	n := p.callbacks.Add(1)
-	p.frames.Add(uint64(len(s)))
-	now := int64(time.Since(p.start))
-	if prev := p.lastData.Swap(now); n > 10 && now-prev > p.maxGap.Load() {
-		p.maxGap.Store(now - prev)
-	}
+	p.count(len(s))
 	p.j.fill(s)
 	p.ref.write(s)
 	p.meter.add(s)
@@ -241,9 +241,10 @@ func (p *Player) Write(gen uint64, pcm []byte) { p.j.write(gen, pcm) }
 //
 // With its own PulseAudio stream, Clear also takes back what the sound server holds: from where
 // the sink reads next, the queued audio is replaced by a 1.5 ms fade of itself and silence, so
-// the speaker falls silent once the sink has played what it already mixed (see pulseOut). With miniaudio's stream on
-// PulseAudio, when the speaker was playing, the stream is muted in the sound server for hushFor
-// instead, so what the server holds stops at once, though with a step (see hush).
+// the speaker falls silent once the sink has played what it already mixed (see pulseOut).
+// With miniaudio's stream on PulseAudio, when the speaker was playing, the stream is muted in
+// the sound server for hushFor instead, so what the server holds stops at once, though with a
+// step (see hush).
 func (p *Player) Clear() uint64 {
 	if p.out != nil {
 		var g uint64

@@ -723,3 +723,43 @@ func abs(v int) int {
 	}
 	return v
 }
+
+// TestPulsePlayerClearRacesClose: the network path may Clear (and the UI read Stats) while the
+// call closes the player; neither may touch the closed stream.
+func TestPulsePlayerClearRacesClose(t *testing.T) {
+	c := pulseContext(t)
+	for range 5 {
+		p, err := c.OpenPlayer(PlayerConfig{Device: "Speaker"})
+		if err != nil {
+			t.Fatalf("OpenPlayer: %v", err)
+		}
+		p.Write(p.Generation(), pcm.FloatToS16LE(nil, audiotest.Sine(437, 0.3, OutputRate, OutputRate/2)))
+		time.Sleep(100 * time.Millisecond)
+		var wg sync.WaitGroup
+		stop := make(chan struct{})
+		for range 2 {
+			wg.Go(func() {
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					g := p.Clear()
+					p.Write(g, make([]byte, 960))
+					_ = p.Stats()
+				}
+			})
+		}
+		time.Sleep(30 * time.Millisecond)
+		if err := p.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+		close(stop)
+		wg.Wait()
+		if st := p.Stats(); !st.OwnStream || st.Rewrites == 0 {
+			t.Errorf("stats after close %+v: want the own stream's, with rewrites", st)
+		}
+	}
+}

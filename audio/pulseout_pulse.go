@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"unsafe"
 )
@@ -22,6 +23,11 @@ import (
 type pulseOut struct {
 	o    *C.ld_out
 	slot int
+
+	// mu keeps rewrite and stats off a closed stream: Clear and Stats may race with Close.
+	mu     sync.Mutex
+	closed bool
+	last   pulseOutStats // at close
 }
 
 // outSlots maps the C stream's slot to the Go function that fills it: C cannot hold Go
@@ -72,6 +78,12 @@ func openPulseOut(sink, name string, rate, tlengthMs, minreqMs int, fill func([]
 // a fade of fade samples and silence, and then calls then(n), n the number of samples rewritten
 // (0 when nothing was left), before the stream asks for more.
 func (o *pulseOut) rewrite(guard, fade int, then func(n int)) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.closed {
+		then(0)
+		return
+	}
 	// The main loop's lock is a pthread mutex: it must be released by the thread that took it,
 	// and a goroutine may change threads between two cgo calls.
 	runtime.LockOSThread()
@@ -89,6 +101,15 @@ type pulseOutStats struct {
 }
 
 func (o *pulseOut) stats() pulseOutStats {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.closed {
+		return o.last
+	}
+	return o.statsLocked()
+}
+
+func (o *pulseOut) statsLocked() pulseOutStats {
 	var st C.ld_out_stats
 	C.ld_out_stats_get(o.o, &st)
 	return pulseOutStats{
@@ -98,7 +119,15 @@ func (o *pulseOut) stats() pulseOutStats {
 	}
 }
 
+// close stops and frees the stream; it is idempotent.
 func (o *pulseOut) close() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.closed {
+		return
+	}
+	o.last = o.statsLocked()
+	o.closed = true
 	C.ld_out_close(o.o)
 	outSlots[o.slot].Store(nil)
 }
