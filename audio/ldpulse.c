@@ -272,7 +272,7 @@ struct ld_out {
 	int64_t pos_ns;     // CLOCK_MONOTONIC
 	int64_t read_index; // where the sink reads next, samples, at pos_ns
 	int playing;
-	int rewinds;        // the server re-renders rewritten audio (PulseAudio, not PipeWire)
+	int pipewire;       // the server is PipeWire's Pulse server
 	int minreq;         // samples
 	int failed;
 	int64_t latency_us;
@@ -383,8 +383,8 @@ static void ld_out_st_state_cb(pa_stream *s, void *u) {
 
 static void ld_out_server_cb(pa_context *c, const pa_server_info *i, void *u) {
 	ld_out *o = u;
-	// PipeWire's Pulse server has no rewinds: audio it has pulled into its graph stays.
-	o->rewinds = !(i && i->server_name && strstr(i->server_name, "PipeWire"));
+	// PipeWire's Pulse server pulls ahead of its read index into its graph.
+	o->pipewire = i && i->server_name && strstr(i->server_name, "PipeWire");
 	ld_pa.ml_signal(o->ml, 0);
 }
 
@@ -431,7 +431,6 @@ ld_out *ld_out_open(const char *sink, const char *name, int rate, int tlength_ms
 	}
 	o->slot = slot;
 	o->rate = rate;
-	o->rewinds = 1;
 	o->minreq = rate * minreq_ms / 1000;
 	o->buf_n = (size_t)rate / 4;
 	o->hist_n = rate; // a second: far more than the server is ever asked to hold
@@ -567,7 +566,7 @@ int64_t ld_out_rewrite(ld_out *o, int guard, int fade) {
 	if (k > 0 && o->latency_us - lo < 1000) {
 		hedge += (int64_t)(hi - lo) * o->rate / 1000000;
 	}
-	if (!o->rewinds) {
+	if (o->pipewire) {
 		hedge += o->minreq; // PipeWire pulls about a quantum ahead of its read index
 	}
 	if (p0 < o->w - o->hist_n) {
@@ -614,7 +613,7 @@ void ld_out_stats_get(ld_out *o, ld_out_stats *st) {
 	st->rewrites = o->rewrites;
 	st->rewritten = o->rewritten;
 	st->failed = o->failed;
-	st->rewinds = o->rewinds;
+	st->pipewire = o->pipewire;
 	st->latency_us = o->latency_us;
 	const pa_buffer_attr *ba = o->s ? ld_pa.st_get_buffer_attr(o->s) : NULL;
 	if (ba) {

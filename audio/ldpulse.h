@@ -26,7 +26,7 @@ typedef struct {
 	uint32_t tlength, minreq, prebuf; // the buffer the server granted, bytes
 	int64_t latency_us;  // the sink's latency at the last timing update
 	int failed;          // the stream or the connection failed
-	int rewinds;         // 1: the sink re-renders rewritten audio (not PipeWire)
+	int pipewire;        // the server is PipeWire's Pulse server
 } ld_out_stats;
 
 // ld_out_open connects a playback stream of rate Hz s16le mono to sink (NULL: the default) and

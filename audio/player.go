@@ -147,7 +147,7 @@ func (c *Context) OpenPlayer(cfg PlayerConfig) (*Player, error) {
 				return nil, fmt.Errorf("open player: %w", err)
 			}
 			st := out.stats()
-			p.log.Debug("player started", "stream", "own", "tlength", st.TLength, "minreq", st.MinReq, "prebuf", st.PreBuf, "rewinds", st.Rewinds)
+			p.log.Debug("player started", "stream", "own", "tlength", st.TLength, "minreq", st.MinReq, "prebuf", st.PreBuf, "pipewire", st.PipeWire)
 			return p, nil
 		}
 		// A server without the Pulse protocol, or a device ID that is not a sink's name:

@@ -11,7 +11,7 @@ type pulseOutStats struct {
 	Underflows, Rewrites, Rewritten uint64
 	TLength, MinReq, PreBuf         int
 	Latency                         int64
-	Failed, Rewinds                 bool
+	Failed, PipeWire                bool
 }
 
 func openPulseOut(string, string, int, int, int, func([]int16)) (*pulseOut, error) {

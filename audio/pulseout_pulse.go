@@ -97,7 +97,7 @@ type pulseOutStats struct {
 	Underflows, Rewrites, Rewritten uint64
 	TLength, MinReq, PreBuf         int // samples
 	Latency                         int64
-	Failed, Rewinds                 bool
+	Failed, PipeWire                bool
 }
 
 func (o *pulseOut) stats() pulseOutStats {
@@ -115,7 +115,7 @@ func (o *pulseOut) statsLocked() pulseOutStats {
 	return pulseOutStats{
 		Underflows: uint64(st.underflows), Rewrites: uint64(st.rewrites), Rewritten: uint64(st.rewritten),
 		TLength: int(st.tlength) / 2, MinReq: int(st.minreq) / 2, PreBuf: int(st.prebuf) / 2,
-		Latency: int64(st.latency_us), Failed: st.failed != 0, Rewinds: st.rewinds != 0,
+		Latency: int64(st.latency_us), Failed: st.failed != 0, PipeWire: st.pipewire != 0,
 	}
 }
 
