@@ -108,7 +108,11 @@ func interruptSilence(t *testing.T, answer []byte, bargeIns int, tone bool) {
 				// The sharpest second difference around the stop against the tone's own.
 				const ms = audio.InputRate / 1000
 				stopC := maxCorner(heard[last-20*ms : min(len(heard), last+5*ms)])
-				toneC := maxCorner(heard[last-120*ms : last-20*ms])
+				before := heard[last-120*ms : last-20*ms]
+				if peak := slices.Max(before); peak < 3000 { // the tone peaks near 9800
+					t.Errorf("barge-in %d: the tone was not playing before the stop (peak %d)", k+1, peak)
+				}
+				toneC := maxCorner(before)
 				c := 20 * math.Log10(float64(max(stopC, 1))/float64(max(toneC, 1)))
 				corners = append(corners, fmt.Sprintf("%+.1f", c))
 				if c > 12 {
@@ -116,6 +120,9 @@ func interruptSilence(t *testing.T, answer []byte, bargeIns int, tone bool) {
 				}
 			}
 		}
+	}
+	if tone && len(corners) != bargeIns {
+		t.Errorf("measured how %d of %d tone barge-ins stopped", len(corners), bargeIns)
 	}
 	if len(lags) != bargeIns {
 		t.Fatalf("measured %d of %d barge-ins", len(lags), bargeIns)
