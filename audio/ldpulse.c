@@ -104,6 +104,65 @@ int ld_pa_load(void) {
 	return 1;
 }
 
+// ld_disconnect frees a connection ld_connect made (either may be NULL); started: the loop runs
+// and must be stopped first.
+static void ld_disconnect(pa_threaded_mainloop **ml, pa_context **ctx, int started) {
+	if (started && *ml) {
+		ld_pa.ml_stop(*ml);
+	}
+	if (*ctx) {
+		ld_pa.ctx_disconnect(*ctx);
+		ld_pa.ctx_unref(*ctx);
+		*ctx = NULL;
+	}
+	if (*ml) {
+		ld_pa.ml_free(*ml);
+		*ml = NULL;
+	}
+}
+
+// ld_connect starts a threaded main loop with a context connected to the sound server (no
+// autospawn), cb as the context's state callback. It returns 0 with the loop's lock held, or a
+// PA_ERR_* code with nothing left allocated.
+static int ld_connect(pa_threaded_mainloop **ml, pa_context **ctx, pa_context_notify_cb_t cb, void *u) {
+	int e = PA_ERR_INTERNAL;
+	*ctx = NULL;
+	*ml = ld_pa.ml_new();
+	if (!*ml) {
+		return e;
+	}
+	*ctx = ld_pa.ctx_new(ld_pa.ml_get_api(*ml), "Live Desk");
+	if (!*ctx) {
+		ld_disconnect(ml, ctx, 0);
+		return e;
+	}
+	ld_pa.ctx_set_state_callback(*ctx, cb, u);
+	if (ld_pa.ctx_connect(*ctx, NULL, PA_CONTEXT_NOAUTOSPAWN, NULL) < 0) {
+		e = ld_pa.ctx_errno(*ctx);
+		ld_disconnect(ml, ctx, 0);
+		return e ? e : PA_ERR_CONNECTIONREFUSED;
+	}
+	ld_pa.ml_lock(*ml);
+	if (ld_pa.ml_start(*ml) < 0) {
+		ld_pa.ml_unlock(*ml);
+		ld_disconnect(ml, ctx, 0);
+		return e;
+	}
+	for (;;) {
+		pa_context_state_t st = ld_pa.ctx_get_state(*ctx);
+		if (st == PA_CONTEXT_READY) {
+			return 0;
+		}
+		if (!PA_CONTEXT_IS_GOOD(st)) {
+			e = ld_pa.ctx_errno(*ctx);
+			ld_pa.ml_unlock(*ml);
+			ld_disconnect(ml, ctx, 1);
+			return e ? e : PA_ERR_CONNECTIONREFUSED;
+		}
+		ld_pa.ml_wait(*ml);
+	}
+}
+
 struct ld_hush {
 	pa_threaded_mainloop *ml;
 	pa_context *ctx;
@@ -162,16 +221,7 @@ static void ld_lookup(ld_hush *h) {
 }
 
 void ld_hush_free(ld_hush *h, int started) {
-	if (started) {
-		ld_pa.ml_stop(h->ml);
-	}
-	if (h->ctx) {
-		ld_pa.ctx_disconnect(h->ctx);
-		ld_pa.ctx_unref(h->ctx);
-	}
-	if (h->ml) {
-		ld_pa.ml_free(h->ml);
-	}
+	ld_disconnect(&h->ml, &h->ctx, started);
 	free(h->name);
 	free(h);
 }
@@ -187,38 +237,9 @@ ld_hush *ld_hush_open(const char *name) {
 	h->idx = -1;
 	h->want = -1;
 	h->name = strdup(name);
-	h->ml = ld_pa.ml_new();
-	if (!h->name || !h->ml) {
+	if (!h->name || ld_connect(&h->ml, &h->ctx, ld_state_cb, h) != 0) {
 		ld_hush_free(h, 0);
 		return NULL;
-	}
-	h->ctx = ld_pa.ctx_new(ld_pa.ml_get_api(h->ml), "Live Desk");
-	if (!h->ctx) {
-		ld_hush_free(h, 0);
-		return NULL;
-	}
-	ld_pa.ctx_set_state_callback(h->ctx, ld_state_cb, h);
-	if (ld_pa.ctx_connect(h->ctx, NULL, PA_CONTEXT_NOAUTOSPAWN, NULL) < 0) {
-		ld_hush_free(h, 0);
-		return NULL;
-	}
-	ld_pa.ml_lock(h->ml);
-	if (ld_pa.ml_start(h->ml) < 0) {
-		ld_pa.ml_unlock(h->ml);
-		ld_hush_free(h, 0);
-		return NULL;
-	}
-	for (;;) {
-		pa_context_state_t st = ld_pa.ctx_get_state(h->ctx);
-		if (st == PA_CONTEXT_READY) {
-			break;
-		}
-		if (!PA_CONTEXT_IS_GOOD(st)) {
-			ld_pa.ml_unlock(h->ml);
-			ld_hush_free(h, 1);
-			return NULL;
-		}
-		ld_pa.ml_wait(h->ml);
 	}
 	ld_lookup(h); // find the stream now, so the first hush needs one message, not two
 	ld_pa.ml_unlock(h->ml);
@@ -321,15 +342,21 @@ static void ld_out_ask_timing(ld_out *o, int force) {
 	}
 }
 
+// ld_out_keep copies n samples written at position at into the history ring (n ≤ hist_n).
+static void ld_out_keep(ld_out *o, int64_t at, const int16_t *x, int64_t n) {
+	int64_t i = at % o->hist_n;
+	int64_t k = n < o->hist_n - i ? n : o->hist_n - i;
+	memcpy(o->hist + i, x, (size_t)k * sizeof *x);
+	memcpy(o->hist, x + k, (size_t)(n - k) * sizeof *x);
+}
+
 static void ld_out_write_cb(pa_stream *s, size_t nbytes, void *u) {
 	ld_out *o = u;
 	size_t n = nbytes / 2;
 	while (n > 0) {
 		size_t k = n < o->buf_n ? n : o->buf_n;
 		ldOutFill(o->slot, o->buf, k);
-		for (size_t i = 0; i < k; i++) {
-			o->hist[(o->w + (int64_t)i) % o->hist_n] = o->buf[i];
-		}
+		ld_out_keep(o, o->w, o->buf, (int64_t)k);
 		if (ld_pa.st_write(s, o->buf, k * 2, NULL, 0, PA_SEEK_RELATIVE) < 0) {
 			o->failed = 1;
 			return;
@@ -396,13 +423,7 @@ static void ld_out_free(ld_out *o, int started) {
 		ld_pa.st_disconnect(o->s);
 		ld_pa.st_unref(o->s);
 	}
-	if (o->ctx) {
-		ld_pa.ctx_disconnect(o->ctx);
-		ld_pa.ctx_unref(o->ctx);
-	}
-	if (o->ml) {
-		ld_pa.ml_free(o->ml);
-	}
+	ld_disconnect(&o->ml, &o->ctx, 0);
 	free(o->buf);
 	free(o->hist);
 	free(o);
@@ -436,33 +457,15 @@ ld_out *ld_out_open(const char *sink, const char *name, int rate, int tlength_ms
 	o->hist_n = rate; // a second: far more than the server is ever asked to hold
 	o->buf = calloc(o->buf_n, sizeof *o->buf);
 	o->hist = calloc((size_t)o->hist_n, sizeof *o->hist);
-	o->ml = ld_pa.ml_new();
-	if (!o->buf || !o->hist || !o->ml) {
+	if (!o->buf || !o->hist) {
 		return ld_out_fail(o, 0, 0, err, errlen, "out of memory");
 	}
-	o->ctx = ld_pa.ctx_new(ld_pa.ml_get_api(o->ml), "Live Desk");
-	if (!o->ctx) {
-		return ld_out_fail(o, 0, 0, err, errlen, "new context");
+	int e = ld_connect(&o->ml, &o->ctx, ld_out_ctx_state_cb, o);
+	if (e != 0) {
+		snprintf(err, errlen, "connect to the sound server: %s", ld_pa.strerror(e));
+		ld_out_free(o, 0);
+		return NULL;
 	}
-	ld_pa.ctx_set_state_callback(o->ctx, ld_out_ctx_state_cb, o);
-	if (ld_pa.ctx_connect(o->ctx, NULL, PA_CONTEXT_NOAUTOSPAWN, NULL) < 0) {
-		return ld_out_fail(o, 0, 0, err, errlen, "connect to the sound server");
-	}
-	ld_pa.ml_lock(o->ml);
-	if (ld_pa.ml_start(o->ml) < 0) {
-		return ld_out_fail(o, 0, 1, err, errlen, "start the PulseAudio main loop");
-	}
-	for (;;) {
-		pa_context_state_t st = ld_pa.ctx_get_state(o->ctx);
-		if (st == PA_CONTEXT_READY) {
-			break;
-		}
-		if (!PA_CONTEXT_IS_GOOD(st)) {
-			return ld_out_fail(o, 1, 1, err, errlen, "connect to the sound server");
-		}
-		ld_pa.ml_wait(o->ml);
-	}
-	o->failed = 0;
 	pa_operation *op = ld_pa.server_info(o->ctx, ld_out_server_cb, o);
 	if (op) {
 		while (ld_pa.op_get_state(op) == PA_OPERATION_RUNNING) {
@@ -590,10 +593,9 @@ int64_t ld_out_rewrite(ld_out *o, int guard, int fade) {
 			} else if (at < fade) {
 				g = 0.5f * (1.0f + cosf((float)M_PI * (float)(at + 1) / (float)(fade + 1)));
 			}
-			int64_t h = (p0 + done + i) % o->hist_n;
-			o->buf[i] = (int16_t)lrintf((float)o->hist[h] * g);
-			o->hist[h] = o->buf[i];
+			o->buf[i] = (int16_t)lrintf((float)o->hist[(p0 + done + i) % o->hist_n] * g);
 		}
+		ld_out_keep(o, p0 + done, o->buf, k);
 		if (ld_pa.st_write(o->s, o->buf, (size_t)k * 2, NULL, off, PA_SEEK_RELATIVE) < 0) {
 			o->failed = 1;
 			return 0;

@@ -763,3 +763,37 @@ func TestPulsePlayerClearRacesClose(t *testing.T) {
 		}
 	}
 }
+
+// TestPulseHushMutesStream: the hush (the fallback where the player's own stream cannot open)
+// finds a playback stream by name and mutes and unmutes it in the server.
+func TestPulseHushMutesStream(t *testing.T) {
+	pulseContext(t, "pacat", "pactl")
+	const name = "livedesk-hush-test"
+	cmd := exec.Command("pacat", "--playback", "--stream-name="+name, "--raw", "--format=s16le", "--rate=24000", "--channels=1", "/dev/zero")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	muted := func() string {
+		out, _ := exec.Command("pactl", "list", "sink-inputs").Output()
+		for _, block := range strings.Split(string(out), "\n\n") {
+			if strings.Contains(block, `media.name = "`+name+`"`) {
+				if strings.Contains(block, "Mute: yes") {
+					return "yes"
+				}
+				return "no"
+			}
+		}
+		return "absent"
+	}
+	waitFor(t, "the stream to appear", 5*time.Second, func() bool { return muted() != "absent" })
+	h := openHush(name)
+	if h == nil {
+		t.Fatal("openHush: nil with a PulseAudio server running")
+	}
+	defer h.close()
+	h.set(true)
+	waitFor(t, "the stream muted", 5*time.Second, func() bool { return muted() == "yes" && h.applied() == 1 })
+	h.set(false)
+	waitFor(t, "the stream unmuted", 5*time.Second, func() bool { return muted() == "no" && h.applied() == 2 })
+}

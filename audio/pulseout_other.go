@@ -7,13 +7,6 @@ import "errors"
 // pulseOut needs cgo (libpulse); elsewhere the player plays through miniaudio alone.
 type pulseOut struct{}
 
-type pulseOutStats struct {
-	Underflows, Rewrites, Rewritten uint64
-	TLength, MinReq, PreBuf         int
-	Latency                         int64
-	Failed, PipeWire                bool
-}
-
 func openPulseOut(string, string, int, int, int, func([]int16)) (*pulseOut, error) {
 	return nil, errors.New("no PulseAudio playback without cgo on Linux")
 }

@@ -93,13 +93,6 @@ func (o *pulseOut) rewrite(guard, fade int, then func(n int)) {
 	then(int(C.ld_out_rewrite(o.o, C.int(guard), C.int(fade))))
 }
 
-type pulseOutStats struct {
-	Underflows, Rewrites, Rewritten uint64
-	TLength, MinReq, PreBuf         int // samples
-	Latency                         int64
-	Failed, PipeWire                bool
-}
-
 func (o *pulseOut) stats() pulseOutStats {
 	o.mu.Lock()
 	defer o.mu.Unlock()
